@@ -1,0 +1,19 @@
+"""Grouping rows by equal 64-bit content hashes (shared by the duplicate checks)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def hash_groups(hashes: np.ndarray, keep: np.ndarray | None = None) -> list[np.ndarray]:
+    """Groups (size > 1) of row indices with equal hashes, each ascending, ordered by first row."""
+    idx = np.arange(hashes.size) if keep is None else np.flatnonzero(keep)
+    h = hashes[idx]
+    order = np.argsort(h, kind="stable")
+    h, idx = h[order], idx[order]
+    if h.size == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
+    sizes = np.diff(np.r_[starts, h.size])
+    groups = [idx[s:s + n] for s, n in zip(starts, sizes) if n > 1]
+    groups.sort(key=lambda g: int(g[0]))
+    return groups

@@ -1,0 +1,22 @@
+"""PF103: a feature with one value everywhere carries no signal (and has std 0)."""
+from __future__ import annotations
+
+from preflight.check import Check, Context
+from preflight.findings import Finding
+
+
+class ConstantFeature(Check):
+    name = "constant-feature"
+    code = "PF103"
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        if profile.rows < 2:
+            return [ctx.skipped(f"{profile.rows} row(s): too few to call a column constant")]
+        constant = [c for c in profile.columns if c.distinct <= 1]
+        if not constant:
+            return []
+        names = [c.name for c in constant]
+        return [ctx.finding(
+            f"{len(names)} constant feature(s): {', '.join(names)}; drop them",
+            count=len(names), columns=names,
+            details={c.name: ("all missing" if c.kind == "empty" else "single value") for c in constant})]

@@ -1,0 +1,39 @@
+"""PF105: an identifier among the features lets a model memorise rows."""
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.check import Check, Context
+from preflight.findings import Finding
+from preflight.params import Interval
+
+
+def _is_id(col) -> bool:
+    present = col.rows - col.missing
+    if present == 0 or col.distinct < present:
+        return False
+    if col.kind in ("categorical", "mixed"):
+        return True
+    if col.kind == "numeric" and col.integral:
+        # Integers unique per row are an id when they run consecutively or in order.
+        values = col.values[~col.missing_mask]
+        consecutive = col.max - col.min + 1 == present
+        return bool(consecutive or np.all(np.diff(values) > 0))
+    return False
+
+
+class IdLikeColumn(Check):
+    name = "id-like-column"
+    code = "PF105"
+    params = {"min_rows": Interval(int, 2, None)}
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        if profile.rows < ctx.params["min_rows"]:
+            return [ctx.skipped(f"{profile.rows} rows, fewer than min_rows={ctx.params['min_rows']}")]
+        ids = [c.name for c in profile.columns if _is_id(c)]
+        if not ids:
+            return []
+        return [ctx.finding(
+            f"{len(ids)} column(s) unique per row, like identifiers: {', '.join(ids)}; "
+            "drop them from the features (the stats transform drops text ids)",
+            count=len(ids), columns=ids)]

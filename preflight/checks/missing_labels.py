@@ -1,0 +1,26 @@
+"""PF303: rows without a label cannot be trained on (and silently shrink the data)."""
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.check import Check, Context, pct, preview
+from preflight.findings import Finding
+
+
+class MissingLabels(Check):
+    name = "missing-labels"
+    code = "PF303"
+    needs = frozenset({"label"})
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        label = profile.label
+        missing = label.missing_mask | label.nonfinite_mask
+        if not missing.any():
+            return []
+        rows = np.flatnonzero(missing)
+        tokens = ", ".join(f"{t!r} x{n}" for t, n in label.placeholders.items())
+        return [ctx.finding(
+            f"{rows.size} rows ({pct(rows.size, profile.rows)}) have no label in '{label.name}' "
+            f"(rows {preview(rows.tolist())}{'; placeholders: ' + tokens if tokens else ''}); "
+            "label or drop them",
+            rows=rows, columns=[label.name], details={"placeholders": label.placeholders})]

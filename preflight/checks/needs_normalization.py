@@ -1,0 +1,28 @@
+"""PF402: inputs far from mean 0 / std 1 slow training or saturate units: standardize them."""
+from __future__ import annotations
+
+from preflight.check import Check, Context
+from preflight.findings import Finding
+from preflight.params import Interval
+
+
+class NeedsNormalization(Check):
+    name = "needs-normalization"
+    code = "PF402"
+    params = {"max_abs_mean": Interval(float, 0.0, None, closed="neither"),
+              "min_std": Interval(float, 0.0, None, closed="neither"),
+              "max_std": Interval(float, 0.0, None, closed="neither")}
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        p = ctx.params
+        far = [c for c in profile.columns if c.transform["kind"] == "standardize"
+               and (abs(c.mean) > p["max_abs_mean"] or not p["min_std"] <= c.std <= p["max_std"])]
+        if not far:
+            return []
+        shown = ", ".join(f"{c.name} (mean {c.mean:.3g}, std {c.std:.3g})" for c in far[:5])
+        more = f", ... (+{len(far) - 5} more)" if len(far) > 5 else ""
+        return [ctx.finding(
+            f"{len(far)} numeric features are far from mean 0 / std 1: {shown}{more}; standardize them with "
+            "stats.transform (the same fitted mean/std for train, val and test)",
+            count=len(far), columns=[c.name for c in far],
+            details={c.name: {"mean": c.mean, "std": c.std} for c in far})]

@@ -1,0 +1,96 @@
+"""PF401: rows far from the rest, per feature and jointly, in the transformed space.
+
+Scores are robust (median/MAD), and computed after the fitted transforms, so a
+heavy-tailed feature that the stats will log-squash is judged on its log scale.
+A feature constant on most rows (MAD 0, e.g. a sparse pixel) has no typical spread
+to measure against and is left to the joint detector.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from preflight import transforms
+from preflight.check import Check, Context, pct
+from preflight.findings import Finding
+from preflight.params import Boolean, Interval
+
+FIT_ROWS = 10_000
+
+
+def robust_z(x: np.ndarray) -> np.ndarray | None:
+    """|x - median| / (1.4826 MAD); None when the MAD is 0."""
+    med = np.median(x)
+    dev = np.abs(x - med)
+    scale = 1.4826 * np.median(dev)
+    return dev / scale if scale > 0 else None
+
+
+class Outliers(Check):
+    name = "outliers"
+    code = "PF401"
+    params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
+              "max_isolation_z": Interval(float, 0.0, None, closed="neither"),
+              "multivariate": Boolean(), "min_rows": Interval(int, 3, None)}
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        p = ctx.params
+        if profile.rows < p["min_rows"]:
+            return [ctx.skipped(f"{profile.rows} rows, fewer than min_rows={p['min_rows']}")]
+        cols = [c for c in profile.columns if c.transform["kind"] in ("standardize", "log1p-standardize", "tanh")]
+        if not cols:
+            return []
+        score = np.zeros(profile.rows)
+        source = np.full(profile.rows, "", dtype=object)
+        for col in cols:
+            x = transforms.apply_numeric(col.transform, np.where(col.nonfinite_mask, np.nan, col.values))
+            z = robust_z(x)
+            if z is None:
+                continue
+            better = (z > score) & ~col.missing_mask
+            score[better], source[better] = z[better], col.name
+        flagged = score > p["max_robust_z"]
+        joint, scored = 0, profile.rows
+        if p["multivariate"]:
+            x, _ = profile.matrix
+            rows, iz = self._isolation_z(x, profile.row_hash, ctx.settings)
+            if iz is not None:
+                scored = rows.size
+                hit = np.zeros(profile.rows, dtype=bool)
+                hit[rows[iz > p["max_isolation_z"]]] = True
+                hit &= ~flagged
+                joint = int(hit.sum())
+                score[rows] = np.where(hit[rows], iz, score[rows])
+                source[hit] = "(multivariate)"
+                flagged |= hit
+        found = np.flatnonzero(flagged)
+        if found.size == 0:
+            return []
+        worst = found[np.argmax(score[found])]
+        sampled = f" (joint scores on a content-keyed sample of {scored:,} rows)" if scored < profile.rows else ""
+        return [ctx.finding(
+            f"{found.size} outlier rows ({pct(found.size, profile.rows)}): {found.size - joint} by a single "
+            f"feature (robust z > {p['max_robust_z']:g}), {joint} jointly (isolation-forest robust z > "
+            f"{p['max_isolation_z']:g}){sampled}; worst: row {worst} ({source[worst]}, z {score[worst]:.1f}); "
+            "inspect them: fix entry errors, drop or clip",
+            rows=found, columns=sorted({str(source[r]) for r in found} - {"(multivariate)"}),
+            details={"scores": [round(float(score[r]), 3) for r in found[:10_000]],
+                     "sources": [str(source[r]) for r in found[:10_000]], "jointly_scored_rows": scored})]
+
+    @staticmethod
+    def _isolation_z(x: np.ndarray, row_hash: np.ndarray, settings) -> tuple[np.ndarray, np.ndarray | None]:
+        """Robust z of IsolationForest anomaly scores, on at most sample_rows content-keyed rows."""
+        from sklearn.ensemble import IsolationForest
+
+        x = x[:, x.std(axis=0) > 0]
+        if x.shape[1] < 2:
+            return np.empty(0, int), None
+        order = np.argsort(row_hash, kind="stable")
+        rows = np.sort(order[: settings["sample_rows"]])
+        fit_rows = np.sort(order[:FIT_ROWS])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            forest = IsolationForest(n_estimators=100, random_state=settings["seed"]).fit(x[fit_rows])
+            anomaly = -forest.score_samples(x[rows])
+        return rows, robust_z(anomaly)

@@ -1,0 +1,27 @@
+"""PF302: classes with too few examples to learn, or to measure on a held-out split."""
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.check import Check, Context
+from preflight.findings import Finding
+from preflight.params import Interval
+
+
+class RareClass(Check):
+    name = "rare-class"
+    code = "PF302"
+    needs = frozenset({"classification"})
+    params = {"min_count": Interval(int, 1, None)}
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        counts = np.bincount(profile.y[profile.y >= 0], minlength=len(profile.classes))
+        rare = [k for k, n in enumerate(counts) if n < ctx.params["min_count"]]
+        if not rare:
+            return []
+        rows = np.flatnonzero(np.isin(profile.y, rare))
+        named = ", ".join(f"{profile.classes[k]!r} ({counts[k]})" for k in rare)
+        return [ctx.finding(
+            f"{len(rare)} class(es) with fewer than {ctx.params['min_count']} rows: {named}; "
+            "collect more examples, merge them, or drop them",
+            rows=rows, details={"classes": {str(profile.classes[k]): int(counts[k]) for k in rare}})]

@@ -1,0 +1,30 @@
+"""PF404: a regression target far from 0/1: the output layer starts far from the answer."""
+from __future__ import annotations
+
+from preflight import transforms
+from preflight.check import Check, Context
+from preflight.findings import Finding
+from preflight.params import Interval
+
+
+class TargetScale(Check):
+    name = "target-scale"
+    code = "PF404"
+    needs = frozenset({"regression"})
+    params = {"max_abs_mean": Interval(float, 0.0, None, closed="neither"),
+              "max_std": Interval(float, 0.0, None, closed="neither")}
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        t, p = profile.label, ctx.params
+        if t.kind != "numeric" or t.rows - t.missing == 0:
+            return [ctx.skipped("the target has no numeric values")]
+        heavy = t.transform["kind"] in ("log1p-standardize", "tanh")
+        if abs(t.mean) <= p["max_abs_mean"] and t.std <= p["max_std"] and not heavy:
+            return []
+        advice = "predict log1p(target) (it is heavy-tailed)" if heavy else "standardize the target"
+        return [ctx.finding(
+            f"target '{t.name}' has mean {t.mean:.4g} and std {t.std:.4g} (range [{t.min:.4g}, {t.max:.4g}]); "
+            f"set the output bias to the mean (stats.json target.output_bias) or {advice}",
+            columns=[t.name],
+            details={"mean": t.mean, "std": t.std, "heavy_tailed": heavy,
+                     "tail_ratio": round(transforms.tail_ratio(t.min, t.max, t.quantiles), 3)})]

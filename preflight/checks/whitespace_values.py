@@ -1,0 +1,25 @@
+"""PF107: 'cat ' and 'cat' are one category; preflight trims them, the training code may not."""
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.check import Check, Context, pct, preview
+from preflight.findings import Finding
+
+
+class WhitespaceValues(Check):
+    name = "whitespace-values"
+    code = "PF107"
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        out = []
+        for col in (*profile.columns, *([profile.label] if profile.label is not None else [])):
+            if not col.whitespace:
+                continue
+            out.append(ctx.finding(
+                f"column '{col.name}': {col.whitespace} text values ({pct(col.whitespace, col.rows)}) have "
+                f"stray leading/trailing whitespace ({preview([repr(v) for v in col.whitespace_examples], 3)}); "
+                "strip them so they do not become separate categories",
+                rows=np.flatnonzero(col.whitespace_mask), columns=[col.name],
+                details={"examples": col.whitespace_examples}))
+        return out

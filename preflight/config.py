@@ -1,0 +1,190 @@
+"""Rule pack + user config -> one validated Config, before any data is read.
+
+Defaults live only in rules/default.toml. Users override in preflight.toml or in
+[tool.preflight] of pyproject.toml, found by walking up from the scanned path.
+Unknown keys are errors: a typo must not silently turn a check off.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+from preflight.errors import ConfigError
+from preflight.params import SEVERITY, Boolean, Constraint, Interval, Options, StrList, validate
+
+TASKS = ("auto", "classification", "regression")
+FAIL_ON = ("error", "warning", "info", "never")
+SETTINGS: dict[str, Constraint] = {
+    "placeholders": StrList(),
+    "max_classes": Interval(int, 2, None),
+    "sample_rows": Interval(int, 100, None),
+    "seed": Interval(int, 0, None),
+    "fail_on": Options(FAIL_ON),
+    "progress": Boolean(),
+    "squash_tail_ratio": Interval(float, 1.0, None),
+    "onehot_max_categories": Interval(int, 1, None),
+    "max_listed_rows": Interval(int, 1, None),
+}
+USER_KEYS = {"label", "task", "select", "ignore", "rules", *SETTINGS}
+RULE_META = {"code", "severity", "doc"}
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    name: str
+    code: str
+    severity: str
+    doc: str
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Config:
+    label: str | None
+    task: str
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    settings: Mapping[str, Any]
+    rules: Mapping[str, RuleConfig]
+    sources: tuple[str, ...] = field(default=())
+
+    @property
+    def fail_on(self) -> str:
+        return str(self.settings["fail_on"])
+
+    def enabled(self) -> list[str]:
+        """Rule names left on by select/ignore (names or code prefixes)."""
+        on = []
+        for name, rule in sorted(self.rules.items()):
+            chosen = not self.select or any(_matches(s, rule) for s in self.select)
+            if chosen and not any(_matches(s, rule) for s in self.ignore):
+                on.append(name)
+        return on
+
+
+def _matches(selector: str, rule: RuleConfig) -> bool:
+    return selector == rule.name or rule.code.startswith(selector.upper())
+
+
+def rule_pack_path() -> Path:
+    """The shipped rule pack: inside the wheel, or rules/ beside the package in a checkout."""
+    packaged = resources.files("preflight").joinpath("rules", "default.toml")
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "rules" / "default.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+
+
+def load_rule_pack(path: Path | None = None) -> tuple[dict[str, Any], dict[str, RuleConfig]]:
+    from preflight.checks import discover
+
+    path = path or rule_pack_path()
+    pack = _read_toml(path)
+    checks = discover()
+    settings = dict(pack.get("settings", {}))
+    for key, value in settings.items():
+        if key not in SETTINGS:
+            raise ConfigError(f"{path}: unknown setting '{key}'.")
+        settings[key] = validate("settings", key, value, SETTINGS[key])
+    rules: dict[str, RuleConfig] = {}
+    for name, table in pack.get("rules", {}).items():
+        check = checks.get(name)
+        if check is None:
+            raise ConfigError(f"{path}: rule '{name}' has no check module.")
+        params = {k: v for k, v in table.items() if k not in RULE_META}
+        rules[name] = RuleConfig(name, table["code"], table["severity"], table.get("doc", ""),
+                                 _validated_params(check, name, params, str(path)))
+    return settings, rules
+
+
+def _validated_params(check: Any, name: str, params: Mapping[str, Any], where: str) -> dict[str, Any]:
+    out = {}
+    for key, value in params.items():
+        if key not in check.params:
+            known = ", ".join(sorted(check.params)) or "none"
+            raise ConfigError(f"{where}: unknown parameter '{key}' for rule {name} (known: {known}).")
+        out[key] = validate(name, key, value, check.params[key])
+    return out
+
+
+def find_user_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """preflight.toml, else pyproject.toml with [tool.preflight], nearest the scanned path."""
+    here = start.resolve()
+    here = here if here.is_dir() else here.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "preflight.toml"
+        if candidate.is_file():
+            return candidate, _read_toml(candidate)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = _read_toml(pyproject).get("tool", {}).get("preflight")
+            if table is not None:
+                return pyproject, table
+    return None
+
+
+def load_config(scan_path: Path, *, config_file: Path | None = None,
+                overrides: Mapping[str, Any] | None = None) -> Config:
+    """Merge rule pack < user config file < command-line overrides, validating all."""
+    settings, rules = load_rule_pack()
+    found = (config_file, _read_toml(config_file)) if config_file else find_user_config(scan_path)
+    user: dict[str, Any] = {}
+    sources: list[str] = []
+    if found:
+        where, user = str(found[0]), dict(found[1])
+        if config_file and config_file.name == "pyproject.toml":
+            user = dict(user.get("tool", {}).get("preflight", {}))
+        sources.append(where)
+        unknown = sorted(set(user) - USER_KEYS)
+        if unknown:
+            raise ConfigError(f"{where}: unknown key '{unknown[0]}' (known: {', '.join(sorted(USER_KEYS))}).")
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            user[key] = value
+    where = sources[0] if sources else "command line"
+    for key in SETTINGS:
+        if key in user:
+            settings[key] = validate("preflight", key, user[key], SETTINGS[key])
+    for name, table in dict(user.get("rules", {})).items():
+        if name not in rules:
+            raise ConfigError(f"{where}: unknown rule '{name}' in [rules] (see `preflight rules`).")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [rules.{name}] must be a table.")
+        base = rules[name]
+        severity = validate(name, "severity", table.get("severity", base.severity), SEVERITY)
+        extra = {k: v for k, v in table.items() if k != "severity"}
+        params = {**base.params, **_validated_params(_check(name), name, extra, where)}
+        rules[name] = RuleConfig(name, base.code, severity, base.doc, params)
+    label = user.get("label")
+    if label is not None and not isinstance(label, str):
+        raise ConfigError(f"{where}: 'label' must be a column name (str). Got {label!r}.")
+    task = validate("preflight", "task", user.get("task", "auto"), Options(TASKS))
+    select = _selectors(user.get("select", []), "select", rules, where)
+    ignore = _selectors(user.get("ignore", []), "ignore", rules, where)
+    return Config(label, task, select, ignore, settings, rules, tuple(sources))
+
+
+def _check(name: str) -> Any:
+    from preflight.checks import discover
+
+    return discover()[name]
+
+
+def _selectors(value: Any, key: str, rules: Mapping[str, RuleConfig], where: str) -> tuple[str, ...]:
+    items = [s.strip() for s in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
+        raise ConfigError(f"{where}: '{key}' must be a list of rule names or code prefixes. Got {value!r}.")
+    for s in items:
+        if not any(_matches(s, r) for r in rules.values()):
+            raise ConfigError(f"{where}: '{key}' names '{s}', which is no rule name or code prefix.")
+    return tuple(s for s in items if s)

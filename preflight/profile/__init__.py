@@ -1,0 +1,1 @@
+"""profile: one pass over the batches that computes everything the checks need."""

@@ -1,0 +1,249 @@
+"""Per-column profiling: batch by batch, then finalised into a ColumnProfile.
+
+Text cells are trimmed; placeholder tokens ("?", "NA", ...) count as missing and are
+tallied; text that parses as a number counts as a number, so a numeric column with
+a few "?" stays numeric and a column mixing "165cm" with 170 is caught as mixed.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from preflight.profile.accumulators import MISSING_HASH, BottomK, Moments, hash_floats
+
+NUMBER = r"(?i)^[+-]?((\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)$"
+QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
+EXAMPLES = 5
+
+
+@dataclass
+class ColumnProfile:
+    """Everything known about one column; row-level arrays are aligned with file order."""
+
+    name: str
+    kind: str  # numeric | categorical | mixed | empty
+    dtype: str
+    rows: int
+    missing: int
+    placeholders: dict[str, int]
+    nonfinite: int
+    numeric_count: int
+    text_count: int
+    whitespace: int
+    whitespace_examples: list[str]
+    text_examples: list[str]
+    number_examples: list[str]
+    mean: float
+    std: float
+    min: float
+    max: float
+    quantiles: dict[str, float]
+    distinct: int
+    integral: bool
+    values: np.ndarray          # float64 per row, NaN where missing or not a number
+    missing_mask: np.ndarray    # bool per row
+    nonfinite_mask: np.ndarray  # bool per row
+    whitespace_mask: np.ndarray  # bool per row: text cell with stray outer whitespace
+    codes: np.ndarray | None    # int32 per row into `categories`, -1 where missing
+    categories: tuple[str, ...]
+    sample: np.ndarray          # the bottom-k sample of finite numbers
+    transform: dict = field(default_factory=dict)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind == "numeric"
+
+
+class ColumnBuilder:
+    """Feeds batches of one column; `finish` returns the ColumnProfile."""
+
+    def __init__(self, name: str, placeholders: list[str], sample_rows: int, max_codes: int) -> None:
+        self.name = name
+        self.placeholders = pa.array(sorted({p.strip().lower() for p in placeholders}), pa.string())
+        self.max_codes = max_codes
+        self.moments = Moments()
+        self.sample = BottomK(sample_rows)
+        self.tokens: Counter[str] = Counter()
+        self.dtypes: set[str] = set()
+        self.counts = Counter()  # rows, missing, nonfinite, numeric, text, whitespace
+        self.examples: dict[str, dict[str, None]] = {"ws": {}, "text": {}, "num": {}}
+        self.integral = True
+        self.values: list[np.ndarray] = []
+        self.missing: list[np.ndarray] = []
+        self.is_text: list[np.ndarray] = []
+        self.ws: list[np.ndarray] = []
+        self.codes: list[np.ndarray] = []
+        self.vocab: dict[str, int] = {}
+        self.hashes: list[np.ndarray] = []
+        self._last: np.ndarray | None = None
+
+    def add(self, arr: pa.Array) -> np.ndarray:
+        """Profile one batch; returns the per-row value hashes (for row hashing)."""
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        self.dtypes.add(str(arr.type))
+        t = arr.type
+        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_decimal(t):
+            values, missing, text, codes, h = self._numeric(arr)
+        else:
+            values, missing, text, codes, h = self._text(_as_string(arr))
+        nonfinite = np.isinf(values) & ~missing & ~text
+        finite = values[~missing & ~text & ~nonfinite]
+        self.counts.update(rows=len(arr), missing=int(missing.sum()), nonfinite=int(nonfinite.sum()),
+                           numeric=int((~missing & ~text).sum()), text=int(text.sum()))
+        if finite.size:
+            self.moments = self.moments.merge(Moments.of(finite))
+            self.integral = self.integral and bool(np.all(np.mod(finite, 1) == 0))
+        self.values.append(values)
+        self.missing.append(missing)
+        self.is_text.append(text)
+        self.codes.append(codes)
+        self.hashes.append(h)
+        self._last = values
+        return h
+
+    def add_sample(self, priorities: np.ndarray) -> None:
+        """Offer this batch's finite numbers to the bottom-k sample, keyed by row content."""
+        values = self._last
+        ok = np.isfinite(values)
+        self.sample.add(priorities[ok], values[ok])
+
+    def _numeric(self, arr: pa.Array):
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        missing = np.isnan(values)
+        text = np.zeros(len(arr), dtype=bool)
+        self.ws.append(text)
+        codes = np.full(len(arr), -2, dtype=np.int32)  # -2: numeric cell, coded at finish if needed
+        return values, missing, text, codes, hash_floats(values, missing)
+
+    def _text(self, arr: pa.Array):
+        n = len(arr)
+        trimmed = pc.utf8_trim_whitespace(arr)
+        is_null = arr.is_null().to_numpy(zero_copy_only=False)
+        lowered = pc.utf8_lower(trimmed)
+        token = pc.is_in(lowered, value_set=self.placeholders).fill_null(False).to_numpy(zero_copy_only=False)
+        token &= ~is_null
+        if token.any():
+            seen = pc.value_counts(pc.filter(trimmed, pa.array(token)))
+            for item in seen.to_pylist():
+                self.tokens[item["values"]] += item["counts"]
+        numberlike = pc.match_substring_regex(trimmed, NUMBER).fill_null(False).to_numpy(zero_copy_only=False)
+        numberlike &= ~is_null & ~token
+        values = np.full(n, np.nan)
+        if numberlike.any():
+            parsed = pc.cast(pc.filter(trimmed, pa.array(numberlike)), pa.float64())
+            values[numberlike] = parsed.to_numpy(zero_copy_only=False)
+            numberlike &= ~np.isnan(values)  # "nan" written out is a missing value
+        missing = is_null | token | (~numberlike & np.isnan(values) & _is_nan_text(lowered))
+        text = ~missing & ~numberlike
+        ws = text & pc.not_equal(arr, trimmed).fill_null(False).to_numpy(zero_copy_only=False)
+        self.counts.update(whitespace=int(ws.sum()))
+        self.ws.append(ws)
+        self._remember("ws", arr, ws)
+        self._remember("text", trimmed, text)
+        self._remember("num", trimmed, numberlike)
+        kept = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), trimmed)
+        encoded = pc.dictionary_encode(kept)
+        indices = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+        dictionary = encoded.dictionary.to_numpy(zero_copy_only=False)
+        codes = np.full(n, -1, dtype=np.int32)
+        if len(self.vocab) + len(dictionary) <= self.max_codes or not len(dictionary):
+            lookup = np.array([self.vocab.setdefault(s, len(self.vocab)) for s in dictionary], dtype=np.int32)
+            codes = np.where(missing, -1, lookup[indices] if len(dictionary) else -1).astype(np.int32)
+        else:
+            codes[:] = -3  # too many distinct values to keep codes
+        import pandas as pd
+
+        h = pd.util.hash_array(dictionary.astype(object), categorize=False)[indices] if len(dictionary) else \
+            np.zeros(n, np.uint64)
+        h = np.where(numberlike, hash_floats(values, missing), h)
+        h[missing] = MISSING_HASH
+        return values, missing, text, codes, h
+
+    def _remember(self, kind: str, arr: pa.Array, mask: np.ndarray) -> None:
+        store = self.examples[kind]
+        if len(store) >= EXAMPLES or not mask.any():
+            return
+        for value in pc.filter(arr, pa.array(mask)).slice(0, 1000).to_pylist():
+            if len(store) >= EXAMPLES:
+                break
+            store.setdefault(value, None)
+
+    def finish(self) -> ColumnProfile:
+        c = self.counts
+        values = _cat(self.values, np.float64)
+        missing = _cat(self.missing, bool)
+        is_text = _cat(self.is_text, bool)
+        codes = _cat(self.codes, np.int32)
+        hashes = _cat(self.hashes, np.uint64)
+        nonfinite = np.isinf(values) & ~missing & ~is_text
+        present = c["rows"] - c["missing"]
+        if present == 0:
+            kind = "empty"
+        elif c["text"] == 0:
+            kind = "numeric"
+        else:
+            kind = "mixed" if c["numeric"] else "categorical"
+        categories: tuple[str, ...] = ()
+        final_codes = None
+        if kind in ("categorical", "mixed") and not (codes == -3).any():
+            codes = _code_numeric_cells(codes, values, missing, self.vocab)
+            order = sorted(self.vocab, key=str)
+            remap = np.empty(len(self.vocab), dtype=np.int32)
+            for new, name in enumerate(order):
+                remap[self.vocab[name]] = new
+            final_codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1).astype(np.int32)
+            categories = tuple(order)
+        distinct = int(np.unique(hashes[~missing]).size) if present else 0
+        qs = self.sample.quantiles(list(QUANTILES.values())) if kind == "numeric" else [float("nan")] * 7
+        m = self.moments
+        numeric_stats = kind == "numeric" and m.n > 0
+        return ColumnProfile(
+            name=self.name, kind=kind, dtype="/".join(sorted(self.dtypes)), rows=c["rows"],
+            missing=c["missing"], placeholders=dict(sorted(self.tokens.items())), nonfinite=c["nonfinite"],
+            numeric_count=c["numeric"], text_count=c["text"], whitespace=c["whitespace"],
+            whitespace_examples=list(self.examples["ws"]), text_examples=list(self.examples["text"]),
+            number_examples=list(self.examples["num"]),
+            mean=m.mean if numeric_stats else float("nan"), std=m.std if numeric_stats else float("nan"),
+            min=m.min if numeric_stats else float("nan"), max=m.max if numeric_stats else float("nan"),
+            quantiles=dict(zip(QUANTILES, qs)), distinct=distinct, integral=self.integral and kind == "numeric",
+            values=values, missing_mask=missing, nonfinite_mask=nonfinite,
+            whitespace_mask=_cat(self.ws, bool), codes=final_codes,
+            categories=categories, sample=self.sample.values.copy(),
+        )
+
+
+def _as_string(arr: pa.Array) -> pa.Array:
+    if pa.types.is_string(arr.type):
+        return arr
+    try:
+        return pc.cast(arr, pa.string())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        return pa.array([None if v is None else str(v) for v in arr.to_pylist()], pa.string())
+
+
+def _is_nan_text(lowered: pa.Array) -> np.ndarray:
+    return pc.equal(lowered, "nan").fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _cat(chunks: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(chunks).astype(dtype, copy=False) if chunks else np.empty(0, dtype)
+
+
+def _code_numeric_cells(codes: np.ndarray, values: np.ndarray, missing: np.ndarray,
+                        vocab: dict[str, int]) -> np.ndarray:
+    """Cells read as native numbers in a column that turned out categorical: code their text."""
+    todo = (codes == -2) & ~missing
+    if not todo.any():
+        return np.where(codes == -2, -1, codes)
+    codes = codes.copy()
+    for i in np.flatnonzero(todo):
+        v = values[i]
+        text = str(int(v)) if float(v).is_integer() else repr(float(v))
+        codes[i] = vocab.setdefault(text, len(vocab))
+    codes[codes == -2] = -1
+    return codes

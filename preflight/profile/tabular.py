@@ -1,0 +1,143 @@
+"""The tabular profile: one pass over the batches, then finalised for the checks."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Mapping
+
+import numpy as np
+
+from preflight import transforms
+from preflight.errors import DataError
+from preflight.profile.accumulators import combine, splitmix64
+from preflight.profile.columns import ColumnBuilder, ColumnProfile
+from preflight.progress import Progress
+from preflight.read.tabular import TabularSource, iter_batches
+
+LABEL_NAMES = ("label", "target", "class", "y")
+
+
+@dataclass
+class TabularProfile:
+    kind = "tabular"
+    path: str
+    files: tuple[tuple[str, int], ...]
+    rows: int
+    columns: tuple[ColumnProfile, ...]  # the features, in file order
+    label: ColumnProfile | None
+    task: str | None                    # classification | regression | None (no label)
+    classes: tuple[Any, ...]            # sorted class values (classification)
+    y: np.ndarray | None                # class code per row, -1 where the label is missing
+    feature_hash: np.ndarray            # uint64 per row over the feature columns
+    row_hash: np.ndarray                # uint64 per row over features and label
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def label_name(self) -> str | None:
+        return self.label.name if self.label is not None else None
+
+    @property
+    def content_hash(self) -> str:
+        h = hashlib.sha256()
+        h.update("\x1f".join(c.name for c in self.columns).encode())
+        h.update(self.row_hash.tobytes())
+        return h.hexdigest()[:32]
+
+    @cached_property
+    def matrix(self) -> tuple[np.ndarray, list[str]]:
+        """Features after their fitted transforms (no NaN): what the models see."""
+        blocks: list[np.ndarray] = []
+        names: list[str] = []
+        for col in self.columns:
+            spec = col.transform
+            if spec["kind"] == "drop":
+                continue
+            if spec["kind"] == "one-hot":
+                blocks.append(transforms.apply_onehot(spec, col.codes))
+            else:
+                values = np.where(col.nonfinite_mask, np.nan, col.values)
+                blocks.append(transforms.apply_numeric(spec, values)[:, None])
+            names += transforms.output_names(col.name, spec)
+        if not blocks:
+            return np.zeros((self.rows, 0)), []
+        return np.hstack(blocks), names
+
+
+def resolve_label(columns: tuple[str, ...], requested: str | None, where: str) -> str | None:
+    if requested is not None:
+        if requested not in columns:
+            raise DataError(f"{where}: label column '{requested}' not found (columns: {', '.join(columns)}).")
+        return requested
+    found = [c for c in columns if c.lower() in LABEL_NAMES]
+    return found[0] if len(found) == 1 else None
+
+
+def build_profile(source: TabularSource, *, label: str | None, task: str,
+                  settings: Mapping[str, Any], progress: Progress) -> TabularProfile:
+    names = source.columns
+    builders = {n: ColumnBuilder(n, settings["placeholders"], settings["sample_rows"],
+                                 max_codes=100_000 if n == label else 10_000) for n in names}
+    features = [n for n in names if n != label]
+    seed = np.uint64(settings["seed"])
+    file_rows = [0] * len(source.files)
+    feature_hashes, row_hashes = [], []
+    for file_index, batch in iter_batches(source):
+        n = batch.num_rows
+        hashes = {name: builders[name].add(batch.column(name)) for name in names}
+        fh = combine([hashes[c] for c in features], n)
+        rh = combine([fh, hashes[label]], n) if label else fh
+        priorities = splitmix64(rh ^ seed)
+        for b in builders.values():
+            b.add_sample(priorities)
+        feature_hashes.append(fh)
+        row_hashes.append(rh)
+        file_rows[file_index] += n
+        progress.advance(n, source.display(source.files[file_index]))
+    progress.close()
+    profiles = {n: b.finish() for n, b in builders.items()}
+    for col in profiles.values():
+        col.transform = transforms.fit(col, settings)
+    label_col = profiles.get(label) if label else None
+    resolved_task, classes, y = _target(label_col, task, settings)
+    return TabularProfile(
+        path=str(source.root), files=tuple((source.display(f), r) for f, r in zip(source.files, file_rows)),
+        rows=sum(file_rows), columns=tuple(profiles[n] for n in features), label=label_col,
+        task=resolved_task, classes=classes, y=y,
+        feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings,
+    )
+
+
+def _cat(chunks: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(chunks) if chunks else np.empty(0, np.uint64)
+
+
+def _target(col: ColumnProfile | None, task: str, settings: Mapping[str, Any]):
+    """Infer the task and encode classes: sorted, in the label's own type."""
+    if col is None:
+        return None, (), None
+    if task == "auto":
+        if col.kind in ("categorical", "mixed"):
+            task = "classification"
+        elif col.kind == "numeric" and col.integral and col.distinct <= settings["max_classes"]:
+            task = "classification"
+        elif col.kind == "empty":
+            task = "classification"
+        else:
+            task = "regression"
+    if task == "regression":
+        if col.kind not in ("numeric", "empty"):
+            raise DataError(f"label column '{col.name}' holds text ({', '.join(col.text_examples[:3])}); "
+                            "it cannot be a regression target (use --task classification).")
+        return task, (), None
+    present = ~col.missing_mask & ~col.nonfinite_mask
+    if col.kind == "numeric":
+        uniq = np.unique(col.values[present])
+        classes = tuple(int(v) if col.integral else float(v) for v in uniq)
+        y = np.full(col.rows, -1, dtype=np.int64)
+        y[present] = np.searchsorted(uniq, col.values[present])
+        return task, classes, y
+    if col.codes is None:
+        raise DataError(f"label column '{col.name}' has more than 100000 distinct values; "
+                        "it does not look like a class label (use --task regression or another --label).")
+    return task, tuple(col.categories), col.codes.astype(np.int64)

@@ -1,0 +1,1 @@
+"""read: turn a path into batches. Nothing else in preflight knows file formats."""

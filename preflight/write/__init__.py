@@ -1,0 +1,1 @@
+"""write: serialise a Report. Formatters never compute."""

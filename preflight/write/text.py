@@ -1,0 +1,27 @@
+"""Linter-style text for people: one line per finding, a few rows, a summary line."""
+from __future__ import annotations
+
+from preflight.findings import Report
+
+SHOW_ROWS = 10
+
+
+def render(report: Report) -> str:
+    ds = report.dataset
+    lines = []
+    for f in report.findings:
+        lines.append(f"{ds['path']}: {f.code} {f.rule}: {f.message} [{f.severity}]")
+        if f.groups:
+            shown = "; ".join("[" + ", ".join(map(str, g)) + "]" for g in f.groups[:3])
+            more = f"; ... (+{len(f.groups) - 3} more groups)" if len(f.groups) > 3 else ""
+            lines.append(f"    groups: {shown}{more}")
+        elif f.rows:
+            more = f", ... (+{f.count - SHOW_ROWS} more)" if f.count > SHOW_ROWS else ""
+            lines.append(f"    rows: {', '.join(map(str, f.rows[:SHOW_ROWS]))}{more}")
+    s = report.summary()
+    label = f"label '{ds['label']}' ({ds['task']})" if ds["label"] else "no label"
+    verdict = "FAIL" if report.exit_code else "pass"
+    lines.append(
+        f"preflight: {verdict}: {s['error']} errors, {s['warning']} warnings, {s['info']} info in "
+        f"{ds['path']} ({ds['rows']:,} rows x {ds['columns']} columns, {label}; fail-on {report.fail_on})")
+    return "\n".join(lines) + "\n"
