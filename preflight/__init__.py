@@ -13,7 +13,7 @@ __all__ = ["scan", "load_stats", "__version__"]
 
 
 def scan(*args: Any, **kwargs: Any) -> Any:
-    from preflight.scan import scan as _scan
+    from preflight.pipeline import scan as _scan
 
     return _scan(*args, **kwargs)
 

@@ -45,7 +45,7 @@ def build_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
 def _column(col: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"dtype": col.dtype, "kind": col.kind, "count": col.rows - col.missing,
                            "missing": col.missing}
-    if col.kind == "numeric":
+    if math.isfinite(col.mean):  # numeric, or mixed but mostly numbers
         out.update(mean=num(col.mean), std=num(col.std), min=num(col.min), max=num(col.max),
                    quantiles={k: num(v) for k, v in col.quantiles.items()})
     else:

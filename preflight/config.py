@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from preflight.errors import ConfigError
-from preflight.params import SEVERITY, Boolean, Constraint, Interval, Options, StrList, validate
+from preflight.params import SEVERITY, Boolean, Constraint, Interval, Options, StrList, Text, validate
 
 TASKS = ("auto", "classification", "regression")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -24,9 +24,10 @@ SETTINGS: dict[str, Constraint] = {
     "seed": Interval(int, 0, None),
     "fail_on": Options(FAIL_ON),
     "progress": Boolean(),
-    "squash_tail_ratio": Interval(float, 1.0, None),
+    "squash_std_ratio": Interval(float, 1.0, None),
     "onehot_max_categories": Interval(int, 1, None),
     "max_listed_rows": Interval(int, 1, None),
+    "image_col": Text(),
 }
 USER_KEYS = {"label", "task", "select", "ignore", "rules", *SETTINGS}
 RULE_META = {"code", "severity", "doc"}

@@ -75,7 +75,16 @@ class StrList:
         return "a list of str"
 
 
-Constraint = Interval | Options | Boolean | StrList
+@dataclass(frozen=True)
+class Text:
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str)
+
+    def describe(self) -> str:
+        return "a str"
+
+
+Constraint = Interval | Options | Boolean | StrList | Text
 SEVERITIES = ("error", "warning", "info")
 SEVERITY = Options(SEVERITIES)
 

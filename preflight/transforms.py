@@ -14,17 +14,22 @@ import numpy as np
 TRANSFORM_KINDS = ("identity", "standardize", "log1p-standardize", "tanh", "one-hot", "drop")
 
 
-def tail_ratio(lo: float, hi: float, q: Mapping[str, float]) -> float:
-    """How far the extremes reach beyond the central 98%, in units of its width.
+def robust_sigma(q: Mapping[str, float]) -> float:
+    """The std a normal sample with this IQR would have (0 when half the values are equal)."""
+    iqr = q["p75"] - q["p25"]
+    return iqr / 1.349 if iqr > 0 else 0.0
 
-    About 0.5 for a normal sample of a million, 2 for an exponential one, 12 for a
-    lognormal(sigma=1) one, hundreds for counts or money spread over [0, 1e8].
-    A feature that is constant on 98% of rows (sparse) scores 0: nothing to squash.
+
+def squeeze(std: float, q: Mapping[str, float]) -> float:
+    """std / robust sigma: how much the tails inflate the std that standardizing divides by.
+
+    About 1 for a normal sample, 1.2 exponential, 2 lognormal(sigma=1), 20 lognormal(sigma=2),
+    thousands for values over [0, 140000000] with a median in the thousands. Past a few, the
+    bulk of the data lands in a sliver around one point after standardizing. 0 when the
+    column is constant on half its rows or more (sparse): squashing would not help there.
     """
-    spread = q["p99"] - q["p01"]
-    if not spread > 0:
-        return 0.0
-    return max(hi - q["p99"], q["p01"] - lo) / spread
+    sigma = robust_sigma(q)
+    return std / sigma if sigma > 0 and std > 0 else 0.0
 
 
 def _r(x: float) -> float:
@@ -36,12 +41,15 @@ def fit(col: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
     """Choose and fit a transform for one column profile."""
     if col.kind == "empty":
         return {"kind": "drop", "reason": "no values"}
-    if col.kind in ("categorical", "mixed"):
+    mostly_numbers = col.kind == "mixed" and math.isfinite(col.mean)
+    if col.kind in ("categorical", "mixed") and not mostly_numbers:
         limit = int(settings.get("onehot_max_categories", 50))
         if col.codes is None or len(col.categories) > limit:
             return {"kind": "drop", "reason": f"more than {limit} categories"}
         if col.distinct >= col.rows - col.missing and col.rows >= 20:
             return {"kind": "drop", "reason": "unique per row (an identifier)"}
+        if len(col.categories) < 2:
+            return {"kind": "drop", "reason": "constant"}
         return {"kind": "one-hot", "categories": list(col.categories)}
     q = col.quantiles
     fill = _r(q["p50"]) if math.isfinite(q["p50"]) else 0.0
@@ -49,12 +57,12 @@ def fit(col: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
         return {"kind": "identity", "fill": fill, "reason": "constant"}
     if col.integral and col.min == 0 and col.max == 1:
         return {"kind": "identity", "fill": fill, "reason": "binary 0/1"}
-    limit = float(settings["squash_tail_ratio"])
-    if tail_ratio(col.min, col.max, q) > limit:
+    limit = float(settings["squash_std_ratio"])
+    if squeeze(col.std, q) > limit:
         if col.min >= 0:
             logged = np.log1p(col.sample)
             lq = dict(zip(q, np.quantile(logged, [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99])))
-            if tail_ratio(float(logged.min()), float(logged.max()), lq) <= limit and logged.std() > 0:
+            if squeeze(float(logged.std()), lq) <= limit and logged.std() > 0:
                 return {"kind": "log1p-standardize", "mean": _r(logged.mean()), "std": _r(logged.std()),
                         "fill": fill}
         scale = max(q["p95"] - q["p50"], q["p50"] - q["p05"]) or col.std

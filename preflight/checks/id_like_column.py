@@ -8,12 +8,15 @@ from preflight.findings import Finding
 from preflight.params import Interval
 
 
-def _is_id(col) -> bool:
+def _is_id(col, min_unique: float) -> bool:
     present = col.rows - col.missing
-    if present == 0 or col.distinct < present:
+    if present == 0:
         return False
     if col.kind in ("categorical", "mixed"):
-        return True
+        # Text ids stay ids when duplicated rows repeat a few of them.
+        return col.distinct >= min_unique * present
+    if col.distinct < present:
+        return False
     if col.kind == "numeric" and col.integral:
         # Integers unique per row are an id when they run consecutively or in order.
         values = col.values[~col.missing_mask]
@@ -25,15 +28,18 @@ def _is_id(col) -> bool:
 class IdLikeColumn(Check):
     name = "id-like-column"
     code = "PF105"
-    params = {"min_rows": Interval(int, 2, None)}
+    params = {"min_rows": Interval(int, 2, None),
+              "min_unique_fraction": Interval(float, 0.0, 1.0, closed="right")}
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.rows < ctx.params["min_rows"]:
             return [ctx.skipped(f"{profile.rows} rows, fewer than min_rows={ctx.params['min_rows']}")]
-        ids = [c.name for c in profile.columns if _is_id(c)]
+        ids = [c.name for c in profile.columns if _is_id(c, ctx.params["min_unique_fraction"])]
         if not ids:
             return []
         return [ctx.finding(
-            f"{len(ids)} column(s) unique per row, like identifiers: {', '.join(ids)}; "
+            f"{len(ids)} column(s) (nearly) unique per row, like identifiers: {', '.join(ids)}; "
             "drop them from the features (the stats transform drops text ids)",
-            count=len(ids), columns=ids)]
+            count=len(ids), columns=ids,
+            details={c.name: {"distinct": c.distinct, "present": c.rows - c.missing}
+                     for c in profile.columns if c.name in ids})]

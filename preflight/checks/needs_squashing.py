@@ -29,5 +29,5 @@ class NeedsSquashing(Check):
             f"{'; ...' if len(cols) > 5 else ''}; the fitted squashing is in stats.json (stats.transform applies it)",
             count=len(cols), columns=[c.name for c in cols],
             details={c.name: {"min": c.min, "max": c.max, "p50": c.quantiles["p50"],
-                              "tail_ratio": round(transforms.tail_ratio(c.min, c.max, c.quantiles), 3),
+                              "std_over_robust_sigma": round(transforms.squeeze(c.std, c.quantiles), 3),
                               "transform": c.transform} for c in cols})]

@@ -1,7 +1,8 @@
 """PF401: rows far from the rest, per feature and jointly, in the transformed space.
 
-Scores are robust (median/MAD), and computed after the fitted transforms, so a
-heavy-tailed feature that the stats will log-squash is judged on its log scale.
+Scores are robust (median/MAD). A heavy-tailed positive feature that the stats
+log-squash is judged on its log scale; every other one on its raw scale (a tanh
+squash would hide the very values this check exists to show).
 A feature constant on most rows (MAD 0, e.g. a sparse pixel) has no typical spread
 to measure against and is left to the joint detector.
 """
@@ -11,7 +12,6 @@ import warnings
 
 import numpy as np
 
-from preflight import transforms
 from preflight.check import Check, Context, pct
 from preflight.findings import Finding
 from preflight.params import Boolean, Interval
@@ -44,8 +44,8 @@ class Outliers(Check):
         score = np.zeros(profile.rows)
         source = np.full(profile.rows, "", dtype=object)
         for col in cols:
-            x = transforms.apply_numeric(col.transform, np.where(col.nonfinite_mask, np.nan, col.values))
-            z = robust_z(x)
+            x = np.where(col.nonfinite_mask | np.isnan(col.values), col.transform["fill"], col.values)
+            z = robust_z(np.log1p(np.maximum(x, 0)) if col.transform["kind"] == "log1p-standardize" else x)
             if z is None:
                 continue
             better = (z > score) & ~col.missing_mask

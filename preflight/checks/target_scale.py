@@ -27,4 +27,4 @@ class TargetScale(Check):
             f"set the output bias to the mean (stats.json target.output_bias) or {advice}",
             columns=[t.name],
             details={"mean": t.mean, "std": t.std, "heavy_tailed": heavy,
-                     "tail_ratio": round(transforms.tail_ratio(t.min, t.max, t.quantiles), 3)})]
+                     "std_over_robust_sigma": round(transforms.squeeze(t.std, t.quantiles), 3)})]

@@ -53,10 +53,6 @@ class ColumnProfile:
     sample: np.ndarray          # the bottom-k sample of finite numbers
     transform: dict = field(default_factory=dict)
 
-    @property
-    def is_numeric(self) -> bool:
-        return self.kind == "numeric"
-
 
 class ColumnBuilder:
     """Feeds batches of one column; `finish` returns the ColumnProfile."""
@@ -199,9 +195,10 @@ class ColumnBuilder:
             final_codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1).astype(np.int32)
             categories = tuple(order)
         distinct = int(np.unique(hashes[~missing]).size) if present else 0
-        qs = self.sample.quantiles(list(QUANTILES.values())) if kind == "numeric" else [float("nan")] * 7
+        # A mixed column that is mostly numbers keeps number stats: its text cells are the errors.
+        numeric_stats = self.moments.n > 0 and (kind == "numeric" or (kind == "mixed" and c["numeric"] > c["text"]))
+        qs = self.sample.quantiles(list(QUANTILES.values())) if numeric_stats else [float("nan")] * 7
         m = self.moments
-        numeric_stats = kind == "numeric" and m.n > 0
         return ColumnProfile(
             name=self.name, kind=kind, dtype="/".join(sorted(self.dtypes)), rows=c["rows"],
             missing=c["missing"], placeholders=dict(sorted(self.tokens.items())), nonfinite=c["nonfinite"],
@@ -210,7 +207,7 @@ class ColumnBuilder:
             number_examples=list(self.examples["num"]),
             mean=m.mean if numeric_stats else float("nan"), std=m.std if numeric_stats else float("nan"),
             min=m.min if numeric_stats else float("nan"), max=m.max if numeric_stats else float("nan"),
-            quantiles=dict(zip(QUANTILES, qs)), distinct=distinct, integral=self.integral and kind == "numeric",
+            quantiles=dict(zip(QUANTILES, qs)), distinct=distinct, integral=self.integral and numeric_stats,
             values=values, missing_mask=missing, nonfinite_mask=nonfinite,
             whitespace_mask=_cat(self.ws, bool), codes=final_codes,
             categories=categories, sample=self.sample.values.copy(),

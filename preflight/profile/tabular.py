@@ -37,6 +37,12 @@ class TabularProfile:
     def label_name(self) -> str | None:
         return self.label.name if self.label is not None else None
 
+    def dataset_summary(self, path: str) -> dict[str, Any]:
+        return {"path": path, "kind": "tabular", "rows": self.rows,
+                "columns": len(self.columns) + (1 if self.label is not None else 0),
+                "label": self.label_name, "task": self.task,
+                "files": [{"path": f, "rows": r} for f, r in self.files]}
+
     @property
     def content_hash(self) -> str:
         h = hashlib.sha256()
@@ -131,6 +137,8 @@ def _target(col: ColumnProfile | None, task: str, settings: Mapping[str, Any]):
                             "it cannot be a regression target (use --task classification).")
         return task, (), None
     present = ~col.missing_mask & ~col.nonfinite_mask
+    if col.kind == "empty":
+        return task, (), np.full(col.rows, -1, dtype=np.int64)
     if col.kind == "numeric":
         uniq = np.unique(col.values[present])
         classes = tuple(int(v) if col.integral else float(v) for v in uniq)

@@ -14,6 +14,7 @@ from preflight.errors import DataError
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl"}
 BATCH_ROWS = 262_144
+CSV_BLOCK_BYTES = 16 << 20
 _CSV_COLUMN = re.compile(r"In CSV column #(\d+)")
 
 
@@ -116,7 +117,7 @@ def _csv_options(fmt: str, as_string: set[str], names: tuple[str, ...]) -> dict:
     import pyarrow.csv as pacsv
 
     return dict(
-        read_options=pacsv.ReadOptions(block_size=16 << 20),
+        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ","),
         # No null tokens: placeholders are judged (and counted) by the profile.
         convert_options=pacsv.ConvertOptions(
@@ -133,7 +134,7 @@ def _read_csv(path: Path, fmt: str) -> pa.Table:
     names: tuple[str, ...] = tuple(peek_columns(path))
     while True:
         try:
-            return pacsv.read_csv(path, **_csv_options(fmt, as_string, names))
+            return _text_checked(path, pacsv.read_csv(path, **_csv_options(fmt, as_string, names)))
         except pa.ArrowInvalid as exc:
             match = _CSV_COLUMN.search(str(exc))
             if not match or "conversion error" not in str(exc) or "UTF8" in str(exc):
@@ -142,6 +143,15 @@ def _read_csv(path: Path, fmt: str) -> pa.Table:
             if name in as_string:
                 raise
             as_string.add(name)
+
+
+def _text_checked(path: Path, table: pa.Table) -> pa.Table:
+    """pyarrow reads text that is not UTF-8 as binary: say so instead of guessing."""
+    for field in table.schema:
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            raise DataError(f"{path}: cannot read: not valid UTF-8 text in column '{field.name}' "
+                            "(re-save the file as UTF-8)")
+    return table
 
 
 def _first_json_object(path: Path) -> dict:

@@ -1,0 +1,62 @@
+"""The library entry point: read -> profile -> check -> decide. Writers and the CLI are clients."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from preflight.config import Config, load_config
+from preflight.decide import exit_code, run_checks
+from preflight.findings import Report
+from preflight.progress import Progress
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
+
+
+def detect_kind(path: Path, config: Config) -> str:
+    """'images' for a folder holding images and no data files (or --image-col), else 'tabular'."""
+    from preflight.read.tabular import file_format
+
+    if config.settings.get("image_col"):
+        return "images"
+    if not path.is_dir():
+        return "tabular"
+    has_images = False
+    for p in path.rglob("*"):
+        if p.is_file():
+            if file_format(p):
+                return "tabular"
+            has_images = has_images or p.suffix.lower() in IMAGE_SUFFIXES
+    return "images" if has_images else "tabular"
+
+
+def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
+         select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
+         fail_on: str | None = None, config_file: str | Path | None = None,
+         progress: bool = False, **options: Any) -> Report:
+    """Scan a dataset and return its Report (findings, stats, exit code). Raises PreflightError."""
+    path = Path(path)
+    overrides = {"label": label, "task": task, "fail_on": fail_on,
+                 "select": list(select) if select is not None else None,
+                 "ignore": list(ignore) if ignore is not None else None, **options}
+    config = load_config(path, config_file=Path(config_file) if config_file else None, overrides=overrides)
+    bar = Progress(progress and bool(config.settings["progress"]))
+    if detect_kind(path, config) == "images":
+        from preflight.profile.images import build_image_profile
+
+        profile = build_image_profile(path, config=config, progress=bar)
+    else:
+        profile = _tabular_profile(path, config, bar)
+    findings = run_checks(profile, config)
+    from preflight.artifact import build_stats
+
+    return Report(profile.dataset_summary(str(path)), findings, build_stats(profile, config.settings),
+                  exit_code(findings, config.fail_on), config.fail_on)
+
+
+def _tabular_profile(path: Path, config: Config, bar: Progress) -> Any:
+    from preflight.profile.tabular import build_profile, resolve_label
+    from preflight.read.tabular import open_tabular
+
+    source = open_tabular(path)
+    label_name = resolve_label(source.columns, config.label, str(source.files[0]))
+    return build_profile(source, label=label_name, task=config.task, settings=config.settings, progress=bar)

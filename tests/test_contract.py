@@ -1,0 +1,84 @@
+"""Every registered check against the rule pack and its cases: the three places agree."""
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import preflight
+from preflight.checks import discover
+from preflight.config import load_rule_pack, rule_pack_path
+
+CHECKS = discover()
+PACK = tomllib.loads(rule_pack_path().read_text())["rules"]
+CASES = Path(__file__).parent / "cases"
+TABULAR = sorted(n for n, c in CHECKS.items() if "tabular" in c.kinds)
+
+
+def test_registry_matches_rule_pack() -> None:
+    assert sorted(CHECKS) == sorted(PACK)
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_check_declares_what_the_pack_says(name: str) -> None:
+    check, entry = CHECKS[name], PACK[name]
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*", name)
+    assert re.fullmatch(r"PF\d{3}", check.code)
+    assert entry["code"] == check.code
+    assert entry["severity"] in ("error", "warning", "info")
+    assert entry["doc"].strip(), f"{name} has no one-line doc in the rule pack"
+    assert importlib.import_module(type(check).__module__).__doc__, f"{name}'s module has no docstring"
+    defaults = {k for k in entry if k not in ("code", "severity", "doc")}
+    assert defaults == set(check.params), f"{name}: rule pack defaults {defaults} != declared {set(check.params)}"
+
+
+def test_codes_are_unique() -> None:
+    codes = [c.code for c in CHECKS.values()]
+    assert len(codes) == len(set(codes))
+
+
+def test_pack_defaults_validate() -> None:
+    settings, rules = load_rule_pack()
+    assert set(rules) == set(CHECKS)
+    assert settings["fail_on"] == "error"
+
+
+@pytest.mark.parametrize("name", TABULAR)
+def test_every_tabular_rule_has_cases(name: str) -> None:
+    path = CASES / f"{name}.toml"
+    assert path.is_file(), f"no test cases for {name}: add tests/cases/{name}.toml"
+    cases = tomllib.loads(path.read_text())["case"]
+    default = PACK[name]["severity"]
+    assert any(c["expect"] and c["expect"][0].get("severity", default) == default for c in cases), "no planted case"
+    assert any(not c["expect"] for c in cases), "no clean case"
+
+
+@pytest.mark.parametrize("name", TABULAR)
+@pytest.mark.parametrize("table", ["x,y\n", "x,y\n1,0\n", "x\n1\n"], ids=["empty", "one-row", "no-label"])
+def test_check_handles_degenerate_tables(name: str, table: str, write_csv) -> None:
+    report = preflight.scan(write_csv(table), select=[name])
+    for f in report.findings:
+        json.dumps(f.to_dict(), allow_nan=False)
+
+
+@pytest.mark.parametrize("name", TABULAR)
+def test_check_is_deterministic(name: str) -> None:
+    demo = Path(__file__).parent.parent / "fixtures" / "demo" / "customers.csv"
+    first = preflight.scan(demo, select=[name]).to_dict()
+    second = preflight.scan(demo, select=[name]).to_dict()
+    assert json.dumps(first, allow_nan=False) == json.dumps(second, allow_nan=False)
+
+
+def test_readme_documents_every_rule_and_a_two_block_quickstart() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for name, check in CHECKS.items():
+        assert f"| {check.code} | `{name}` |" in readme, f"README's rule table lacks {check.code} {name}"
+    quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", quickstart, re.S)
+    assert len(blocks) == 2
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
+    assert blocks[1].strip() in ci, ".ci/run must run the README's test command"

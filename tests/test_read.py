@@ -1,0 +1,62 @@
+"""Every supported format reads to the same profile; folders read as one table."""
+from __future__ import annotations
+
+import gzip
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import preflight
+from preflight.write.files import dumps
+
+DF = pd.DataFrame({"a": [1.5, 2.0, None, 4.0, 1.5], "b": ["x", "y", "y", None, "x"], "y": [0, 1, 0, 1, 0]})
+
+
+def _scan_dump(path, **kw) -> tuple[str, list]:
+    report = preflight.scan(path, label="y", **kw)
+    stats = dict(report.stats)
+    stats["fingerprint"] = {k: v for k, v in stats["fingerprint"].items() if k != "columns"}
+    for f in stats["features"].values():
+        f.pop("dtype")
+    return dumps(stats), [(f.rule, f.rows, f.groups) for f in report.findings]
+
+
+def test_formats_agree(tmp_path) -> None:
+    DF.to_csv(tmp_path / "t.csv", index=False)
+    DF.to_csv(tmp_path / "t.tsv", index=False, sep="\t")
+    with gzip.open(tmp_path / "t.csv.gz", "wt") as fh:
+        DF.to_csv(fh, index=False)
+    pq.write_table(pa.Table.from_pandas(DF, preserve_index=False), tmp_path / "t.parquet")
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps({k: (None if pd.isna(v) else v) for k, v in r.items()}) + "\n"
+                                              for r in DF.to_dict("records")))
+    results = {p: _scan_dump(tmp_path / p) for p in ("t.csv", "t.tsv", "t.csv.gz", "t.parquet", "t.jsonl")}
+    first = results["t.csv"]
+    assert first[1] and all(r == first for r in results.values()), results
+
+
+def test_folder_reads_files_in_order_as_one_table(tmp_path) -> None:
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "b.csv").write_text("a,y\n3,1\n1,0\n")
+    (d / "a.csv").write_text("y,a\n0,1\n1,2\n")       # column order may differ
+    report = preflight.scan(d, label="y", select=["duplicate-rows"])
+    assert report.dataset["files"] == [{"path": "a.csv", "rows": 2}, {"path": "b.csv", "rows": 2}]
+    assert [f.groups for f in report.findings] == [((0, 3),)]
+
+
+def test_csv_column_that_turns_to_text_after_the_first_block(tmp_path, monkeypatch) -> None:
+    import preflight.read.tabular as reader
+
+    monkeypatch.setattr(reader, "CSV_BLOCK_BYTES", 64)
+    rows = [f"{i},{i % 2}" for i in range(40)] + ["5' 4\",1"]
+    (tmp_path / "t.csv").write_text("h,y\n" + "\n".join(rows) + "\n")
+    report = preflight.scan(tmp_path / "t.csv", label="y", select=["mixed-types"])
+    assert [f.rows for f in report.findings] == [(40,)]
+
+
+def test_jsonl_with_changing_types_falls_back_to_text(tmp_path) -> None:
+    (tmp_path / "t.jsonl").write_text('{"h": 165, "y": 0}\n{"h": "5 ft", "y": 1}\n{"h": 170, "y": 0}\n')
+    report = preflight.scan(tmp_path / "t.jsonl", label="y", select=["mixed-types"])
+    assert [f.rows for f in report.findings] == [(1,)]
