@@ -53,8 +53,7 @@ class Outliers(Check):
         flagged = score > p["max_robust_z"]
         joint, scored = 0, profile.rows
         if p["multivariate"]:
-            x, _ = profile.matrix
-            rows, iz = self._isolation_z(x, profile.row_hash, ctx.settings)
+            rows, iz = self._isolation_z(profile, ctx.settings)
             if iz is not None:
                 scored = rows.size
                 hit = np.zeros(profile.rows, dtype=bool)
@@ -79,18 +78,34 @@ class Outliers(Check):
                      "sources": [str(source[r]) for r in found[:10_000]], "jointly_scored_rows": scored})]
 
     @staticmethod
-    def _isolation_z(x: np.ndarray, row_hash: np.ndarray, settings) -> tuple[np.ndarray, np.ndarray | None]:
-        """Robust z of IsolationForest anomaly scores, on at most sample_rows content-keyed rows."""
+    def _isolation_z(profile, settings) -> tuple[np.ndarray, np.ndarray | None]:
+        """Robust z of IsolationForest anomaly scores, on at most sample_rows content-keyed rows.
+
+        Only the sampled rows of the transformed matrix are built; columns that are constant
+        over all rows are left out.
+        """
         from sklearn.ensemble import IsolationForest
 
-        x = x[:, x.std(axis=0) > 0]
-        if x.shape[1] < 2:
+        rows = _first_by_hash(profile.row_hash, settings["sample_rows"])
+        fit_rows = _first_by_hash(profile.row_hash, FIT_ROWS)
+        union = np.union1d(rows, fit_rows)
+        x, _, varying = profile.matrix_at(union)
+        if varying.sum() < 2:
             return np.empty(0, int), None
-        order = np.argsort(row_hash, kind="stable")
-        rows = np.sort(order[: settings["sample_rows"]])
-        fit_rows = np.sort(order[:FIT_ROWS])
+        x = x[:, varying]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            forest = IsolationForest(n_estimators=100, random_state=settings["seed"]).fit(x[fit_rows])
-            anomaly = -forest.score_samples(x[rows])
+            forest = IsolationForest(n_estimators=100, random_state=settings["seed"]).fit(
+                x[np.searchsorted(union, fit_rows)])
+            anomaly = -forest.score_samples(x[np.searchsorted(union, rows)])
         return rows, robust_z(anomaly)
+
+
+def _first_by_hash(row_hash: np.ndarray, k: int) -> np.ndarray:
+    """np.sort(np.argsort(row_hash, kind="stable")[:k]), in linear time."""
+    if k >= row_hash.size:
+        return np.arange(row_hash.size)
+    cut = np.partition(row_hash, k - 1)[k - 1]
+    below = np.flatnonzero(row_hash < cut)
+    tied = np.flatnonzero(row_hash == cut)[: k - below.size]
+    return np.sort(np.concatenate([below, tied]))

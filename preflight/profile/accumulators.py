@@ -5,7 +5,7 @@ be merged; the merged result does not depend on how the rows were split.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,30 +75,79 @@ class Moments:
         return float(np.sqrt(self.m2 / self.n)) if self.n else 0.0
 
 
-@dataclass
 class BottomK:
     """A content-keyed sample: the k values with the smallest row-hash priorities.
 
     Same rows, same sample, however the data was batched; exact when n <= k.
+    Held as a pool in arrival order, pruned in linear time, sorted once when read.
     """
 
-    k: int
-    priorities: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
-    values: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
+    def __init__(self, k: int, priorities: np.ndarray | None = None, values: np.ndarray | None = None) -> None:
+        self.k = k
+        self._p: list[np.ndarray] = []
+        self._v: list[np.ndarray] = []
+        self._seen = 0
+        self._cut: np.uint64 | None = None  # a priority above this can no longer enter
+        self._settled = (np.empty(0, np.uint64), np.empty(0, np.float64))
+        if priorities is not None:
+            self.add(priorities, values)
+
+    @property
+    def priorities(self) -> np.ndarray:
+        return self._settle()[0]
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._settle()[1]
 
     def add(self, priorities: np.ndarray, values: np.ndarray) -> None:
-        self.merge(BottomK(self.k, priorities, values))
+        self._seen += priorities.size
+        if self._cut is not None:
+            keep = priorities <= self._cut
+            priorities, values = priorities[keep], values[keep]
+        self._p.append(priorities)
+        self._v.append(values)
+        if sum(p.size for p in self._p) > 2 * self.k:
+            self._prune()
 
     def merge(self, other: "BottomK") -> "BottomK":
-        p = np.concatenate([self.priorities, other.priorities])
-        v = np.concatenate([self.values, other.values])
-        if p.size > self.k:
-            order = np.lexsort((v, p))[: self.k]
-            p, v = p[order], v[order]
-        self.priorities, self.values = p, v
+        self.add(other.priorities, other.values)
         return self
+
+    def _prune(self) -> None:
+        """Drop what cannot be among the k smallest; the pool keeps its arrival order."""
+        p, v = np.concatenate(self._p), np.concatenate(self._v)
+        if p.size > self.k:
+            self._cut = np.partition(p, self.k - 1)[self.k - 1]
+            keep = p <= self._cut
+            p, v = p[keep], v[keep]
+        self._p, self._v = [p], [v]
+
+    def _settle(self) -> tuple[np.ndarray, np.ndarray]:
+        """In arrival order while n <= k; else the k smallest by (priority, value, arrival)."""
+        if len(self._p) > 1 or (self._p and self._p[0] is not self._settled[0]):
+            self._prune()
+            p, v = self._p[0], self._v[0]
+            if self._seen > self.k:
+                order = _order(p, v)[: self.k]
+                p, v = p[order], v[order]
+            self._p, self._v = [p], [v]
+            self._settled = (p, v)
+        return self._settled
 
     def quantiles(self, qs: list[float]) -> list[float]:
         if self.values.size == 0:
             return [float("nan")] * len(qs)
         return [float(q) for q in np.quantile(self.values, qs)]
+
+
+def _order(p: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """np.lexsort((v, p)), stable; a fast unstable sort, then the rare tied priorities redone."""
+    order = np.argsort(p)
+    ps = p[order]
+    tie = ps[1:] == ps[:-1]
+    if tie.any():
+        at = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])
+        sub = order[at]
+        order[at] = sub[np.lexsort((sub, v[sub], p[sub]))]
+    return order

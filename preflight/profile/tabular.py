@@ -32,6 +32,8 @@ class TabularProfile:
     feature_hash: np.ndarray            # uint64 per row over the feature columns
     row_hash: np.ndarray                # uint64 per row over features and label
     settings: Mapping[str, Any] = field(default_factory=dict)
+    pred_probs: np.ndarray | None = None     # the user's out-of-sample probabilities (--pred-probs)
+    user_features: np.ndarray | None = None  # the user's embeddings (--features)
 
     @property
     def label_name(self) -> str | None:
@@ -53,21 +55,47 @@ class TabularProfile:
     @cached_property
     def matrix(self) -> tuple[np.ndarray, list[str]]:
         """Features after their fitted transforms (no NaN): what the models see."""
+        x, names, _ = self.matrix_at(None)
+        return x, names
+
+    def matrix_at(self, rows: np.ndarray | None) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """`matrix` for some rows only (all with None), and per output column whether it varies
+        over ALL rows (a constant column says nothing to a distance or a forest)."""
         blocks: list[np.ndarray] = []
         names: list[str] = []
+        varying: list[bool] = []
         for col in self.columns:
             spec = col.transform
             if spec["kind"] == "drop":
                 continue
+            codes = col.codes if rows is None or col.codes is None else col.codes[rows]
             if spec["kind"] == "one-hot":
-                blocks.append(transforms.apply_onehot(spec, col.codes))
+                blocks.append(transforms.apply_onehot(spec, codes))
+                k = len(spec["categories"])
+                counts = np.bincount(col.codes[(col.codes >= 0) & (col.codes < k)], minlength=k)
+                varying += ((counts > 0) & (counts < self.rows)).tolist()
             else:
                 values = np.where(col.nonfinite_mask, np.nan, col.values)
+                values = values if rows is None else values[rows]
                 blocks.append(transforms.apply_numeric(spec, values)[:, None])
+                varying.append(col.distinct > 1)
             names += transforms.output_names(col.name, spec)
+        n = self.rows if rows is None else len(rows)
         if not blocks:
-            return np.zeros((self.rows, 0)), []
-        return np.hstack(blocks), names
+            return np.zeros((n, 0)), [], np.zeros(0, bool)
+        return np.hstack(blocks), names, np.array(varying, dtype=bool)
+
+
+def near_groups(profile: "TabularProfile") -> tuple[list[list[int]], dict]:
+    """Rows (almost) on top of each other in the model space; shared by two checks, computed once."""
+    cached = profile.__dict__.get("_near")
+    if cached is None:
+        from preflight.learn.near_duplicates import near_duplicate_groups
+
+        x = profile.user_features if profile.user_features is not None else profile.matrix[0]
+        cached = near_duplicate_groups(x, seed=int(profile.settings.get("seed", 0))) if x.shape[1] else ([], {})
+        profile.__dict__["_near"] = cached
+    return cached
 
 
 def resolve_label(columns: tuple[str, ...], requested: str | None, where: str) -> str | None:

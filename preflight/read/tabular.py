@@ -131,15 +131,14 @@ def _read_csv(path: Path, fmt: str) -> pa.Table:
     import pyarrow.csv as pacsv
 
     as_string: set[str] = set()
-    names: tuple[str, ...] = tuple(peek_columns(path))
     while True:
         try:
-            return _text_checked(path, pacsv.read_csv(path, **_csv_options(fmt, as_string, names)))
+            return _text_checked(path, pacsv.read_csv(path, **_csv_options(fmt, as_string, ())))
         except pa.ArrowInvalid as exc:
             match = _CSV_COLUMN.search(str(exc))
             if not match or "conversion error" not in str(exc) or "UTF8" in str(exc):
                 raise
-            name = names[int(match.group(1))]
+            name = peek_columns(path)[int(match.group(1))]  # only on this rare path: a peek reads a block
             if name in as_string:
                 raise
             as_string.add(name)
