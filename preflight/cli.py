@@ -35,11 +35,15 @@ def cli() -> None:
               help="Exit 1 when a finding at or above this severity remains (default: error).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Config file (default: nearest preflight.toml or pyproject.toml [tool.preflight]).")
+@click.option("--pred-probs", type=click.Path(path_type=Path),
+              help="Your model's out-of-sample class probabilities (.npy, rows x classes in stats.json order).")
+@click.option("--features", type=click.Path(path_type=Path),
+              help="Your embeddings (.npy, one row per data row) for label-issues and near-duplicates.")
 @click.option("--image-col", help="The CSV/Parquet lists image files: the column holding their paths.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, and text output only when failing.")
 def scan(path: Path, label: str | None, task: str | None, output: Path | None, fmt: str,
          select: str | None, ignore: str | None, fail_on: str | None, config_file: Path | None,
-         image_col: str | None, quiet: bool) -> int:
+         pred_probs: Path | None, features: Path | None, image_col: str | None, quiet: bool) -> int:
     """Scan PATH (a data file or a folder of them) and report problems."""
     from preflight.pipeline import scan as run_scan
     from preflight.write.files import dumps, write_atomic
@@ -50,7 +54,7 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
                              "preflight never writes into the data it scans (choose another -o).")
     report = run_scan(path, label=label, task=task, select=_split(select), ignore=_split(ignore),
                       fail_on=fail_on, config_file=config_file, progress=not quiet,
-                      image_col=image_col)
+                      pred_probs=pred_probs, features=features, image_col=image_col)
     findings_json = dumps(report.to_dict())
     if output is not None:
         write_atomic(output / "stats.json", dumps(report.stats))

@@ -9,11 +9,10 @@ from preflight.decide import exit_code, run_checks
 from preflight.findings import Report
 from preflight.progress import Progress
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
-
 
 def detect_kind(path: Path, config: Config) -> str:
     """'images' for a folder holding images and no data files (or --image-col), else 'tabular'."""
+    from preflight.read.images import IMAGE_SUFFIXES
     from preflight.read.tabular import file_format
 
     if config.settings.get("image_col"):
@@ -32,8 +31,14 @@ def detect_kind(path: Path, config: Config) -> str:
 def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
          select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
          fail_on: str | None = None, config_file: str | Path | None = None,
-         progress: bool = False, **options: Any) -> Report:
-    """Scan a dataset and return its Report (findings, stats, exit code). Raises PreflightError."""
+         progress: bool = False, pred_probs: str | Path | None = None,
+         features: str | Path | None = None, **options: Any) -> Report:
+    """Scan a dataset and return its Report (findings, stats, exit code). Raises PreflightError.
+
+    pred_probs: .npy of out-of-sample class probabilities (rows x classes, in stats.json's class
+    order) from the user's own model; features: .npy of embeddings (rows x dims). Either replaces
+    the built-in models of the label-issues and near-duplicates rules.
+    """
     path = Path(path)
     overrides = {"label": label, "task": task, "fail_on": fail_on,
                  "select": list(select) if select is not None else None,
@@ -46,6 +51,7 @@ def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
         profile = build_image_profile(path, config=config, progress=bar)
     else:
         profile = _tabular_profile(path, config, bar)
+    _attach_user_arrays(profile, pred_probs, features)
     findings = run_checks(profile, config)
     from preflight.artifact import build_stats
 
@@ -60,3 +66,28 @@ def _tabular_profile(path: Path, config: Config, bar: Progress) -> Any:
     source = open_tabular(path)
     label_name = resolve_label(source.columns, config.label, str(source.files[0]))
     return build_profile(source, label=label_name, task=config.task, settings=config.settings, progress=bar)
+
+
+def _attach_user_arrays(profile: Any, pred_probs: str | Path | None, features: str | Path | None) -> None:
+    """Validate user arrays against the profile (rows, classes) before any check runs."""
+    from preflight.errors import DataError
+    from preflight.read.arrays import load_npy
+
+    if pred_probs is not None:
+        from preflight.learn.label_issues import validate_pred_probs
+
+        if profile.task != "classification":
+            raise DataError(f"{pred_probs}: --pred-probs needs a classification label "
+                            f"(task here: {profile.task or 'no label'}).")
+        try:
+            profile.pred_probs = validate_pred_probs(load_npy(Path(pred_probs)), profile.rows,
+                                                     len(profile.classes), str(pred_probs))
+        except ValueError as exc:
+            raise DataError(str(exc)) from None
+    if features is not None:
+        from preflight.learn.label_issues import validate_features
+
+        try:
+            profile.user_features = validate_features(load_npy(Path(features)), profile.rows, str(features))
+        except ValueError as exc:
+            raise DataError(str(exc)) from None

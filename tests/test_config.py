@@ -66,7 +66,7 @@ def test_pyproject_tool_table_found_walking_up(tmp_path: Path) -> None:
     data.write_text(TABLE)
     report = preflight.scan(data)
     assert report.dataset["label"] == "b"
-    assert {f.rule for f in report.findings} <= {"class-imbalance", "rare-class", "missing-labels"}
+    assert {f.rule for f in report.findings} <= {"class-imbalance", "rare-class", "missing-labels", "label-issues"}
 
 
 def test_bad_label_type_and_task(write_csv) -> None:

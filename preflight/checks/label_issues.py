@@ -1,0 +1,75 @@
+"""PF304: rows whose label disagrees with what the rest of the data predicts for them.
+
+Confident learning (cleanlab) on out-of-sample probabilities: the user's own
+(--pred-probs), or cross-validated scikit-learn models fitted on preflight's
+transformed features (or the user's --features). Mislabeled rows cap what any
+model can learn and corrupt the evaluation; they are found by looking, not tuning.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.check import Check, Context, pct, preview
+from preflight.findings import Finding
+from preflight.params import Interval
+
+
+class LabelIssues(Check):
+    name = "label-issues"
+    code = "PF304"
+    kinds = frozenset({"tabular"})
+    needs = frozenset({"classification"})
+    params = {"min_rows": Interval(int, 10, None),
+              "warn_fraction": Interval(float, 0.0, 1.0),
+              "error_fraction": Interval(float, 0.0, 1.0),
+              "min_skill": Interval(float, -1.0, 1.0)}
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        from preflight.learn.label_issues import find_label_issues, label_issues_from_features, skill
+
+        p = ctx.params
+        labelled = np.flatnonzero(profile.y >= 0)
+        y = profile.y[labelled]
+        k = len(profile.classes)
+        if labelled.size < p["min_rows"] or k < 2:
+            return [ctx.skipped(f"{labelled.size} labelled rows in {k} class(es); needs at least "
+                                f"{p['min_rows']} rows and 2 classes")]
+        pred_probs = getattr(profile, "pred_probs", None)
+        if pred_probs is not None:
+            probs = pred_probs[labelled]
+            issues, info = find_label_issues(probs, y), {"source": "--pred-probs"}
+        else:
+            features = getattr(profile, "user_features", None)
+            x = features if features is not None else profile.matrix[0]
+            if x.shape[1] == 0:
+                return [ctx.skipped("no usable features (every column was dropped)")]
+            issues, info = label_issues_from_features(x[labelled], y, k, seed=ctx.settings["seed"])
+            probs = info.pop("pred_probs")
+            info = {"source": "--features" if features is not None else "built-in models", **info}
+        if issues.rows.size == 0:
+            return []
+        rows = labelled[issues.rows]
+        fraction = rows.size / labelled.size
+        severity = ("error" if fraction >= p["error_fraction"] else
+                    "warning" if fraction >= p["warn_fraction"] else "info")
+        cls = profile.classes
+        acc, base, sk = skill(probs, y)
+        shown = [f"{r} ({cls[g]!r} -> {cls[s]!r})" for r, g, s in
+                 zip(rows[:3], issues.given[:3], issues.suggested[:3])]
+        if sk < p["min_skill"]:
+            severity = "info"
+            verdict = (f"disagree with out-of-sample predictions ({preview(shown, 3)}), but the features predict "
+                       f"the label only weakly (accuracy {acc:.3f} vs {base:.3f} for the majority class; skill "
+                       f"{sk:.2f} < min_skill {p['min_skill']:g}): they are as likely hard examples as label errors")
+        else:
+            verdict = (f"look mislabeled, worst first: {preview(shown, 3)}; review them "
+                       "(given vs suggested label in details)")
+        return [ctx.finding(
+            f"{rows.size} rows ({pct(rows.size, labelled.size)}) {verdict}",
+            severity=severity, rows=rows,
+            details={"issues": [{"row": int(r), "given": cls[int(g)], "suggested": cls[int(s)],
+                                 "score": round(float(q), 6)}
+                                for r, g, s, q in zip(rows, issues.given, issues.suggested, issues.scores)],
+                     "fraction": round(fraction, 6),
+                     "skill": {"accuracy": round(acc, 6), "majority_baseline": round(base, 6), "skill": round(sk, 6)},
+                     "model": {k_: v for k_, v in info.items() if isinstance(v, (str, int, float, list, dict))}})]

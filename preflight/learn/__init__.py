@@ -1,0 +1,1 @@
+"""Model-based checks' machinery: out-of-sample probabilities, label issues, near-duplicates."""

@@ -1,0 +1,148 @@
+"""Rows whose given label disagrees with out-of-sample predictions.
+
+cleanlab flags rows whose prediction differs from the given label; a normalized-margin
+ceiling keeps only confident disagreements, so hard-but-correct rows of clean data stay
+quiet. label_issues_from_features fits twice: the second pass trains without the rows
+the first pass found suspicious, since flipped labels in training blur every prediction.
+Defaults were chosen on benchmarks/label_errors.py (grid and numbers in its docstring).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FILTER_BY = "predicted_neq_given"
+SCORE_METHOD = "normalized_margin"
+MAX_QUALITY = 0.25  # normalized margin (p_given - max p_other + 1) / 2: p_other leads by > 0.5
+REFIT_BELOW = 0.3  # first-pass normalized margin under which a row is left out of refitting
+
+
+@dataclass(frozen=True)
+class LabelIssues:
+    """Flagged rows, most suspicious first, plus the quality score of every row."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+    given: np.ndarray
+    suggested: np.ndarray
+    quality: np.ndarray
+
+
+def find_label_issues(
+    pred_probs: np.ndarray,
+    y: np.ndarray,
+    *,
+    method: str = FILTER_BY,
+    score_method: str = SCORE_METHOD,
+    max_quality: float | None = MAX_QUALITY,
+) -> LabelIssues:
+    """cleanlab's filter (`method` = its filter_by), kept only where quality < max_quality."""
+    from cleanlab.filter import find_label_issues as cl_find
+    from cleanlab.rank import get_label_quality_scores
+
+    pred_probs = np.asarray(pred_probs, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    n = len(y)
+    if n == 0 or pred_probs.shape[1] < 2 or len(np.unique(y)) < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return LabelIssues(empty, np.zeros(0), empty, empty, np.ones(n))
+    quality = np.asarray(get_label_quality_scores(y, pred_probs, method=score_method), dtype=np.float64)
+    mask = np.asarray(cl_find(labels=y, pred_probs=pred_probs, filter_by=method, n_jobs=1), dtype=bool)
+    if max_quality is not None:
+        mask &= quality < max_quality
+    flagged = np.flatnonzero(mask)
+    rows = flagged[np.lexsort((flagged, quality[flagged]))]
+    return LabelIssues(
+        rows=rows.astype(np.int64),
+        scores=quality[rows],
+        given=y[rows],
+        suggested=pred_probs[rows].argmax(axis=1).astype(np.int64),
+        quality=quality,
+    )
+
+
+def label_issues_from_features(
+    X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int
+) -> tuple[LabelIssues, dict]:
+    """Cross-validated probabilities from X (two passes), then find_label_issues on them.
+
+    info["pred_probs"] holds the final out-of-sample probabilities (for skill estimates).
+    """
+    from cleanlab.rank import get_label_quality_scores
+
+    from preflight.learn.crossval import out_of_sample_pred_probs
+
+    y = np.asarray(y, dtype=np.int64)
+    first, _ = out_of_sample_pred_probs(X, y, n_classes, seed=seed)
+    suspect = np.zeros(len(y), dtype=bool)
+    if len(y) and len(np.unique(y)) > 1:
+        suspect = get_label_quality_scores(y, first, method=SCORE_METHOD) < REFIT_BELOW
+    pred_probs, info = out_of_sample_pred_probs(X, y, n_classes, seed=seed, train_mask=~suspect)
+    issues = find_label_issues(pred_probs, y)
+    info = {**info, "method": FILTER_BY, "score_method": SCORE_METHOD, "max_quality": MAX_QUALITY,
+            "left_out_of_refit": int(suspect.sum()), "pred_probs": pred_probs}
+    return issues, info
+
+
+def validate_pred_probs(arr: np.ndarray, n_rows: int, n_classes: int, source: str) -> np.ndarray:
+    """User-supplied probabilities: right shape, finite, in [0, 1], rows summing to 1."""
+    a = np.asarray(arr)
+    if a.ndim != 2 or a.shape != (n_rows, n_classes):
+        got = " x ".join(str(s) for s in a.shape) if a.ndim else "a scalar"
+        raise ValueError(
+            f"{source}: expected {n_rows} rows x {n_classes} columns (one per class, "
+            f"in stats.json's class order), got {got}."
+        )
+    a = _numeric(a, source)
+    _finite(a, source)
+    bad = np.flatnonzero(((a < 0) | (a > 1)).any(axis=1))
+    if len(bad):
+        raise ValueError(f"{source}: has values outside [0, 1] in {len(bad)} rows (first: {bad[0]}).")
+    sums = a.sum(axis=1)
+    bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
+    if len(bad):
+        raise ValueError(
+            f"{source}: rows must sum to 1 (probabilities), but {len(bad)} rows do not "
+            f"(first: {bad[0]}, sums to {sums[bad[0]]:.4g}); apply a softmax first."
+        )
+    return a / sums[:, None]
+
+
+def validate_features(arr: np.ndarray, n_rows: int, source: str) -> np.ndarray:
+    """User-supplied embeddings/features: one finite numeric row per data row."""
+    a = np.asarray(arr)
+    if a.ndim != 2 or a.shape[0] != n_rows or a.shape[1] == 0:
+        got = " x ".join(str(s) for s in a.shape) if a.ndim else "a scalar"
+        raise ValueError(f"{source}: expected {n_rows} rows x at least 1 column (one row per data row), got {got}.")
+    a = _numeric(a, source)
+    _finite(a, source)
+    return a
+
+
+def _numeric(a: np.ndarray, source: str) -> np.ndarray:
+    if a.dtype == bool or not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
+        raise ValueError(f"{source}: expected a real numeric array, got dtype {a.dtype}.")
+    return a.astype(np.float64, copy=False)
+
+
+def _finite(a: np.ndarray, source: str) -> None:
+    for what, bad_mask in (("NaN", np.isnan(a)), ("infinite values", np.isinf(a))):
+        bad = np.flatnonzero(bad_mask.any(axis=1))
+        if len(bad):
+            raise ValueError(f"{source}: contains {what} in {len(bad)} rows (first: {bad[0]}).")
+
+
+def skill(pred_probs: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """(accuracy, majority baseline, skill = (accuracy - baseline) / (1 - baseline)).
+
+    Confident learning cannot tell a mislabeled row from a correctly labeled one that sits
+    among the other class: where the features predict the label only weakly (skill near 0),
+    every hard example looks like a label error.
+    """
+    y = np.asarray(y, dtype=np.int64)
+    if len(y) == 0:
+        return 0.0, 1.0, 0.0
+    acc = float(np.mean(pred_probs.argmax(axis=1) == y))
+    base = float(np.bincount(y).max() / len(y))
+    return acc, base, (acc - base) / (1 - base) if base < 1 else 0.0

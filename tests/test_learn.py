@@ -1,0 +1,176 @@
+"""preflight.learn: planted label flips are found, clean data stays quiet, inputs are checked."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from preflight.learn.crossval import assign_folds, out_of_sample_pred_probs, row_hashes
+from preflight.learn.label_issues import (
+    find_label_issues,
+    label_issues_from_features,
+    validate_features,
+    validate_pred_probs,
+)
+from preflight.learn.near_duplicates import near_duplicate_groups
+
+CENTERS = [(-6.0, 0.0, 0.0), (6.0, 0.0, 0.0), (0.0, 8.0, 0.0)]
+
+
+def blobs(n: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=n, centers=CENTERS, cluster_std=1.0, random_state=7)
+    return X.astype(np.float64), y.astype(np.int64)
+
+
+def flipped(y: np.ndarray, n_flip: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    rows = np.sort(rng.choice(len(y), size=n_flip, replace=False))
+    noisy = y.copy()
+    noisy[rows] = (y[rows] + rng.integers(1, 3, size=n_flip)) % 3
+    return noisy, rows
+
+
+def test_planted_flips_are_found() -> None:
+    X, y = blobs()
+    noisy, planted = flipped(y)
+    issues, info = label_issues_from_features(X, noisy, 3, seed=0)
+    hits = len(np.intersect1d(issues.rows, planted))
+    assert hits / len(planted) >= 0.8
+    assert hits / max(len(issues.rows), 1) >= 0.7
+    assert info["folds"] == 5 and set(info["models"]) == {"logreg", "knn"}
+
+
+def test_issue_fields_agree() -> None:
+    X, y = blobs()
+    noisy, _ = flipped(y)
+    issues, _ = label_issues_from_features(X, noisy, 3, seed=0)
+    assert len(issues.rows) > 0
+    assert np.all(np.diff(issues.scores) >= 0)
+    np.testing.assert_array_equal(issues.given, noisy[issues.rows])
+    np.testing.assert_array_equal(issues.scores, issues.quality[issues.rows])
+    assert np.all(issues.suggested != issues.given)
+    assert issues.quality.shape == (len(y),)
+
+
+def test_clean_blobs_stay_quiet() -> None:
+    X, y = blobs()
+    issues, _ = label_issues_from_features(X, y, 3, seed=0)
+    assert len(issues.rows) <= 1
+
+
+def test_deterministic() -> None:
+    X, y = blobs()
+    noisy, _ = flipped(y)
+    p1, i1 = out_of_sample_pred_probs(X, noisy, 3, seed=5)
+    p2, i2 = out_of_sample_pred_probs(X, noisy, 3, seed=5)
+    assert p1.tobytes() == p2.tobytes() and i1 == i2
+    a, _ = label_issues_from_features(X, noisy, 3, seed=5)
+    b, _ = label_issues_from_features(X, noisy, 3, seed=5)
+    assert a.rows.tobytes() == b.rows.tobytes() and a.quality.tobytes() == b.quality.tobytes()
+
+
+def test_probabilities_are_complete_rows() -> None:
+    X, y = blobs()
+    p, info = out_of_sample_pred_probs(X, y, 4, seed=0)  # class 3 never occurs
+    assert p.shape == (len(y), 4)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    assert set(info["log_loss"]) == set(info["models"])
+
+
+def test_folds_follow_content_not_position() -> None:
+    X, y = blobs(600)  # 200 per class: hash-assigned folds
+    h = row_hashes(X, seed=1)
+    folds = assign_folds(h, y, 5)
+    extra, extra_y = blobs(60)
+    X2, y2 = np.vstack([extra[:30], X, extra[30:] + 100.0]), np.r_[extra_y[:30], y, extra_y[30:]]
+    folds2 = assign_folds(row_hashes(X2, seed=1), y2, 5)
+    np.testing.assert_array_equal(folds2[30:30 + len(y)], folds)
+    assert np.bincount(folds, minlength=5).min() > 80  # still roughly balanced
+    perm = np.random.default_rng(0).permutation(len(y))
+    np.testing.assert_array_equal(assign_folds(h[perm], y[perm], 5), folds[perm])
+
+
+def test_tiny_classes_do_not_crash() -> None:
+    X, y = blobs()
+    X = np.vstack([X, [[30.0, 30.0, 30.0]], [[-30.0, 30.0, 0.0]], [[-30.0, 31.0, 0.0]]])
+    y = np.r_[y, 3, 4, 4]
+    p, info = out_of_sample_pred_probs(X, y, 5, seed=0)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    assert info["unscored_classes"] == [3] and info["unscored_rows"] == [300]
+    issues, _ = label_issues_from_features(X, y, 5, seed=0)
+    assert 300 not in issues.rows
+
+
+def test_sampled_fit_scores_every_row() -> None:
+    X, y = blobs()
+    noisy, planted = flipped(y)
+    p, info = out_of_sample_pred_probs(X, noisy, 3, seed=0, max_fit_rows=150)
+    assert info["sampled_rows"] is not None and info["sampled_rows"] < len(y)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    issues = find_label_issues(p, noisy)
+    assert len(np.intersect1d(issues.rows, planted)) >= 7
+
+
+def test_degenerate_inputs() -> None:
+    one_class = find_label_issues(np.ones((4, 1)), np.zeros(4, dtype=np.int64))
+    assert len(one_class.rows) == 0 and one_class.quality.shape == (4,)
+    X, y = blobs()
+    p, _ = out_of_sample_pred_probs(X[:3], np.array([0, 0, 0]), 3, seed=0)
+    np.testing.assert_allclose(p[:, 0], 1.0)
+
+
+def test_validate_pred_probs_messages() -> None:
+    with pytest.raises(ValueError) as err:
+        validate_pred_probs(np.full((170, 3), 1 / 3), 178, 3, "pred_probs.npy")
+    assert str(err.value) == (
+        "pred_probs.npy: expected 178 rows x 3 columns (one per class, in stats.json's "
+        "class order), got 170 x 3."
+    )
+    bad = np.full((20, 3), 1 / 3)
+    bad[[12, 14, 15, 19], 1] = np.nan
+    with pytest.raises(ValueError) as err:
+        validate_pred_probs(bad, 20, 3, "pred_probs.npy")
+    assert str(err.value) == "pred_probs.npy: contains NaN in 4 rows (first: 12)."
+    unnormalized = np.full((5, 2), 0.5)
+    unnormalized[3] = [0.9, 0.9]
+    with pytest.raises(ValueError, match=r"rows must sum to 1 .* 1 rows do not \(first: 3, sums to 1.8\)"):
+        validate_pred_probs(unnormalized, 5, 2, "p.npy")
+    with pytest.raises(ValueError, match="outside"):
+        validate_pred_probs(np.array([[1.5, -0.5]]), 1, 2, "p.npy")
+    ok = validate_pred_probs(np.full((4, 2), 0.5, dtype=np.float32), 4, 2, "p.npy")
+    assert ok.dtype == np.float64
+
+
+def test_validate_features_messages() -> None:
+    with pytest.raises(ValueError) as err:
+        validate_features(np.zeros(10), 10, "emb.npy")
+    assert str(err.value) == "emb.npy: expected 10 rows x at least 1 column (one row per data row), got 10."
+    inf = np.zeros((6, 2))
+    inf[4, 0] = np.inf
+    with pytest.raises(ValueError) as err:
+        validate_features(inf, 6, "emb.npy")
+    assert str(err.value) == "emb.npy: contains infinite values in 1 rows (first: 4)."
+    with pytest.raises(ValueError, match="dtype <U1"):
+        validate_features(np.array([["a"]]), 1, "emb.npy")
+    assert validate_features(np.ones((3, 2), dtype=np.int32), 3, "emb.npy").dtype == np.float64
+
+
+def test_near_duplicates_planted() -> None:
+    X, _ = blobs()
+    X = np.vstack([X, X[17] + 1e-6, X[40]])  # rows 300 (near copy), 301 (exact copy)
+    groups, info = near_duplicate_groups(X, seed=0)
+    assert groups == [[17, 300], [40, 301]]
+    assert info["exact_duplicate_rows"] == 1
+
+
+def test_near_duplicates_quiet_and_deterministic() -> None:
+    X, _ = blobs()
+    assert near_duplicate_groups(X, seed=0)[0] == []
+    assert near_duplicate_groups(X[:1], seed=0)[0] == []
+    same = np.vstack([X[:1]] * 4)
+    assert near_duplicate_groups(same, seed=0)[0] == [[0, 1, 2, 3]]
+    wide = np.random.default_rng(0).normal(size=(500, 40))
+    wide[499] = wide[3] * (1 + 1e-9)
+    assert near_duplicate_groups(wide, seed=1) == near_duplicate_groups(wide, seed=1)
+    assert near_duplicate_groups(wide, seed=1)[0] == [[3, 499]]
