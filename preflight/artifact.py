@@ -21,6 +21,10 @@ def num(x: Any) -> float | None:
 
 
 def build_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
+    if getattr(profile, "kind", "tabular") == "images":
+        from preflight.artifact_images import build_image_stats
+
+        return build_image_stats(profile, settings)
     features = {}
     names_out: list[str] = []
     for col in profile.columns:

@@ -30,7 +30,7 @@ class Context:
             fields.setdefault("count", len(rows))
             rows = rows[:limit]
             details["rows_truncated"] = True
-        groups = tuple(tuple(int(r) for r in g) for g in fields.pop("groups", ()))
+        groups = tuple(tuple(r if isinstance(r, str) else int(r) for r in g) for g in fields.pop("groups", ()))
         count = fields.pop("count", len(rows) if rows else 0)
         return Finding(
             rule=self.rule, code=self.code, severity=severity or self.severity,

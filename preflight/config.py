@@ -28,6 +28,9 @@ SETTINGS: dict[str, Constraint] = {
     "onehot_max_categories": Interval(int, 1, None),
     "max_listed_rows": Interval(int, 1, None),
     "image_col": Text(),
+    "max_image_pixels": Interval(int, 1, None),
+    "image_hash_radius": Interval(int, 0, 10),
+    "workers": Interval(int, 0, None),
 }
 USER_KEYS = {"label", "task", "select", "ignore", "rules", *SETTINGS}
 RULE_META = {"code", "severity", "doc"}

@@ -22,7 +22,7 @@ class Finding:
     message: str
     count: int = 0
     rows: tuple[int, ...] = ()
-    groups: tuple[tuple[int, ...], ...] = ()
+    groups: tuple[tuple[int | str, ...], ...] = ()
     files: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()
     details: Mapping[str, Any] = field(default_factory=dict)

@@ -49,6 +49,28 @@ class Stats:
     def expected_initial_loss(self) -> dict[str, float]:
         return dict((self.target or {}).get("expected_initial_loss", {}))
 
+    @property
+    def channel_mean(self) -> np.ndarray:
+        """Per-channel pixel mean on the [0, 1] scale (image datasets), for Normalize(mean, std)."""
+        return np.asarray(self.data.get("images", {}).get("channel_mean", []), dtype=np.float32)
+
+    @property
+    def channel_std(self) -> np.ndarray:
+        return np.asarray(self.data.get("images", {}).get("channel_std", []), dtype=np.float32)
+
+    def normalize(self, array: Any) -> np.ndarray:
+        """(x / 255 if uint8, else x) - mean) / std over the last axis (HWC, or NHWC), float32."""
+        if self.channel_mean.size == 0:
+            raise StatsMismatch("these stats hold no image channel statistics (not an image dataset)")
+        x = np.asarray(array)
+        x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+        if x.ndim == 2 and self.channel_mean.size == 1:
+            x = x[..., None]
+        if x.shape[-1] != self.channel_mean.size:
+            raise StatsMismatch(f"array has {x.shape[-1]} channels on its last axis; the stats have "
+                                f"{self.channel_mean.size} (pass HWC arrays, converted like the scanned images)")
+        return (x - self.channel_mean) / self.channel_std
+
     def check(self, df: Any) -> None:
         """Raise StatsMismatch naming the columns that are missing, extra or of another kind."""
         cols = [c for c in df.columns if c != self.label]

@@ -57,6 +57,12 @@ def test_every_tabular_rule_has_cases(name: str) -> None:
     assert any(not c["expect"] for c in cases), "no clean case"
 
 
+@pytest.mark.parametrize("name", sorted(set(CHECKS) - set(TABULAR)))
+def test_every_image_rule_is_tested(name: str) -> None:
+    text = (Path(__file__).parent / "test_images.py").read_text()
+    assert f'"{name}"' in text, f"tests/test_images.py never asserts on {name}"
+
+
 @pytest.mark.parametrize("name", TABULAR)
 @pytest.mark.parametrize("table", ["x,y\n", "x,y\n1,0\n", "x\n1\n"], ids=["empty", "one-row", "no-label"])
 def test_check_handles_degenerate_tables(name: str, table: str, write_csv) -> None:

@@ -11,6 +11,7 @@ from preflight.params import Interval
 class ClassImbalance(Check):
     name = "class-imbalance"
     code = "PF301"
+    kinds = frozenset({"tabular", "images"})
     needs = frozenset({"classification"})
     params = {"max_ratio": Interval(float, 1.0, None, closed="neither")}
 
@@ -23,8 +24,9 @@ class ClassImbalance(Check):
         ratio = counts[big] / max(counts[small], 1)
         if ratio <= ctx.params["max_ratio"]:
             return []
+        unit = "files" if profile.kind == "images" else "rows"
         return [ctx.finding(
-            f"class {profile.classes[big]!r} has {counts[big]} rows, class {profile.classes[small]!r} only "
+            f"class {profile.classes[big]!r} has {counts[big]} {unit}, class {profile.classes[small]!r} only "
             f"{counts[small]} (ratio {ratio:.1f} > {ctx.params['max_ratio']:g}); initialise the output bias "
             "from stats.json target.output_bias and weigh the loss with target.class_weights",
             count=len(profile.classes),

@@ -1,4 +1,11 @@
-"""PF202: identical features, different labels: at least one label in each group is wrong."""
+"""PF202: identical features, different labels: at least one label in each group is wrong.
+
+Tables: exact copies of the features, and (with `near`) near-copies in the transformed
+feature space, as near-duplicates finds them.
+
+Images: the same or a near-same picture (pHash within image_hash_radius) filed under
+different classes.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -6,18 +13,29 @@ import numpy as np
 from preflight.check import Check, Context, preview
 from preflight.checks._groups import hash_groups
 from preflight.findings import Finding
+from preflight.params import Boolean
 
 
 class ConflictingLabels(Check):
     name = "conflicting-labels"
     code = "PF202"
+    kinds = frozenset({"tabular", "images"})
     needs = frozenset({"label"})
+    params = {"near": Boolean()}
 
     def run(self, profile, ctx: Context) -> list[Finding]:
+        if profile.kind == "images":
+            return _images(profile, ctx)
         label = profile.label
         labels = profile.y if profile.y is not None else label.values
-        groups = [g for g in hash_groups(profile.feature_hash, ~label.missing_mask)
-                  if np.unique(labels[g]).size > 1]
+        present = ~label.missing_mask
+        candidates = hash_groups(profile.feature_hash, present)
+        if ctx.params["near"] and profile.rows >= 2:
+            from preflight.profile.tabular import near_groups
+
+            # Near-copy groups contain the exact ones: they replace them.
+            candidates = [g[present[g]] for g in map(np.asarray, near_groups(profile)[0])]
+        groups = [g for g in candidates if np.unique(labels[g]).size > 1]
         if not groups:
             return []
         rows = np.sort(np.concatenate(groups))
@@ -27,6 +45,28 @@ class ConflictingLabels(Check):
             f"({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}); fix or drop the wrong labels",
             rows=rows, groups=groups,
             details={"labels": [[_label(profile, r) for r in g] for g in groups[:1000]]})]
+
+
+def _images(profile, ctx: Context) -> list[Finding]:
+    from preflight.checks._images import near_radius, path_groups, shown_groups, similar_groups
+
+    radius = near_radius(profile, ctx.settings)
+    labels = profile.y if profile.y is not None else profile.label.values
+    present = ~profile.label.missing_mask
+    groups = []
+    for g in similar_groups(profile, radius):
+        g = g[present[g]]
+        if np.unique(labels[g]).size > 1:
+            groups.append(g)
+    if not groups:
+        return []
+    named = path_groups(profile, groups)
+    files = sorted(f for g in named for f in g)
+    return [ctx.finding(
+        f"{len(files)} images in {len(named)} groups are the same or near-same picture (perceptual hash within "
+        f"{radius} bits) filed under different classes ({shown_groups(named)}); fix or drop the wrong labels",
+        files=files, groups=named, count=len(files),
+        details={"labels": [[_label(profile, r) for r in g] for g in groups[:1000]], "radius": radius})]
 
 
 def _label(profile, row: int):

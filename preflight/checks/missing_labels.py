@@ -10,6 +10,7 @@ from preflight.findings import Finding
 class MissingLabels(Check):
     name = "missing-labels"
     code = "PF303"
+    kinds = frozenset({"tabular", "images"})
     needs = frozenset({"label"})
 
     def run(self, profile, ctx: Context) -> list[Finding]:
@@ -18,6 +19,13 @@ class MissingLabels(Check):
         if not missing.any():
             return []
         rows = np.flatnonzero(missing)
+        if profile.kind == "images":
+            files = [profile.files[r] for r in rows]
+            return [ctx.finding(
+                f"{rows.size} image files ({pct(rows.size, profile.rows)}) have no class "
+                f"({preview(files)}): they sit outside any class folder (or have no label in the table); "
+                "file them under a class or remove them",
+                files=files, count=rows.size, details={"placeholders": label.placeholders})]
         tokens = ", ".join(f"{t!r} x{n}" for t, n in label.placeholders.items())
         return [ctx.finding(
             f"{rows.size} rows ({pct(rows.size, profile.rows)}) have no label in '{label.name}' "

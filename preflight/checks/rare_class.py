@@ -11,6 +11,7 @@ from preflight.params import Interval
 class RareClass(Check):
     name = "rare-class"
     code = "PF302"
+    kinds = frozenset({"tabular", "images"})
     needs = frozenset({"classification"})
     params = {"min_count": Interval(int, 1, None)}
 
@@ -21,7 +22,9 @@ class RareClass(Check):
             return []
         rows = np.flatnonzero(np.isin(profile.y, rare))
         named = ", ".join(f"{profile.classes[k]!r} ({counts[k]})" for k in rare)
+        images = profile.kind == "images"
+        where = {"files": [profile.files[r] for r in rows], "count": rows.size} if images else {"rows": rows}
         return [ctx.finding(
-            f"{len(rare)} class(es) with fewer than {ctx.params['min_count']} rows: {named}; "
-            "collect more examples, merge them, or drop them",
-            rows=rows, details={"classes": {str(profile.classes[k]): int(counts[k]) for k in rare}})]
+            f"{len(rare)} class(es) with fewer than {ctx.params['min_count']} {'files' if images else 'rows'}: "
+            f"{named}; collect more examples, merge them, or drop them",
+            details={"classes": {str(profile.classes[k]): int(counts[k]) for k in rare}}, **where)]

@@ -15,13 +15,18 @@ def render(report: Report) -> str:
             shown = "; ".join("[" + ", ".join(map(str, g)) + "]" for g in f.groups[:3])
             more = f"; ... (+{len(f.groups) - 3} more groups)" if len(f.groups) > 3 else ""
             lines.append(f"    groups: {shown}{more}")
+        elif f.files:
+            more = f", ... (+{len(f.files) - SHOW_ROWS} more)" if len(f.files) > SHOW_ROWS else ""
+            lines.append(f"    files: {', '.join(f.files[:SHOW_ROWS])}{more}")
         elif f.rows:
             more = f", ... (+{f.count - SHOW_ROWS} more)" if f.count > SHOW_ROWS else ""
             lines.append(f"    rows: {', '.join(map(str, f.rows[:SHOW_ROWS]))}{more}")
     s = report.summary()
     label = f"label '{ds['label']}' ({ds['task']})" if ds["label"] else "no label"
     verdict = "FAIL" if report.exit_code else "pass"
+    size = (f"{ds['rows']:,} images" if ds["kind"] == "images"
+            else f"{ds['rows']:,} rows x {ds['columns']} columns")
     lines.append(
         f"preflight: {verdict}: {s['error']} errors, {s['warning']} warnings, {s['info']} info in "
-        f"{ds['path']} ({ds['rows']:,} rows x {ds['columns']} columns, {label}; fail-on {report.fail_on})")
+        f"{ds['path']} ({size}, {label}; fail-on {report.fail_on})")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,27 @@
+"""PF505: images far brighter than the dataset's own norm (overexposed, blank white).
+
+Scored on -log(1.01 - brightness), the mirror image of dark's scale.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.check import Check, Context
+from preflight.checks._images import robust_outliers
+from preflight.findings import Finding
+from preflight.params import Interval
+
+EPS = 0.01  # keeps a pure white frame finite
+
+
+class Bright(Check):
+    name = "bright"
+    code = "PF505"
+    kinds = frozenset({"images"})
+    params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
+              "min_delta": Interval(float, 0.0, None), "min_images": Interval(int, 3, None)}
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        b = profile.signals.brightness
+        return robust_outliers(profile, ctx, -np.log(1.0 + EPS - b), 1, "are far brighter (mean brightness)",
+                               "check the exposure, or drop blank frames", shown=b)

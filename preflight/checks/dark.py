@@ -1,0 +1,28 @@
+"""PF504: images far darker than the dataset's own norm (underexposed, black frames).
+
+Scored on log(brightness + 0.01): darkness is relative (0.02 vs 0.3 is as stark as
+0.05 vs 0.75), and a dataset dark by nature (MNIST) sets its own median.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.check import Check, Context
+from preflight.checks._images import robust_outliers
+from preflight.findings import Finding
+from preflight.params import Interval
+
+EPS = 0.01  # keeps a pure black frame finite
+
+
+class Dark(Check):
+    name = "dark"
+    code = "PF504"
+    kinds = frozenset({"images"})
+    params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
+              "min_delta": Interval(float, 0.0, None), "min_images": Interval(int, 3, None)}
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        b = profile.signals.brightness
+        return robust_outliers(profile, ctx, np.log(b + EPS), -1, "are far darker (mean brightness)",
+                               "check the exposure, or drop black frames", shown=b)

@@ -1,0 +1,26 @@
+"""PF204: image files with identical decoded pixels: they over-weight what they show."""
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.check import Check, Context
+from preflight.checks._groups import hash_groups
+from preflight.checks._images import path_groups, shown_groups
+from preflight.findings import Finding
+
+
+class DuplicateImages(Check):
+    name = "duplicate-images"
+    code = "PF204"
+    kinds = frozenset({"images"})
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        groups = path_groups(profile, hash_groups(profile.signals.content, profile.readable))
+        if not groups:
+            return []
+        files = sorted(f for g in groups for f in g)
+        extra = len(files) - len(groups)
+        return [ctx.finding(
+            f"{len(files)} image files in {len(groups)} groups have identical pixels ({shown_groups(groups)}); "
+            f"keep one of each ({extra} redundant) before splitting",
+            files=files, groups=groups, count=len(files), details={"redundant": extra})]

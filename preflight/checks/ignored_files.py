@@ -1,0 +1,24 @@
+"""PF508: say once which files in the dataset folder were not scanned, and why."""
+from __future__ import annotations
+
+from collections import Counter
+
+from preflight.check import Check, Context, preview
+from preflight.findings import Finding
+
+
+class IgnoredFiles(Check):
+    name = "ignored-files"
+    code = "PF508"
+    kinds = frozenset({"images"})
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        if not profile.ignored:
+            return []
+        files = [rel for rel, _ in profile.ignored]
+        why = Counter(reason for _, reason in profile.ignored)
+        reasons = ", ".join(f"{n} {r}" for r, n in sorted(why.items()))
+        return [ctx.finding(
+            f"{len(files)} file(s) not scanned ({reasons}): {preview(files)}; move them out of the dataset "
+            "folder if they are not meant to be there",
+            files=files, count=len(files), details={"reasons": dict(profile.ignored)})]

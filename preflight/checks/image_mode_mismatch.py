@@ -1,0 +1,30 @@
+"""PF503: images whose colour mode differs from the dataset's usual one.
+
+RGBA, CMYK, palette or grayscale files among RGB ones (or the reverse) break batch
+shapes or get converted inconsistently (alpha dropped, CMYK colours inverted).
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from preflight.check import Check, Context, preview
+from preflight.findings import Finding
+
+
+class ImageModeMismatch(Check):
+    name = "image-mode-mismatch"
+    code = "PF503"
+    kinds = frozenset({"images"})
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        modes = {f: m for f, m, ok in zip(profile.files, profile.signals.mode, profile.readable) if ok}
+        counts = Counter(modes.values())
+        if len(counts) < 2:
+            return []
+        usual = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        odd = {f: m for f, m in modes.items() if m != usual}
+        others = ", ".join(f"{m} x{n}" for m, n in sorted(counts.items()) if m != usual)
+        return [ctx.finding(
+            f"{len(odd)} image(s) are not {usual} like the other {counts[usual]} ({others}: "
+            f"{preview(list(odd))}); convert them all to one mode (e.g. Image.convert('{usual}')) when loading",
+            files=sorted(odd), count=len(odd), details={"usual": usual, "modes": odd, "counts": dict(counts)})]

@@ -1,0 +1,43 @@
+"""PF502: images whose size or shape is far from the dataset's: resizing will distort them.
+
+Far means an area more than max_area_ratio times larger or smaller than the median
+area, or an aspect ratio more than max_aspect_ratio times off the median aspect.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.check import Check, Context, preview
+from preflight.checks._images import paths
+from preflight.findings import Finding
+from preflight.params import Interval
+
+
+class ImageSizeMismatch(Check):
+    name = "image-size-mismatch"
+    code = "PF502"
+    kinds = frozenset({"images"})
+    params = {"max_area_ratio": Interval(float, 1.0, None, closed="neither"),
+              "max_aspect_ratio": Interval(float, 1.0, None, closed="neither")}
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        ok = np.flatnonzero(profile.readable)
+        if ok.size < 2:
+            return []
+        w = profile.signals.width[ok].astype(float)
+        h = profile.signals.height[ok].astype(float)
+        area, aspect = np.log(w * h), np.log(w / h)
+        area_off = np.abs(area - np.median(area)) / np.log(ctx.params["max_area_ratio"])
+        aspect_off = np.abs(aspect - np.median(aspect)) / np.log(ctx.params["max_aspect_ratio"])
+        hit = (area_off > 1) | (aspect_off > 1)
+        if not hit.any():
+            return []
+        idx = ok[hit]
+        files = paths(profile, idx)
+        sizes = {f: f"{int(profile.signals.width[i])}x{int(profile.signals.height[i])}" for f, i in zip(files, idx)}
+        mw, mh = int(np.median(w)), int(np.median(h))
+        return [ctx.finding(
+            f"{idx.size} image(s) far from the typical size {mw}x{mh} "
+            f"({preview([f'{f} ({s})' for f, s in sizes.items()])}); crop or pad them deliberately rather than "
+            "letting a resize distort them, or drop them",
+            files=files, count=idx.size, details={"sizes": sizes, "median": [mw, mh]})]

@@ -1,0 +1,19 @@
+"""PF507: blank or near-blank images: far less gray-level entropy than the dataset's norm."""
+from __future__ import annotations
+
+from preflight.check import Check, Context
+from preflight.checks._images import robust_outliers
+from preflight.findings import Finding
+from preflight.params import Interval
+
+
+class LowInformation(Check):
+    name = "low-information"
+    code = "PF507"
+    kinds = frozenset({"images"})
+    params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
+              "min_delta": Interval(float, 0.0, 8.0), "min_images": Interval(int, 3, None)}
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        return robust_outliers(profile, ctx, profile.signals.entropy, -1, "carry far less detail (entropy, bits)",
+                               "drop blank frames and placeholders")

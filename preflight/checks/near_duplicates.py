@@ -1,0 +1,62 @@
+"""PF203: near-copies: rows or pictures that are the same up to rounding, re-encoding or resizing.
+
+Near-copies leak across train/test splits and over-weight whatever they say, like exact
+copies, but hashing cannot see them.
+Tables: rows whose distance in the transformed feature space (or the user's --features)
+is under a small fraction of the typical nearest-neighbour distance (not all pairs: a
+KD-tree on a distance-preserving projection). Groups that are exact copies only are left
+to duplicate-rows.
+Images: 64-bit perceptual hashes (DCT of a 32x32 gray image) within the scan-wide
+image_hash_radius, found with multi-index hashing (never all pairs). Groups made only
+of pixel-identical files are left to duplicate-images.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.check import Check, Context, pct, preview
+from preflight.checks._images import near_radius, path_groups, shown_groups, similar_groups
+from preflight.findings import Finding
+
+
+class NearDuplicates(Check):
+    name = "near-duplicates"
+    code = "PF203"
+    kinds = frozenset({"tabular", "images"})
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        if profile.kind == "images":
+            return self._images(profile, ctx)
+        return self._rows(profile, ctx)
+
+    @staticmethod
+    def _rows(profile, ctx: Context) -> list[Finding]:
+        from preflight.profile.tabular import near_groups
+
+        if profile.rows < 2:
+            return [ctx.skipped(f"{profile.rows} row(s): nothing to compare")]
+        groups, info = near_groups(profile)
+        groups = [np.asarray(g) for g in groups if np.unique(profile.feature_hash[g]).size > 1]
+        if not groups:
+            return []
+        rows = np.sort(np.concatenate(groups))
+        shown = preview(["[" + ", ".join(map(str, g[:4])) + (", ...]" if g.size > 4 else "]") for g in groups], 3)
+        return [ctx.finding(
+            f"{rows.size} rows in {len(groups)} groups ({pct(rows.size, profile.rows)}) are near-copies in feature "
+            f"space ({shown}); keep one of each, or keep each group within one split",
+            rows=rows, groups=groups,
+            details={k: v for k, v in info.items() if isinstance(v, (int, float, bool, str)) or v is None})]
+
+    @staticmethod
+    def _images(profile, ctx: Context) -> list[Finding]:
+        radius = near_radius(profile, ctx.settings)
+        content = profile.signals.content
+        groups = [g for g in similar_groups(profile, radius) if np.unique(content[g]).size > 1]
+        if not groups:
+            return []
+        named = path_groups(profile, groups)
+        files = sorted(f for g in named for f in g)
+        return [ctx.finding(
+            f"{len(files)} images in {len(named)} groups are near-copies of each other (perceptual hash within "
+            f"{radius} bits: {shown_groups(named)}); keep one of each, or group them when splitting",
+            files=files, groups=named, count=len(files), details={"radius": radius})]

@@ -1,0 +1,29 @@
+"""PF205: the same (or a near-same) image in two splits: the held-out score is inflated."""
+from __future__ import annotations
+
+from preflight.check import Check, Context
+from preflight.checks._images import near_radius, path_groups, shown_groups, similar_groups
+from preflight.findings import Finding
+
+
+class SplitLeakage(Check):
+    name = "split-leakage"
+    code = "PF205"
+    kinds = frozenset({"images"})
+
+    def run(self, profile, ctx: Context) -> list[Finding]:
+        splits = profile.splits
+        if len({s for s in splits if s}) < 2:
+            return []
+        radius = near_radius(profile, ctx.settings)
+        groups = [g for g in similar_groups(profile, radius) if len({splits[i] for i in g if splits[i]}) > 1]
+        if not groups:
+            return []
+        named = path_groups(profile, groups)
+        files = sorted(f for g in named for f in g)
+        pairs = sorted({"/".join(sorted({splits[i] for i in g if splits[i]})) for g in groups})
+        return [ctx.finding(
+            f"{len(named)} image(s) appear in more than one split ({', '.join(pairs)}), same or near-same "
+            f"(perceptual hash within {radius} bits): {shown_groups(named)}; keep each in one split only",
+            files=files, groups=named, count=len(named),
+            details={"radius": radius, "splits": [[splits[i] for i in g] for g in groups[:1000]]})]

@@ -1,0 +1,189 @@
+"""Every per-image signal, from one full decode (runs in worker processes).
+
+A chunk of paths in, one `Signals` record of arrays out (cheap to pickle). Nothing
+here raises for a bad file: the reason is recorded and the next file is read.
+Channel sums are exact integers over all pixels, so merged stats equal numpy's.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+THUMB = 16            # THUMB x THUMB gray thumbnail in the feature vector
+HIST_BINS = 8         # colour histogram bins per RGB channel in the feature vector
+SHARP_SIDE = 256      # sharpness is measured on a gray image at most this big
+GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+
+
+def _dct_matrix(n: int) -> np.ndarray:
+    k = np.arange(n)[:, None]
+    m = np.cos(np.pi * (2 * np.arange(n)[None, :] + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
+    m[0] /= np.sqrt(2.0)
+    return m
+
+
+_DCT = _dct_matrix(32)
+_BITS = (np.uint64(1) << np.arange(64, dtype=np.uint64)).astype(np.uint64)
+_LEVELS = np.arange(256, dtype=np.float64)
+
+
+@dataclass
+class Signals:
+    """Arrays aligned with the chunk's paths. `reason` is "" for a decoded image."""
+
+    reason: list[str]
+    error: list[str]
+    mode: list[str]
+    fmt: list[str]
+    width: np.ndarray        # int64
+    height: np.ndarray       # int64
+    content: np.ndarray      # uint64: decoded pixels (readable) or file bytes (not)
+    phash: np.ndarray        # uint64 perceptual hash (DCT of a 32x32 gray image)
+    channels: np.ndarray     # int8: 1 (gray modes) or 3 (everything else, as RGB)
+    sums: np.ndarray         # int64 (n, 3): per-channel pixel sums on the 0..255 scale
+    sumsq: np.ndarray        # int64 (n, 3): per-channel sums of squares
+    brightness: np.ndarray   # float64: mean luminance in [0, 1]        (these three on the gray
+    contrast: np.ndarray     # float64: luminance std in [0, 1]          image at most SHARP_SIDE
+    entropy: np.ndarray      # float64: luminance histogram entropy, bits  px, full size if smaller)
+    sharpness: np.ndarray    # float64: log1p(variance of the Laplacian), gray <= SHARP_SIDE
+    thumb: np.ndarray        # uint8 (n, THUMB*THUMB)
+    colour: np.ndarray       # float32 (n, 3*HIST_BINS), fractions per channel
+
+
+def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
+    """Decode each file once; per-image Pillow work here, the numeric work vectorised per chunk."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = None  # our own limit is checked on the declared size, before decoding
+    n = len(paths)
+    out = Signals(reason=[""] * n, error=[""] * n, mode=[""] * n, fmt=[""] * n,
+                  width=np.zeros(n, np.int64), height=np.zeros(n, np.int64),
+                  content=np.zeros(n, np.uint64), phash=np.zeros(n, np.uint64),
+                  channels=np.zeros(n, np.int8), sums=np.zeros((n, 3), np.int64),
+                  sumsq=np.zeros((n, 3), np.int64), brightness=np.zeros(n), contrast=np.zeros(n),
+                  entropy=np.zeros(n), sharpness=np.zeros(n),
+                  thumb=np.zeros((n, THUMB * THUMB), np.uint8), colour=np.zeros((n, 3 * HIST_BINS), np.float32))
+    hists: list[list[int]] = [[0] * 768 for _ in range(n)]  # Pillow's per-channel histograms
+    t32 = np.zeros((n, 32 * 32), np.uint8)    # gray 32x32 (pHash, thumbnail)
+    small: dict[tuple[int, int], list[tuple[int, bytes]]] = {}  # gray <= SHARP_SIDE, by shape
+    digests = bytearray(8 * n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i, path in enumerate(paths):
+            try:
+                _one(Image, path, max_pixels, out, i, hists, t32, small, digests)
+            except Exception as exc:  # noqa: BLE001 - one bad file must never abort a scan
+                out.reason[i], out.error[i] = _classify(path, exc)
+                digests[8 * i:8 * i + 8] = _file_hash(path)
+    out.content = np.frombuffer(bytes(digests), np.uint64).copy()
+    ok = np.array([r == "" for r in out.reason], dtype=bool)
+    _vectorised(out, ok, np.array(hists, dtype=np.int64).reshape(n, 3, 256), t32, small)
+    return out
+
+
+def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, small, digests) -> None:
+    if not path:
+        raise FileNotFoundError("no path given")
+    if os.path.getsize(path) == 0:
+        raise _Bad("empty", "the file is empty (0 bytes)")
+    with Image.open(path) as img:
+        w, h = img.size
+        out.width[i], out.height[i], out.mode[i], out.fmt[i] = w, h, img.mode, img.format or ""
+        if w * h > max_pixels:
+            raise _Bad("too-large", f"declares {w}x{h} = {w * h:,} pixels, over max_image_pixels="
+                       f"{max_pixels:,} (a possible decompression bomb); not decoded")
+        img.load()
+        digest = hashlib.blake2b(f"{img.mode}|{w}x{h}|".encode(), digest_size=8)
+        if img.mode in ("P", "PA"):
+            digest.update(bytes(img.getpalette() or ()))
+        digest.update(img.tobytes())
+        target = "L" if img.mode in GRAY_MODES else "RGB"
+        pix = img if img.mode == target else img.convert(target)
+        hist = pix.histogram()
+        gray = pix if target == "L" else pix.convert("L")
+        out.channels[i] = 1 if target == "L" else 3
+        hists[i][:len(hist)] = hist
+        t32[i] = np.frombuffer(gray.resize((32, 32), Image.Resampling.BOX).tobytes(), np.uint8)
+        if max(w, h) > SHARP_SIDE:
+            gray = gray.reduce(int(np.ceil(max(w, h) / SHARP_SIDE)))
+        small.setdefault((gray.height, gray.width), []).append((i, gray.tobytes()))
+    digests[8 * i:8 * i + 8] = digest.digest()
+
+
+def _vectorised(out: Signals, ok: np.ndarray, hists, t32, small) -> None:
+    """Sums, colour histogram, brightness, entropy, sharpness, pHash, thumbnail for the chunk."""
+    if not ok.any():
+        return
+    levels = np.arange(256, dtype=np.int64)
+    out.sums[ok] = hists[ok] @ levels
+    out.sumsq[ok] = hists[ok] @ (levels * levels)
+    pixels = (out.width * out.height).astype(np.float64)[ok]
+    binned = hists[ok].reshape(-1, 3, HIST_BINS, 256 // HIST_BINS).sum(axis=3) / pixels[:, None, None]
+    gray = out.channels[ok] == 1
+    binned[gray] = binned[gray][:, :1, :]  # gray images: the same histogram in R, G and B
+    out.colour[ok] = binned.reshape(-1, 3 * HIST_BINS)
+    for (hh, ww), items in small.items():  # same-shape gray images (<= SHARP_SIDE) as one array
+        items = [(i, b) for i, b in items if ok[i]]
+        if not items:
+            continue
+        idx = np.array([i for i, _ in items])
+        raw = np.frombuffer(b"".join(b for _, b in items), np.uint8).reshape(-1, hh * ww)
+        counts = np.bincount((raw + (np.arange(len(idx)) * 256)[:, None]).reshape(-1),
+                             minlength=256 * len(idx)).reshape(-1, 256)
+        p = counts / (hh * ww)
+        mean = p @ _LEVELS
+        out.brightness[idx] = mean / 255.0
+        out.contrast[idx] = np.sqrt(np.maximum(p @ (_LEVELS ** 2) - mean * mean, 0.0)) / 255.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out.entropy[idx] = -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=1) + 0.0
+        if hh >= 3 and ww >= 3:
+            g = raw.reshape(-1, hh, ww).astype(np.float32)
+            lap = 4 * g[:, 1:-1, 1:-1] - g[:, :-2, 1:-1] - g[:, 2:, 1:-1] - g[:, 1:-1, :-2] - g[:, 1:-1, 2:]
+            out.sharpness[idx] = np.log1p(lap.reshape(len(idx), -1).var(axis=1, dtype=np.float64))
+    t = t32[ok].reshape(-1, 32, 32).astype(np.float64)
+    low = (_DCT @ t @ _DCT.T)[:, :8, :8].reshape(-1, 64)
+    bits = low > np.median(low, axis=1, keepdims=True)
+    out.phash[ok] = (bits.astype(np.uint64) * _BITS).sum(axis=1, dtype=np.uint64)
+    step = 32 // THUMB
+    out.thumb[ok] = np.rint(t.reshape(-1, THUMB, step, THUMB, step).mean(axis=(2, 4))).astype(np.uint8).reshape(
+        -1, THUMB * THUMB)
+
+
+class _Bad(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _classify(path: str, exc: Exception) -> tuple[str, str]:
+    from PIL import Image, UnidentifiedImageError
+
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, _Bad):
+        return exc.reason, text
+    if isinstance(exc, PermissionError):
+        return "permission-denied", "permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return "missing", "no such file"
+    if isinstance(exc, Image.DecompressionBombError):
+        return "too-large", text
+    if isinstance(exc, UnidentifiedImageError):
+        return "not-an-image", "Pillow cannot identify it as an image"
+    if "truncated" in text.lower():
+        return "truncated", text
+    return "corrupt", f"{type(exc).__name__}: {text}"
+
+
+def _file_hash(path: str) -> bytes:
+    digest = hashlib.blake2b(b"file|", digest_size=8)
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        digest.update(f"unreadable|{path}".encode())
+    return digest.digest()

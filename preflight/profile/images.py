@@ -1,0 +1,170 @@
+"""The image profile: every file decoded once, in worker processes, then merged.
+
+Per-image signals come from preflight.profile.image_signals; here they are gathered
+in path order (deterministic whatever the worker count), the class labels become a
+real ColumnProfile (so the label checks and stats.json `target` work as for tables),
+and the near-duplicate index is built once for the checks that need it.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from itertools import chain
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pyarrow as pa
+
+from preflight.profile.accumulators import MISSING_HASH, combine
+from preflight.profile.columns import ColumnBuilder, ColumnProfile
+from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
+from preflight.progress import Progress
+from preflight.read.images import ImageSource, open_images
+
+CHUNK = 256  # images per worker task: big enough to amortise pickling, small enough to balance
+
+
+@dataclass
+class ImageProfile:
+    kind = "images"
+    path: str
+    files: tuple[str, ...]               # relative paths, sorted; row i is files[i]
+    splits: tuple[str, ...]              # split folder (or column) per file, "" for none
+    signals: Signals                     # per-file arrays (see image_signals.Signals)
+    label: ColumnProfile | None
+    task: str | None
+    classes: tuple[Any, ...]
+    y: np.ndarray | None
+    feature_hash: np.ndarray             # uint64: decoded pixels (or raw bytes if unreadable)
+    row_hash: np.ndarray                 # uint64: feature_hash and label
+    ignored: tuple[tuple[str, str], ...]
+    problems: tuple[tuple[str, str], ...]
+    layout: str = "folders"
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    columns: tuple = ()
+    _pairs: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def rows(self) -> int:
+        return len(self.files)
+
+    @property
+    def label_name(self) -> str | None:
+        return self.label.name if self.label is not None else None
+
+    @cached_property
+    def readable(self) -> np.ndarray:
+        return np.array([r == "" for r in self.signals.reason], dtype=bool)
+
+    @property
+    def content_hash(self) -> str:
+        h = hashlib.sha256()
+        h.update("\x1f".join(self.files).encode())
+        h.update(self.row_hash.tobytes())
+        return h.hexdigest()[:32]
+
+    def split_counts(self) -> dict[str, int]:
+        names, counts = np.unique(np.array(self.splits, dtype=object).astype(str), return_counts=True)
+        if names.size == 1 and names[0] == "":
+            return {}
+        return {(str(s) or "(none)"): int(c) for s, c in zip(names, counts)}
+
+    def dataset_summary(self, path: str) -> dict[str, Any]:
+        return {"path": path, "kind": "images", "rows": self.rows, "columns": 0,
+                "label": self.label_name, "task": self.task, "splits": self.split_counts(),
+                "unreadable": int((~self.readable).sum()), "ignored": len(self.ignored)}
+
+    @cached_property
+    def matrix(self) -> tuple[np.ndarray, list[str]]:
+        """Per image: a THUMBxTHUMB gray thumbnail and an RGB histogram, in [0, 1].
+
+        Unreadable files get the column means of the readable ones (neutral rows);
+        `readable` says which rows are real.
+        """
+        s = self.signals
+        x = np.hstack([s.thumb.astype(np.float64) / 255.0, s.colour.astype(np.float64)])
+        ok = self.readable
+        if ok.any() and not ok.all():
+            x[~ok] = x[ok].mean(axis=0)
+        names = [f"thumb_{r}_{c}" for r in range(THUMB) for c in range(THUMB)]
+        names += [f"hist_{ch}_{b}" for ch in "rgb" for b in range(HIST_BINS)]
+        return x, names
+
+    @cached_property
+    def phash_nn_distance(self) -> float:
+        """Median pHash distance to the nearest other distinct image: how alike this dataset's images are."""
+        from preflight.profile.hamming import median_nn_distance
+
+        return median_nn_distance(self.signals.phash[self.readable])
+
+    def near_pairs(self, radius: int) -> tuple[np.ndarray, np.ndarray]:
+        """Index pairs (i < j) of readable images with equal pixels or pHash distance <= radius."""
+        if radius not in self._pairs:
+            from preflight.profile.hamming import similar_pairs
+
+            self._pairs[radius] = similar_pairs(self.signals.content, self.signals.phash, self.readable, radius)
+        return self._pairs[radius]
+
+
+def build_image_profile(path: Path, *, config: Any, progress: Progress) -> ImageProfile:
+    settings = config.settings
+    source = open_images(path, image_col=str(settings.get("image_col") or ""), label=config.label)
+    signals = _decode_all(source, int(settings["max_image_pixels"]), _workers(settings), progress)
+    n = len(source.entries)
+    label = None
+    if any(e.label is not None for e in source.entries):
+        builder = ColumnBuilder(source.label_name or "class", settings["placeholders"], settings["sample_rows"],
+                                max_codes=100_000)
+        label_hash = builder.add(pa.array([e.label for e in source.entries], pa.string()))
+        label = builder.finish()
+    else:
+        label_hash = np.full(n, MISSING_HASH, np.uint64)
+    from preflight.profile.tabular import _target
+
+    task = config.task
+    if label is not None and task == "auto" and source.layout == "folders":
+        task = "classification"  # class folders named 0..N are classes, never a regression target
+    resolved, classes, y = _target(label, task, settings)
+    return ImageProfile(
+        path=str(path), files=tuple(e.rel for e in source.entries), splits=tuple(e.split for e in source.entries),
+        signals=signals, label=label, task=resolved, classes=classes, y=y, feature_hash=signals.content,
+        row_hash=combine([signals.content, label_hash], n), ignored=source.ignored,
+        problems=source.problems, layout=source.layout, settings=settings)
+
+
+def _workers(settings: Mapping[str, Any]) -> int:
+    wanted = int(settings.get("workers", 0))
+    return wanted if wanted > 0 else (os.cpu_count() or 1)
+
+
+def _decode_all(source: ImageSource, max_pixels: int, workers: int, progress: Progress) -> Signals:
+    paths = [e.path for e in source.entries]
+    chunk = max(16, min(CHUNK, -(-len(paths) // (workers * 4)))) if paths else CHUNK
+    chunks = [paths[i:i + chunk] for i in range(0, len(paths), chunk)]
+    results: list[Signals] = []
+    if workers <= 1 or len(chunks) <= 1:
+        for c in chunks:
+            results.append(analyze_chunk(c, max_pixels))
+            progress.advance(len(c), "images")
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+            for c, result in zip(chunks, pool.map(analyze_chunk, chunks, [max_pixels] * len(chunks))):
+                results.append(result)  # map keeps submission order: same output for any worker count
+                progress.advance(len(c), "images")
+    progress.close()
+    return _concat(results)
+
+
+def _concat(parts: list[Signals]) -> Signals:
+    if not parts:
+        parts = [analyze_chunk([], 1)]
+    out = {}
+    for f in fields(Signals):
+        values = [getattr(p, f.name) for p in parts]
+        out[f.name] = list(chain.from_iterable(values)) if isinstance(values[0], list) else np.concatenate(values)
+    return Signals(**out)

@@ -1,0 +1,202 @@
+"""Image datasets: each planted problem in fixtures/images/ is found with its exact files."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import preflight
+from preflight.cli import main
+from preflight.profile.hamming import hamming_pairs, popcount
+from preflight.stats import Stats
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANTED = ROOT / "fixtures" / "images"
+CLEAN = ROOT / "fixtures" / "images_clean"
+UNREADABLE = {
+    "test/cat/bomb.png": "too-large",
+    "train/bird/empty.jpg": "empty",
+    "train/cat/notes.jpg": "not-an-image",
+    "train/dog/truncated.png": "truncated",
+}
+
+
+@pytest.fixture(scope="module")
+def report():
+    return preflight.scan(PLANTED)
+
+
+def files(report, rule: str) -> list[str]:
+    return sorted(f for finding in report.by_rule(rule) for f in finding.files)
+
+
+def groups(report, rule: str) -> list[list[str]]:
+    return [list(g) for finding in report.by_rule(rule) for g in finding.groups]
+
+
+def test_unreadable_files_are_findings_with_reasons(report):
+    found = {f.files[0]: f.details["reason"] for f in report.by_rule("unreadable-file")}
+    assert found == UNREADABLE
+    assert all(f.severity == "error" for f in report.by_rule("unreadable-file"))
+
+
+def test_decompression_bomb_is_reported_not_decoded(report):
+    (bomb,) = [f for f in report.by_rule("unreadable-file") if f.files == ("test/cat/bomb.png",)]
+    assert "30000x30000" in bomb.message and "not decoded" in bomb.message
+
+
+def test_exact_duplicates(report):
+    assert groups(report, "duplicate-images") == [
+        ["test/bird/leak.png", "train/bird/leak.png"],
+        ["train/cat/conflict.png", "train/dog/conflict.png"],
+        ["train/cat/dup_a.png", "train/cat/dup_b.png"],
+    ]
+
+
+def test_near_duplicates_reencoded_and_brightened(report):
+    assert groups(report, "near-duplicates") == [["train/dog/near_a.png", "train/dog/near_b.jpg"]]
+
+
+def test_conflicting_labels(report):
+    assert groups(report, "conflicting-labels") == [["train/cat/conflict.png", "train/dog/conflict.png"]]
+    assert report.by_rule("conflicting-labels")[0].details["labels"] == [["cat", "dog"]]
+
+
+def test_split_leakage_is_an_error(report):
+    (f,) = report.by_rule("split-leakage")
+    assert f.severity == "error" and [list(g) for g in f.groups] == [["test/bird/leak.png", "train/bird/leak.png"]]
+
+
+@pytest.mark.parametrize("rule, expected", [
+    ("image-mode-mismatch", ["train/dog/rgba.png"]),
+    ("image-size-mismatch", ["train/bird/odd.png"]),
+    ("dark", ["train/cat/black.png"]),
+    ("bright", ["train/dog/white.png"]),
+    ("blurry", ["train/bird/blurry.png"]),
+    ("low-information", ["train/cat/black.png", "train/dog/white.png"]),
+    ("ignored-files", ["train/README.txt"]),
+])
+def test_per_image_rules(report, rule, expected):
+    assert files(report, rule) == expected
+
+
+def test_ignored_files_are_info_and_dataset_summary(report):
+    assert [f.severity for f in report.by_rule("ignored-files")] == ["info"]
+    assert report.dataset["kind"] == "images" and report.dataset["rows"] == 50
+    assert report.dataset["splits"] == {"test": 11, "train": 39}
+    assert report.exit_code == 1
+
+
+def test_clean_folder_passes_through_cli(tmp_path, capsys):
+    code = main(["scan", str(CLEAN), "--format", "json", "-o", str(tmp_path / "out")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [f for f in out["findings"] if f["severity"] != "info"] == []
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["target"]["classes"] == ["bird", "cat", "dog"]
+    assert stats["target"]["counts"] == [12, 12, 12]
+    assert stats["images"]["splits"] == {"test": 12, "train": 24}
+
+
+def test_channel_stats_equal_numpy_over_all_pixels(tmp_path):
+    report = preflight.scan(CLEAN, select=["PF5"])
+    pixels = np.concatenate([np.asarray(Image.open(p).convert("RGB")).reshape(-1, 3)
+                             for p in sorted(CLEAN.rglob("*.png"))])
+    sums = pixels.astype(np.int64).sum(axis=0)
+    n = pixels.shape[0]
+    mean = [int(s) / (n * 255) for s in sums]
+    std = (pixels / 255.0).std(axis=0)
+    section = report.stats["images"]
+    assert section["pixels"] == n
+    assert section["channel_mean"] == [float(f"{m:.12g}") for m in mean]
+    np.testing.assert_allclose(section["channel_std"], std, rtol=1e-11)
+    path = tmp_path / "stats.json"
+    path.write_text(json.dumps(report.stats))
+    stats = Stats(json.loads(path.read_text()))
+    x = np.asarray(Image.open(next(CLEAN.rglob("*.png"))).convert("RGB"))
+    np.testing.assert_allclose(stats.normalize(x), (x / 255.0 - np.array(mean)) / std, rtol=1e-5, atol=1e-5)
+
+
+def test_gray_dataset_has_one_channel(tmp_path):
+    rng = np.random.default_rng(0)
+    for k in range(2):
+        (tmp_path / f"c{k}").mkdir()
+        for i in range(3):
+            Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(tmp_path / f"c{k}" / f"{i}.png")
+    section = preflight.scan(tmp_path).stats["images"]
+    pixels = np.concatenate([np.asarray(Image.open(p)).reshape(-1) for p in sorted(tmp_path.rglob("*.png"))])
+    assert section["channels"] == 1
+    assert section["channel_mean"] == [float(f"{int(pixels.astype(np.int64).sum()) / (pixels.size * 255):.12g}")]
+
+
+def test_deterministic_and_independent_of_workers():
+    a = preflight.scan(PLANTED)
+    b = preflight.scan(PLANTED, workers=1)
+    assert json.dumps(a.to_dict()) == json.dumps(b.to_dict())
+    assert json.dumps(a.stats) == json.dumps(b.stats)
+
+
+def test_table_listing_images(tmp_path):
+    for name in ("a.png", "b.png", "c.png"):
+        shutil.copy(CLEAN / "train" / "cat" / "000.png", tmp_path / name)
+    (tmp_path / "d.png").write_bytes(b"")
+    (tmp_path / "list.csv").write_text("path,label\na.png,cat\nb.png,dog\nc.png,\nd.png,cat\nmissing.png,cat\n")
+    report = preflight.scan(tmp_path / "list.csv", image_col="path")
+    assert report.dataset["kind"] == "images"
+    assert files(report, "unreadable-file") == ["d.png", "missing.png"]
+    assert files(report, "missing-labels") == ["c.png"]
+    assert groups(report, "conflicting-labels") == [["a.png", "b.png"]]
+
+
+def test_no_class_folders_and_links_out_of_the_root(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for i, p in enumerate(sorted(CLEAN.rglob("*.png"))[:4]):
+        shutil.copy(p, data / f"{i}.png")
+    outside = tmp_path / "outside.png"
+    shutil.copy(CLEAN / "train" / "cat" / "000.png", outside)
+    os.symlink(outside, data / "link.png")
+    report = preflight.scan(data)
+    assert [f.rule for f in report.findings if f.rule == "no-label-column"] == ["no-label-column"]
+    assert report.by_rule("ignored-files")[0].details["reasons"] == {"link.png": "symlink leaves the dataset root"}
+    assert report.dataset["rows"] == 4 and report.dataset["label"] is None
+
+
+def test_permission_denied_is_a_finding(tmp_path, monkeypatch):
+    shutil.copytree(CLEAN / "train" / "cat", tmp_path / "cat")
+    locked = tmp_path / "cat" / "000.png"
+    real = os.path.getsize
+
+    def getsize(path):  # as root, chmod 0 does not stop reads: simulate the error in-process
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os.path, "getsize", getsize)
+    report = preflight.scan(tmp_path, workers=1)
+    assert {f.files[0]: f.details["reason"] for f in report.by_rule("unreadable-file")} == {
+        "cat/000.png": "permission-denied"}
+
+
+def test_hamming_search_matches_brute_force_and_is_fast():
+    rng = np.random.default_rng(0)
+    h = np.unique(rng.integers(0, 2**63, 1500, dtype=np.uint64))
+    flips = rng.integers(0, 2**63, h.size, dtype=np.uint64) & rng.integers(0, 2**63, h.size, dtype=np.uint64) \
+        & rng.integers(0, 2**63, h.size, dtype=np.uint64) & rng.integers(0, 2**63, h.size, dtype=np.uint64)
+    h = np.unique(np.concatenate([h, h[:300] ^ flips[:300]]))
+    for radius in (0, 3, 6):
+        a, b = hamming_pairs(h, radius)
+        d = popcount((h[:, None] ^ h[None, :]).reshape(-1)).reshape(h.size, h.size)
+        i, j = np.nonzero(np.triu(d <= radius, 1))
+        assert sorted(zip(a.tolist(), b.tolist())) == sorted(zip(i.tolist(), j.tolist()))
+    import time
+
+    big = np.unique(np.random.default_rng(1).integers(0, 2**63, 100_000, dtype=np.uint64))
+    start = time.perf_counter()
+    hamming_pairs(big, 6)
+    assert time.perf_counter() - start < 10
