@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from preflight.check import Check, Context, pct, preview
+from preflight.checks._groups import first_by_hash
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -19,7 +20,7 @@ class LabelIssues(Check):
     code = "PF304"
     kinds = frozenset({"tabular"})
     needs = frozenset({"classification"})
-    params = {"min_rows": Interval(int, 10, None),
+    params = {"min_rows": Interval(int, 10, None), "max_rows": Interval(int, 100, None),
               "warn_fraction": Interval(float, 0.0, 1.0),
               "error_fraction": Interval(float, 0.0, 1.0),
               "min_skill": Interval(float, -1.0, 1.0)}
@@ -29,6 +30,9 @@ class LabelIssues(Check):
 
         p = ctx.params
         labelled = np.flatnonzero(profile.y >= 0)
+        total = labelled.size
+        if total > p["max_rows"]:  # bounded cost: a content-keyed sample, said in the finding
+            labelled = labelled[first_by_hash(profile.row_hash[labelled], p["max_rows"])]
         y = profile.y[labelled]
         k = len(profile.classes)
         if labelled.size < p["min_rows"] or k < 2:
@@ -64,12 +68,14 @@ class LabelIssues(Check):
         else:
             verdict = (f"look mislabeled, worst first: {preview(shown, 3)}; review them "
                        "(given vs suggested label in details)")
+        sampled = (f" (searched a content-keyed sample of {labelled.size:,} of {total:,} labelled rows)"
+                   if labelled.size < total else "")
         return [ctx.finding(
-            f"{rows.size} rows ({pct(rows.size, labelled.size)}) {verdict}",
+            f"{rows.size} rows ({pct(rows.size, labelled.size)}) {verdict}{sampled}",
             severity=severity, rows=rows,
             details={"issues": [{"row": int(r), "given": cls[int(g)], "suggested": cls[int(s)],
                                  "score": round(float(q), 6)}
                                 for r, g, s, q in zip(rows, issues.given, issues.suggested, issues.scores)],
-                     "fraction": round(fraction, 6),
+                     "fraction": round(fraction, 6), "searched_rows": int(labelled.size),
                      "skill": {"accuracy": round(acc, 6), "majority_baseline": round(base, 6), "skill": round(sk, 6)},
                      "model": {k_: v for k_, v in info.items() if isinstance(v, (str, int, float, list, dict))}})]

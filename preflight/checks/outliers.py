@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from preflight.check import Check, Context, pct
+from preflight.checks._groups import first_by_hash
 from preflight.findings import Finding
 from preflight.params import Boolean, Interval
 
@@ -86,8 +87,8 @@ class Outliers(Check):
         """
         from sklearn.ensemble import IsolationForest
 
-        rows = _first_by_hash(profile.row_hash, settings["sample_rows"])
-        fit_rows = _first_by_hash(profile.row_hash, FIT_ROWS)
+        rows = first_by_hash(profile.row_hash, settings["sample_rows"])
+        fit_rows = first_by_hash(profile.row_hash, FIT_ROWS)
         union = np.union1d(rows, fit_rows)
         x, _, varying = profile.matrix_at(union)
         if varying.sum() < 2:
@@ -99,13 +100,3 @@ class Outliers(Check):
                 x[np.searchsorted(union, fit_rows)])
             anomaly = -forest.score_samples(x[np.searchsorted(union, rows)])
         return rows, robust_z(anomaly)
-
-
-def _first_by_hash(row_hash: np.ndarray, k: int) -> np.ndarray:
-    """np.sort(np.argsort(row_hash, kind="stable")[:k]), in linear time."""
-    if k >= row_hash.size:
-        return np.arange(row_hash.size)
-    cut = np.partition(row_hash, k - 1)[k - 1]
-    below = np.flatnonzero(row_hash < cut)
-    tied = np.flatnonzero(row_hash == cut)[: k - below.size]
-    return np.sort(np.concatenate([below, tied]))

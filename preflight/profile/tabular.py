@@ -93,7 +93,9 @@ def near_groups(profile: "TabularProfile") -> tuple[list[list[int]], dict]:
         from preflight.learn.near_duplicates import near_duplicate_groups
 
         x = profile.user_features if profile.user_features is not None else profile.matrix[0]
-        cached = near_duplicate_groups(x, seed=int(profile.settings.get("seed", 0))) if x.shape[1] else ([], {})
+        cached = near_duplicate_groups(x, seed=int(profile.settings.get("seed", 0)),
+                                       max_rows=int(profile.settings.get("sample_rows", 200_000))) \
+            if x.shape[1] else ([], {})
         profile.__dict__["_near"] = cached
     return cached
 
