@@ -19,13 +19,17 @@ CAP = 16  # most candidate edges per row: enough to connect a tight cluster
 
 
 def near_duplicate_groups(
-    X: np.ndarray, *, seed: int, radius_ratio: float = RADIUS_RATIO, max_rows: int = MAX_ROWS
+    X: np.ndarray, *, seed: int, radius_ratio: float = RADIUS_RATIO, max_rows: int = MAX_ROWS,
+    hashes: np.ndarray | None = None,
 ) -> tuple[list[list[int]], dict]:
     """Sorted groups of row indices (exact copies included), sorted by first index.
 
-    Exact copies are collapsed first, so thousands of identical rows cost one search.
-    The typical nearest-neighbour distance is the median over a seeded sample of rows;
-    above max_rows distinct rows, the search itself covers a seeded sample of them.
+    Exact copies are collapsed first, so thousands of identical rows cost one search:
+    by `hashes` (one 64-bit content hash per row, equal for equal rows) when given, else
+    by comparing rows. The typical nearest-neighbour distance is the median over a seeded
+    sample of rows; above max_rows distinct rows, the search covers the max_rows distinct
+    rows with the smallest content hashes (a sample that does not move when unrelated
+    rows are added), or a seeded sample without hashes.
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -36,9 +40,14 @@ def near_duplicate_groups(
                   "radius": 0.0, "rows_searched": 0, "sampled": False}
     if n < 2:
         return [], info
-    uniq, inverse = np.unique(X.reshape(n, -1), axis=0, return_inverse=True)
+    keys = None
+    if hashes is not None:
+        keys_all, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        uniq, keys = X[first], keys_all
+    else:
+        uniq, inverse = np.unique(X.reshape(n, -1), axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
-    a, b = _near_pairs(uniq, seed, radius_ratio, max_rows, info)
+    a, b = _near_pairs(uniq, seed, radius_ratio, max_rows, info, keys)
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(len(uniq), len(uniq)))
     _, component = connected_components(graph, directed=False)
     label = component[inverse]  # rows inherit their distinct row's component
@@ -52,7 +61,8 @@ def near_duplicate_groups(
 
 
 def _near_pairs(
-    U: np.ndarray, seed: int, radius_ratio: float, max_rows: int, info: dict
+    U: np.ndarray, seed: int, radius_ratio: float, max_rows: int, info: dict,
+    keys: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs of distinct rows closer than the radius.
 
@@ -68,7 +78,8 @@ def _near_pairs(
     m, d = U.shape
     idx = np.arange(m)
     if m > max_rows:
-        idx = np.sort(rng.choice(m, size=max_rows, replace=False))
+        # keys are sorted (np.unique): the first max_rows are the smallest content hashes
+        idx = np.arange(max_rows) if keys is not None else np.sort(rng.choice(m, size=max_rows, replace=False))
         info["sampled"] = True
     S = U[idx]
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -87,11 +98,9 @@ def _near_pairs(
         P = S @ q
     tree = KDTree(P)
     counts = tree.query_radius(P, radius, count_only=True)
-    a_parts, b_parts = [], []
-    light = np.flatnonzero(counts <= CAP + 1)
-    for i, nbrs in zip(light, tree.query_radius(P[light], radius)):
-        a_parts.append(np.full(len(nbrs), i))
-        b_parts.append(nbrs)
+    light = np.flatnonzero((counts > 1) & (counts <= CAP + 1))  # 1: only itself
+    a_parts = [np.repeat(light, counts[light])]
+    b_parts = [np.concatenate(tree.query_radius(P[light], radius)) if len(light) else np.zeros(0, np.int64)]
     heavy = np.flatnonzero(counts > CAP + 1)
     if len(heavy):
         _, nbrs = tree.query(P[heavy], k=CAP + 1)

@@ -92,9 +92,12 @@ def near_groups(profile: "TabularProfile") -> tuple[list[list[int]], dict]:
     if cached is None:
         from preflight.learn.near_duplicates import near_duplicate_groups
 
-        x = profile.user_features if profile.user_features is not None else profile.matrix[0]
+        own = profile.user_features is None
+        x = profile.matrix[0] if own else profile.user_features
+        # Equal feature hashes mean equal transformed rows (not so for the user's embeddings).
         cached = near_duplicate_groups(x, seed=int(profile.settings.get("seed", 0)),
-                                       max_rows=int(profile.settings.get("sample_rows", 200_000))) \
+                                       max_rows=int(profile.settings.get("sample_rows", 200_000)),
+                                       hashes=profile.feature_hash if own else None) \
             if x.shape[1] else ([], {})
         profile.__dict__["_near"] = cached
     return cached
