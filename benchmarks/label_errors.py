@@ -116,8 +116,8 @@ def scan_rows(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
         frame["target"] = y
         frame.to_csv(path, index=False)
-        cmd = [sys.executable, "-m", "preflight", "scan", path, "--label", "target",
-               "--format", "json", "--select", "label-issues"]
+        # The whole scan (every rule), as the target is stated; its label-issues rows are scored.
+        cmd = [sys.executable, "-m", "preflight", "scan", path, "--label", "target", "--format", "json"]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"preflight scan exited {done.returncode}: {done.stderr.strip()[-500:]}")

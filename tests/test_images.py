@@ -183,7 +183,7 @@ def test_permission_denied_is_a_finding(tmp_path, monkeypatch):
         "cat/000.png": "permission-denied"}
 
 
-def test_hamming_search_matches_brute_force_and_is_fast():
+def test_hamming_search_matches_brute_force():
     rng = np.random.default_rng(0)
     h = np.unique(rng.integers(0, 2**63, 1500, dtype=np.uint64))
     flips = rng.integers(0, 2**63, h.size, dtype=np.uint64) & rng.integers(0, 2**63, h.size, dtype=np.uint64) \
@@ -194,9 +194,4 @@ def test_hamming_search_matches_brute_force_and_is_fast():
         d = popcount((h[:, None] ^ h[None, :]).reshape(-1)).reshape(h.size, h.size)
         i, j = np.nonzero(np.triu(d <= radius, 1))
         assert sorted(zip(a.tolist(), b.tolist())) == sorted(zip(i.tolist(), j.tolist()))
-    import time
-
-    big = np.unique(np.random.default_rng(1).integers(0, 2**63, 100_000, dtype=np.uint64))
-    start = time.perf_counter()
-    hamming_pairs(big, 6)
-    assert time.perf_counter() - start < 10
+    # Its speed on 100,000 hashes is measured by benchmarks/hamming.py, not asserted here.
