@@ -1,4 +1,18 @@
-"""PF301: imbalanced classes: set the output bias to the log priors, weigh the loss."""
+"""PF301: imbalanced classes: set the output bias to the log priors, weigh the loss.
+
+Why: with a zero output bias the first predictions are uniform (loss ln K), so the first
+steps are spent learning the class frequencies (the "hockey stick" loss curve), and the
+rare class's gradient is drowned by the common one: the model can score the majority
+share in accuracy while never predicting the rare class.
+
+Example: churn: 'no' 371 rows, 'yes' 35 (ratio 10.6 > max_ratio 5): always answering
+'no' is 91.4% accurate.
+
+Fix: initialise the output bias to stats.json target.output_bias, the log priors shifted
+to mean 0 (softmax(bias) = priors; for one sigmoid output, target.sigmoid_bias = log(p / (1 - p))),
+so the loss starts at the entropy of the priors (target.expected_initial_loss). Weigh the
+loss with target.class_weights (n / (K * count), scikit-learn's "balanced"), or resample;
+judge models with balanced accuracy or per-class recall, not accuracy."""
 from __future__ import annotations
 
 import numpy as np

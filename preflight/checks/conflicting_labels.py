@@ -1,11 +1,18 @@
 """PF202: identical features, different labels: at least one label in each group is wrong.
 
+Why: no model can fit both labels; the pair caps the reachable accuracy, adds noise to the
+gradient, and one of them is a labelling error that also corrupts evaluation.
+
+Example: rows 20 and 404 have the same features; row 20 says churn = no, row 404 yes.
+
+Fix: review the group and correct or drop the wrong labels (or add the feature that
+tells them apart).
+
 Tables: exact copies of the features, and (with `near`) near-copies in the transformed
 feature space, as near-duplicates finds them.
 
 Images: the same or a near-same picture (pHash within image_hash_radius) filed under
-different classes.
-"""
+different classes."""
 from __future__ import annotations
 
 import numpy as np

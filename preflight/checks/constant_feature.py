@@ -1,4 +1,11 @@
-"""PF103: a feature with one value everywhere carries no signal (and has std 0)."""
+"""PF103: a feature with one value everywhere carries no signal (and has std 0).
+
+Why: it cannot help any model, and standardizing divides by its std of 0; it often means a
+broken join or an export that lost a column.
+
+Example: source = web in every row, or a column that is empty in every row.
+
+Fix: drop the column (stats.transform drops it already), or fix the export that emptied it."""
 from __future__ import annotations
 
 from preflight.check import Check, Context

@@ -1,4 +1,12 @@
-"""PF204: image files with identical decoded pixels: they over-weight what they show."""
+"""PF204: image files with identical decoded pixels: they over-weight what they show.
+
+Why: copies count several times in the loss and, after a random split, sit on both sides
+of it, inflating the test score. Pixels are compared after decoding, so a PNG and a JPEG
+re-save of one picture differ, while two names for one file do not.
+
+Example: cat/001.jpg and cat/001 (1).jpg, a downloaded file saved twice.
+
+Fix: keep one of each group before splitting."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,11 @@
-"""PF106: nothing to train on."""
+"""PF106: nothing to train on.
+
+Why: an empty export or a filter that removed everything would otherwise pass silently,
+and the training run would fail later or train on nothing.
+
+Example: a CSV holding only its header, or a table whose only column is the label.
+
+Fix: check the export or the path; every other rule needs rows and feature columns."""
 from __future__ import annotations
 
 from preflight.check import Check, Context

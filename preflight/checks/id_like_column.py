@@ -1,4 +1,13 @@
-"""PF105: an identifier among the features lets a model memorise rows."""
+"""PF105: an identifier among the features lets a model memorise rows.
+
+Why: a column unique per row (customer id, row number, timestamp) predicts the training
+labels perfectly and nothing else: the model overfits and leaks, and a sequential id can
+even encode the collection order (and so the label drift).
+
+Example: customer_id = C10001, C10002, ... (one distinct value per row).
+
+Fix: drop it from the features (stats.transform drops text ids), keeping it only to join
+or to split by entity. min_unique_fraction sets how unique a text column must be."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,12 @@
-"""PF508: say once which files in the dataset folder were not scanned, and why."""
+"""PF508: say once which files in the dataset folder were not scanned, and why.
+
+Why: a stray file is either junk (thumbs.db, notes) that a loader may choke on, or data in
+a format the gate did not check (a .heic among .jpg), which then reaches training unchecked.
+
+Example: train/cat/notes.txt, or a symlink pointing outside the dataset folder.
+
+Fix: move them out of the dataset folder if they are not meant to be there, or convert
+them to a supported image format."""
 from __future__ import annotations
 
 from collections import Counter

@@ -1,8 +1,12 @@
 """PF503: images whose colour mode differs from the dataset's usual one.
 
-RGBA, CMYK, palette or grayscale files among RGB ones (or the reverse) break batch
+Why: RGBA, CMYK, palette or grayscale files among RGB ones (or the reverse) break batch
 shapes or get converted inconsistently (alpha dropped, CMYK colours inverted).
-"""
+
+Example: 3 files in mode L (grayscale) among 400 RGB ones.
+
+Fix: convert every image to one mode when loading (Pillow: img.convert("RGB")), or fix
+the files."""
 from __future__ import annotations
 
 from collections import Counter

@@ -2,7 +2,14 @@
 
 Far means an area more than max_area_ratio times larger or smaller than the median
 area, or an aspect ratio more than max_aspect_ratio times off the median aspect.
-"""
+
+Why: a fixed input size means these images are upscaled into blur, downscaled into
+noise, or squashed out of shape; thumbnails and panoramas are often not the same kind of
+picture at all.
+
+Example: a 32x32 icon among 640x480 photos; a 2000x300 banner.
+
+Fix: crop or pad to the usual aspect ratio, replace the odd ones, or drop them."""
 from __future__ import annotations
 
 import numpy as np

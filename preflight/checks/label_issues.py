@@ -2,9 +2,24 @@
 
 Confident learning (cleanlab) on out-of-sample probabilities: the user's own
 (--pred-probs), or cross-validated scikit-learn models fitted on preflight's
-transformed features (or the user's --features). Mislabeled rows cap what any
-model can learn and corrupt the evaluation; they are found by looking, not tuning.
-"""
+transformed features (or the user's --features).
+
+Why: mislabeled rows cap what any model can learn and corrupt the evaluation; they
+are found by looking, not tuning.
+
+Severity follows the flagged fraction: info below warn_fraction, error from error_fraction.
+Skill guard: confident learning cannot tell a label error from a correct but hard example
+that sits among another class. Where the features barely predict the label, every hard
+example looks mislabeled; so when skill = (accuracy - majority share) / (1 - majority share)
+of the out-of-sample predictions is below min_skill, the finding is downgraded to info and
+says so. Above max_rows labelled rows a content-keyed sample is searched.
+
+Example: row 346 is labelled 'yes' but its out-of-sample probability of 'no' leads by more
+than 0.5; details.issues lists the given and suggested labels and a score per row.
+
+Fix: review the flagged rows worst first and correct the wrong labels; pass your own
+model's out-of-sample probabilities (--pred-probs) or embeddings (--features) for a
+sharper search."""
 from __future__ import annotations
 
 import numpy as np

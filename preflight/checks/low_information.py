@@ -1,4 +1,11 @@
-"""PF507: blank or near-blank images: far less gray-level entropy than the dataset's norm."""
+"""PF507: blank or near-blank images: far less gray-level entropy than the dataset's norm.
+
+Why: blank frames, placeholders ("image not available") and solid fills carry nothing to
+learn, yet they sit under a class label the model then tries to explain.
+
+Example: a uniformly gray 224x224 placeholder in a folder of photos.
+
+Fix: drop blank frames and placeholders; the options work as in dark."""
 from __future__ import annotations
 
 from preflight.check import Check, Context

@@ -1,4 +1,11 @@
-"""PF303: rows without a label cannot be trained on (and silently shrink the data)."""
+"""PF303: rows without a label cannot be trained on (and silently shrink the data).
+
+Why: loaders drop them, fill them with a default class, or crash; a placeholder such as
+'?' may even become a class of its own.
+
+Example: churn is empty in rows 405 and 406.
+
+Fix: label them or drop them explicitly (image datasets: file images under a class folder)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,13 @@
-"""PF101: missing cells per column, with the placeholder tokens that were read as missing."""
+"""PF101: missing cells per column, with the placeholder tokens that were read as missing.
+
+Why: most models cannot take NaN (one NaN input makes the loss NaN), and the ones that can
+treat it as a value the test data may not share. Placeholders such as '?' or 'NA' also turn
+a numeric column into text when the training code reads it naively.
+
+Example: age = 34, ?, 51, NA -> 2 missing values (placeholders '?' x1, 'NA' x1).
+
+Fix: impute (stats.json holds the fill value, the median; stats.transform applies it),
+drop the rows or the column, or fix the source. max_fraction tolerates a small share."""
 from __future__ import annotations
 
 import numpy as np

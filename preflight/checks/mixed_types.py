@@ -1,4 +1,13 @@
-"""PF104: a column mixing numbers and text, e.g. heights given as 165 and '5' 4"'."""
+"""PF104: a column mixing numbers and text, e.g. heights given as 165 and '5' 4"'.
+
+Why: training code that reads the column as numbers crashes or turns the text into NaN;
+read as text, every number becomes a category. Either way the values mean different
+things (units, formats) and the model learns noise.
+
+Example: height_cm = 162.0, 165.6, 5' 4", 180cm.
+
+Fix: fix the entries at the source, or parse the units into numbers (5' 4" -> 162.6).
+Placeholders such as '?' are not text values here: they count as missing."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,7 +1,8 @@
 """PF203: near-copies: rows or pictures that are the same up to rounding, re-encoding or resizing.
 
-Near-copies leak across train/test splits and over-weight whatever they say, like exact
+Why: near-copies leak across train/test splits and over-weight whatever they say, like exact
 copies, but hashing cannot see them.
+
 Tables: rows whose distance in the transformed feature space (or the user's --features)
 is under a small fraction of the typical nearest-neighbour distance (not all pairs: a
 KD-tree on a distance-preserving projection). Groups that are exact copies only are left
@@ -9,7 +10,12 @@ to duplicate-rows.
 Images: 64-bit perceptual hashes (DCT of a 32x32 gray image) within the scan-wide
 image_hash_radius, found with multi-index hashing (never all pairs). Groups made only
 of pixel-identical files are left to duplicate-images.
-"""
+
+Example: rows 50 and 407 differ by one cent in income and in monthly_spend; cat/1.jpg and
+cat/1_small.png are the same photo saved at two sizes.
+
+Fix: keep one of each group, or at least keep each group within one split (group-aware
+splitting, e.g. scikit-learn's GroupShuffleSplit)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,14 @@
-"""PF100: say once that the label checks did not run, and how to turn them on."""
+"""PF100: say once that the label checks did not run, and how to turn them on.
+
+Why: without a label, class balance, missing and conflicting labels, label errors and the
+output-layer numbers in stats.json (priors, output bias, expected initial loss) are not
+computed; a silent pass would hide that half the gate was off.
+
+Example: a table with columns x1, x2, churn_flag and no --label: no column is named
+label, target, class or y, so the label is unknown.
+
+Fix: name the label with --label COL or `label = "COL"` in preflight.toml (image datasets:
+file images as root/[split/]class/name.jpg). Ignore this rule for unlabelled data."""
 from __future__ import annotations
 
 from preflight.check import Check, Context

@@ -1,4 +1,12 @@
-"""PF102: inf / -inf in numeric columns: one such input makes the loss NaN."""
+"""PF102: inf / -inf in numeric columns: one such input makes the loss NaN.
+
+Why: inf * 0 and inf - inf are NaN; a single inf in a batch turns the activations, the loss
+and then every weight into NaN, and standardizing with an infinite std zeroes the column.
+
+Example: ratio = 0.5, 1.2, inf (a division by zero upstream).
+
+Fix: replace them at the source, clip them to a finite bound, or treat them as missing
+(stats.transform fills inf with the median)."""
 from __future__ import annotations
 
 import numpy as np

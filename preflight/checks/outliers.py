@@ -5,7 +5,17 @@ log-squash is judged on its log scale; every other one on its raw scale (a tanh
 squash would hide the very values this check exists to show).
 A feature constant on most rows (MAD 0, e.g. a sparse pixel) has no typical spread
 to measure against and is left to the joint detector.
-"""
+
+Why: a single extreme value dominates squared losses and gradient steps, and drags the
+fitted mean and std so the other rows are squeezed together; many are entry errors
+(an extra zero, a unit mix-up).
+
+Example: age = 4300 among ages 18 to 90 (an extra zero; robust z far above max_robust_z);
+or a row whose combination of values the IsolationForest isolates at once.
+
+Fix: check the flagged rows: correct entry errors, drop impossible values, clip or squash
+genuine extremes. max_robust_z and max_isolation_z set the thresholds; multivariate turns
+the joint detector on or off."""
 from __future__ import annotations
 
 import warnings

@@ -1,4 +1,11 @@
-"""PF205: the same (or a near-same) image in two splits: the held-out score is inflated."""
+"""PF205: the same (or a near-same) image in two splits: the held-out score is inflated.
+
+Why: the model is evaluated on pictures it trained on, so the test score overstates how
+well it generalises, and model selection on it picks the best memoriser.
+
+Example: train/cat/12.jpg and test/cat/12_resized.jpg (perceptual hashes a few bits apart).
+
+Fix: keep each group within one split (remove it from test, or split by source)."""
 from __future__ import annotations
 
 from preflight.check import Check, Context

@@ -1,4 +1,15 @@
-"""PF404: a regression target far from 0/1: the output layer starts far from the answer."""
+"""PF404: a regression target far from 0/1: the output layer starts far from the answer.
+
+Why: a freshly initialised network predicts about 0; with targets around 1e5 the first
+losses are enormous, the gradients explode or the learning rate must be tiny, and most
+of training is spent moving the bias. A heavy-tailed target also lets a few rows
+dominate a squared loss.
+
+Example: price with mean 2.4e5 and std 1.1e5.
+
+Fix: set the output bias to the target mean (stats.json target.output_bias), or
+standardize the target and invert the scaling at prediction time; predict log1p(target)
+when it is heavy-tailed."""
 from __future__ import annotations
 
 from preflight import transforms

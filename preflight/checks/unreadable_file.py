@@ -1,8 +1,12 @@
 """PF501: files Pillow cannot open or fully decode; each is reported and the scan goes on.
 
-A training loader would crash on them mid-epoch (or, with a lenient loader, train on
+Why: a training loader would crash on them mid-epoch (or, with a lenient loader, train on
 gray filler). Too-large files (possible decompression bombs) are reported, never decoded.
-"""
+
+Example: cat/17.jpg is truncated (an interrupted download); dog/3.png is 0 bytes.
+
+Fix: re-download or re-export the files, or remove them. max_image_pixels (setting) sets
+the size above which a file is not decoded."""
 from __future__ import annotations
 
 from preflight.check import Check, Context

@@ -1,4 +1,11 @@
-"""PF107: 'cat ' and 'cat' are one category; preflight trims them, the training code may not."""
+"""PF107: 'cat ' and 'cat' are one category; preflight trims them, the training code may not.
+
+Why: one-hot encoders and embeddings see 'Berlin ' and 'Berlin' as two categories, which
+splits the examples of one value between two weights (and the test set may only have one).
+
+Example: city = 'Berlin', 'Berlin ', 'Lisbon ' (trailing spaces).
+
+Fix: strip the values at the source or when loading (pandas: df[col].str.strip())."""
 from __future__ import annotations
 
 import numpy as np
