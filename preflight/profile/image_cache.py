@@ -1,0 +1,190 @@
+"""Per-image signal cache: an unchanged image is never decoded twice.
+
+Entries are keyed by a hash of the file's bytes (plus preflight's version and the settings the
+signals depend on), never by path or mtime, so a renamed copy hits and an edited file misses.
+Each scan that decodes something appends one segment file (`images/seg-*.npz`, written to a
+temp file and renamed) holding the new entries; past MAX_SEGMENTS they are merged into one.
+Reads never trust the folder: a segment that fails to load or has the wrong shape is deleted
+and its images are decoded (and written) again; segments of another preflight version or other
+settings are skipped, not deleted (two setups may share a folder). Safe to delete at any time.
+Segments are loaded with allow_pickle=False: a planted file cannot run code.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import tempfile
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from preflight.profile.image_signals import HIST_BINS, SHARP_SIDE, THUMB, Signals, analyze_chunk
+
+CACHE_FORMAT = "preflight-image-signals/1"
+MAX_SEGMENTS = 8
+KEY_BYTES = 16
+_TEMPLATE = analyze_chunk([], 1)          # dtypes and trailing shapes of every field
+_LISTS = tuple(f.name for f in fields(Signals) if isinstance(getattr(_TEMPLATE, f.name), list))
+
+
+def resolve_cache_dir(path: Path, settings: Mapping[str, Any], output_dir: str | Path | None,
+                      notes: list[str]) -> Path | None:
+    """cache_dir setting, else <output_dir>/cache, else .preflight/cache; None when off or inside the data."""
+    if not settings.get("cache", True):
+        return None
+    folder = Path(settings.get("cache_dir") or (Path(output_dir) / "cache" if output_dir else ".preflight/cache"))
+    root = (path if path.is_dir() else path.parent).resolve()
+    where = folder.resolve()
+    if where == root or root in where.parents:
+        notes.append(f"cache folder {folder} lies inside the scanned dataset {root}; the cache is off for "
+                     "this scan (preflight never writes into the data it scans; set --cache-dir elsewhere)")
+        return None
+    return folder
+
+
+def salt(max_pixels: int) -> bytes:
+    from preflight import __version__
+
+    return f"{CACHE_FORMAT}|{__version__}|{max_pixels}|{THUMB}|{HIST_BINS}|{SHARP_SIDE}".encode()
+
+
+def file_key(path: str, salted: bytes) -> bytes | None:
+    """Hash of the file's bytes; None when it cannot be read (decoded each time, never cached)."""
+    try:
+        os.path.getsize(path)  # what the decoder checks first: a file it cannot stat is never cached
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    digest = hashlib.blake2b(salted + b"\0", digest_size=KEY_BYTES)
+    digest.update(data)
+    return digest.digest()
+
+
+def cached_decode(paths: list[str], decode: Callable[[list[str]], Signals], cache_dir: Path,
+                  max_pixels: int, notes: list[str] | None = None) -> Signals:
+    """Signals for `paths` in order: cached ones loaded, the rest decoded by `decode` and stored."""
+    salted = salt(max_pixels)
+    meta = hashlib.blake2b(salted, digest_size=8).hexdigest()
+    folder = Path(cache_dir) / "images"
+    keys = [file_key(p, salted) for p in paths]
+    segments = _load_all(folder, meta)
+    index: dict[bytes, tuple[int, int]] = {}
+    for s, (_, seg_keys, _) in enumerate(segments):
+        for j, k in enumerate(seg_keys):
+            index.setdefault(k, (s, j))
+    misses = [i for i, k in enumerate(keys) if k is None or k not in index]
+    fresh = decode([paths[i] for i in misses])
+    store = {keys[i]: j for j, i in enumerate(misses) if keys[i] is not None}  # one entry per content
+    if store:
+        try:
+            _save(folder, meta, list(store), take(fresh, list(store.values())), segments)
+        except OSError as exc:  # a cache must never fail a scan
+            if notes is not None:
+                notes.append(f"cache not written to {folder}: {exc}")
+    parts, order, offset = [fresh], np.empty(len(paths), np.int64), len(misses)
+    order[misses] = np.arange(len(misses))
+    missed = set(misses)
+    by_segment: dict[int, list[int]] = {}
+    for i, k in enumerate(keys):
+        if i not in missed:
+            by_segment.setdefault(index[k][0], []).append(i)
+    for s, rows in sorted(by_segment.items()):
+        parts.append(take(segments[s][2], [index[keys[i]][1] for i in rows]))
+        order[rows] = offset + np.arange(len(rows))
+        offset += len(rows)
+    return take(concat(parts), order.tolist())
+
+
+def take(s: Signals, idx: list[int]) -> Signals:
+    out = {}
+    for f in fields(Signals):
+        v = getattr(s, f.name)
+        out[f.name] = [v[i] for i in idx] if isinstance(v, list) else v[np.asarray(idx, dtype=np.int64)]
+    return Signals(**out)
+
+
+def concat(parts: list[Signals]) -> Signals:
+    out = {}
+    for f in fields(Signals):
+        values = [getattr(p, f.name) for p in parts]
+        out[f.name] = [x for v in values for x in v] if isinstance(values[0], list) else np.concatenate(values)
+    return Signals(**out)
+
+
+def _load_all(folder: Path, meta: str) -> list[tuple[Path, list[bytes], Signals]]:
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("seg-*.npz")):
+        loaded = _load(path, meta)
+        if loaded is not None:
+            out.append((path, *loaded))
+    return out
+
+
+def _load(path: Path, meta: str) -> tuple[list[bytes], Signals] | None:
+    """One segment; None if another version/settings wrote it (left alone), or if damaged (removed)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["meta"]) != meta:
+                return None
+            raw = z["keys"]
+            n = raw.shape[0]
+            if raw.dtype != np.uint8 or raw.shape != (n, KEY_BYTES):
+                raise ValueError("bad keys")
+            values = {}
+            for f in fields(Signals):
+                v = z[f.name]
+                if f.name in _LISTS:
+                    if v.shape != (n,) or v.dtype.kind != "U":
+                        raise ValueError(f"bad {f.name}")
+                    values[f.name] = [str(x) for x in v.tolist()]
+                else:
+                    t = getattr(_TEMPLATE, f.name)
+                    if v.dtype != t.dtype or v.shape != (n, *t.shape[1:]):
+                        raise ValueError(f"bad {f.name}")
+                    values[f.name] = v
+        return [bytes(k) for k in raw], Signals(**values)
+    except FileNotFoundError:
+        return None  # removed by a concurrent merge
+    except Exception:  # noqa: BLE001 - any damage: drop it, the images are decoded again
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _save(folder: Path, meta: str, keys: list[bytes], signals: Signals,
+          segments: list[tuple[Path, list[bytes], Signals]]) -> None:
+    merge = len(segments) + 1 > MAX_SEGMENTS
+    if merge:  # fold every segment and the new entries into one
+        keys = [k for _, ks, _ in segments for k in ks] + keys
+        signals = concat([s for _, _, s in segments] + [signals])
+        first: dict[bytes, int] = {}
+        for j, k in enumerate(keys):
+            first.setdefault(k, j)
+        keys, signals = list(first), take(signals, list(first.values()))
+    _write(folder / f"seg-{secrets.token_hex(8)}.npz", meta, keys, signals)
+    if merge:
+        for path, _, _ in segments:
+            path.unlink(missing_ok=True)
+
+
+def _write(target: Path, meta: str, keys: list[bytes], s: Signals) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, Any] = {"meta": np.array(meta), "keys": np.frombuffer(b"".join(keys), np.uint8).reshape(-1, KEY_BYTES)}
+    for f in fields(Signals):
+        v = getattr(s, f.name)
+        arrays[f.name] = np.array(v, dtype=str) if isinstance(v, list) else v
+        if isinstance(v, list) and not v:
+            arrays[f.name] = np.zeros(0, dtype="<U1")
+    fd, tmp = tempfile.mkstemp(prefix=".seg-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
