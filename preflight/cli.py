@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from preflight import __version__
-from preflight.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CheckCrashed, PreflightError
+from preflight.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CheckCrashed, PreflightError
+from preflight.write.formats import FORMATS
 
 SELECTORS = "comma-separated rule names or code prefixes (e.g. PF2,class-imbalance)"
 
@@ -27,8 +28,10 @@ def cli() -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--label", help="Label column (default: config, else a single column named label/target/class/y).")
 @click.option("--task", type=click.Choice(["auto", "classification", "regression"]), help="Override task inference.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write stats.json and findings.json here.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write stats.json, findings.json and report.html here.")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+              help="text for people; json (findings JSON); github (Actions annotations); sarif; junit.")
 @click.option("--select", help=f"Only these rules: {SELECTORS}.")
 @click.option("--ignore", help=f"Skip these rules: {SELECTORS}.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
@@ -40,29 +43,46 @@ def cli() -> None:
 @click.option("--features", type=click.Path(path_type=Path),
               help="Your embeddings (.npy, one row per data row) for label-issues and near-duplicates.")
 @click.option("--image-col", help="The CSV/Parquet lists image files: the column holding their paths.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Only findings not recorded in this baseline file are reported and fail the gate.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Record the current findings (after suppressions) in this baseline file.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Image cache folder (default: <-o DIR>/cache, else .preflight/cache).")
+@click.option("--no-cache", is_flag=True, help="Decode every image again; neither read nor write the cache.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, and text output only when failing.")
+@click.option("--no-report", is_flag=True, help="With -o: skip report.html (the visual report).")
 def scan(path: Path, label: str | None, task: str | None, output: Path | None, fmt: str,
          select: str | None, ignore: str | None, fail_on: str | None, config_file: Path | None,
-         pred_probs: Path | None, features: Path | None, image_col: str | None, quiet: bool) -> int:
+         pred_probs: Path | None, features: Path | None, image_col: str | None, quiet: bool,
+         baseline: Path | None = None, write_baseline: Path | None = None, cache_dir: Path | None = None,
+         no_cache: bool = False,
+         no_report: bool = False) -> int:
     """Scan PATH (a data file or a folder of them) and report problems."""
     from preflight.pipeline import scan as run_scan
     from preflight.write.files import dumps, write_atomic
-    from preflight.write.text import render
 
     if output is not None and path.is_dir() and _inside(output, path):
         raise PreflightError(f"{output}: output folder is inside the scanned dataset {path}; "
                              "preflight never writes into the data it scans (choose another -o).")
     report = run_scan(path, label=label, task=task, select=_split(select), ignore=_split(ignore),
                       fail_on=fail_on, config_file=config_file, progress=not quiet,
-                      pred_probs=pred_probs, features=features, image_col=image_col)
+                      pred_probs=pred_probs, features=features, image_col=image_col,
+                      views=output is not None and not no_report,
+                      baseline=baseline, write_baseline=write_baseline, output_dir=output,
+                      cache_dir=str(cache_dir) if cache_dir else None, cache=False if no_cache else None)
+    for note in () if quiet else report.notes:
+        click.echo(f"preflight: info: {note}", err=True)
     findings_json = dumps(report.to_dict())
     if output is not None:
         write_atomic(output / "stats.json", dumps(report.stats))
         write_atomic(output / "findings.json", findings_json)
-    if fmt == "json":
-        sys.stdout.write(findings_json)
-    elif not quiet or report.exit_code:
-        sys.stdout.write(render(report))
+        if report.views is not None:
+            from preflight.write.report import render_html
+
+            write_atomic(output / "report.html", render_html(report))
+    if fmt != "text" or not quiet or report.exit_code:  # -q: text only when failing
+        sys.stdout.write(FORMATS[fmt](report))
     return report.exit_code
 
 
@@ -76,6 +96,38 @@ def rules() -> int:
         click.echo(f"{rule.code}  {rule.name:<22} {rule.severity:<8} {rule.doc}")
     return EXIT_OK
 
+
+@cli.command()
+@click.argument("rule")
+def explain(rule: str) -> int:
+    """Explain RULE (a name or a code): what it checks, why, an example, the fix, its options."""
+    from preflight.explain import find_rule, render as render_rule
+
+    sys.stdout.write(render_rule(find_rule(rule)))
+    return EXIT_OK
+
+
+@cli.command("stats-check")
+@click.argument("stats", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--label", help="Label column (default: the one the stats were fitted with).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Config file (default: nearest preflight.toml or pyproject.toml [tool.preflight]).")
+def stats_check(stats: Path, path: Path, label: str | None, config_file: Path | None) -> int:
+    """Exit 0 if STATS (a stats.json) still fingerprints PATH, 1 if stale (saying what changed)."""
+    from preflight import staleness
+
+    old = staleness.read_fingerprint(stats)
+    label = label or staleness.default_label(path, old["label"])
+    changed = staleness.differences(old, staleness.current_fingerprint(path, label, config_file))
+    if not changed:
+        click.echo(f"preflight: stats fresh: {stats} matches {path} ({old['rows']} rows)")
+        return EXIT_OK
+    click.echo(f"preflight: stats stale: {stats} no longer matches {path}:")
+    for line in changed:
+        click.echo(f"  {line}")
+    click.echo(f"re-run `preflight scan {path} -o {stats.parent}` to refresh them")
+    return EXIT_FINDINGS
 
 def _inside(child: Path, parent: Path) -> bool:
     child, parent = child.resolve(), parent.resolve()

@@ -31,8 +31,10 @@ SETTINGS: dict[str, Constraint] = {
     "max_image_pixels": Interval(int, 1, None),
     "image_hash_radius": Interval(int, 0, 10),
     "workers": Interval(int, 0, None),
+    "cache": Boolean(),
+    "cache_dir": Text(),
 }
-USER_KEYS = {"label", "task", "select", "ignore", "rules", *SETTINGS}
+USER_KEYS = {"label", "task", "select", "ignore", "rules", "per_path_ignores", "suppress", *SETTINGS}
 RULE_META = {"code", "severity", "doc"}
 
 
@@ -54,6 +56,9 @@ class Config:
     settings: Mapping[str, Any]
     rules: Mapping[str, RuleConfig]
     sources: tuple[str, ...] = field(default=())
+    per_path_ignores: tuple = field(default=())   # preflight.suppress.PathIgnore, globs from base_dir
+    suppress: tuple = field(default=())           # preflight.suppress.Suppression ([[suppress]] tables)
+    base_dir: str = ""                            # the config file's folder ("" = current directory)
 
     @property
     def fail_on(self) -> str:
@@ -175,7 +180,15 @@ def load_config(scan_path: Path, *, config_file: Path | None = None,
     task = validate("preflight", "task", user.get("task", "auto"), Options(TASKS))
     select = _selectors(user.get("select", []), "select", rules, where)
     ignore = _selectors(user.get("ignore", []), "ignore", rules, where)
-    return Config(label, task, select, ignore, settings, rules, tuple(sources))
+    from preflight.suppress import parse_per_path_ignores, parse_suppressions
+
+    def check(s: str) -> None:
+        _selectors([s], "per_path_ignores/suppress", rules, where)
+
+    ignores = parse_per_path_ignores(user["per_path_ignores"], where, check) if "per_path_ignores" in user else ()
+    suppress = parse_suppressions(user["suppress"], where, check) if "suppress" in user else ()
+    base_dir = str(Path(sources[0]).resolve().parent) if sources else ""
+    return Config(label, task, select, ignore, settings, rules, tuple(sources), ignores, suppress, base_dir)
 
 
 def _check(name: str) -> Any:

@@ -1,7 +1,8 @@
 """decide: run the enabled checks, order findings, and turn them into an exit code."""
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Mapping, NamedTuple
 
 from preflight.check import Context
 from preflight.checks import discover
@@ -34,6 +35,29 @@ def run_checks(profile: Any, config: Config) -> tuple[Finding, ...]:
         except Exception as exc:  # a crashed check fails the run; it is never skipped
             raise CheckCrashed(name, exc) from exc
     return tuple(sorted(findings, key=Finding.sort_key))
+
+
+class Decided(NamedTuple):
+    accepted: tuple[Finding, ...]       # after suppressions: what --write-baseline records
+    findings: tuple[Finding, ...]       # after the baseline too: what is reported and gates
+    suppressed: int | None              # None when the config suppresses nothing
+    baseline: Mapping[str, Any] | None  # {"path", "known", "fixed", "new"} with --baseline
+
+
+def apply_policies(findings: tuple[Finding, ...], profile: Any, config: Config,
+                   baseline: tuple[list, Path] | None = None) -> Decided:
+    """Config suppressions (preflight.suppress), then the baseline (preflight.baseline)."""
+    from preflight import suppress
+
+    accepted, n = suppress.apply(findings, profile, config)
+    suppressed = n if (config.per_path_ignores or config.suppress) else None
+    if baseline is None:
+        return Decided(accepted, accepted, suppressed, None)
+    from preflight.baseline import compare, summary
+
+    entries, path = baseline
+    remaining, counts = compare(accepted, profile, entries)
+    return Decided(accepted, remaining, suppressed, summary(path, counts))
 
 
 def exit_code(findings: tuple[Finding, ...], fail_on: str) -> int:

@@ -54,6 +54,14 @@ class Report:
     stats: Mapping[str, Any]
     exit_code: int
     fail_on: str
+    # What report.html shows (preflight.views), built only by scan(views=True); never in to_dict().
+    views: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    # --baseline: {"path", "known", "fixed", "new"}; in to_dict() only when a baseline was used.
+    baseline: Mapping[str, Any] | None = None
+    # Rows/files dropped by per_path_ignores and [[suppress]]; None when the config has neither.
+    suppressed: int | None = None
+    # One-line notes for stderr (e.g. "cache disabled: ..."); never in to_dict().
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     def summary(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0}
@@ -65,9 +73,14 @@ class Report:
         return [f for f in self.findings if f.rule == rule]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "format": FINDINGS_FORMAT,
             "dataset": dict(self.dataset),
             "findings": [f.to_dict() for f in self.findings],
             "summary": self.summary(),
         }
+        if self.baseline is not None:  # optional keys: format stays 1 (additive)
+            out["baseline"] = dict(self.baseline)
+        if self.suppressed is not None:
+            out["suppressed"] = self.suppressed
+        return out

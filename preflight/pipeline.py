@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from preflight.config import Config, load_config
-from preflight.decide import exit_code, run_checks
+from preflight.decide import apply_policies, exit_code, run_checks
 from preflight.findings import Report
 from preflight.progress import Progress
 
@@ -32,12 +32,18 @@ def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
          select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
          fail_on: str | None = None, config_file: str | Path | None = None,
          progress: bool = False, pred_probs: str | Path | None = None,
-         features: str | Path | None = None, **options: Any) -> Report:
+         features: str | Path | None = None, views: bool = False,
+         baseline: str | Path | None = None, write_baseline: str | Path | None = None,
+         output_dir: str | Path | None = None, **options: Any) -> Report:
     """Scan a dataset and return its Report (findings, stats, exit code). Raises PreflightError.
 
     pred_probs: .npy of out-of-sample class probabilities (rows x classes, in stats.json's class
     order) from the user's own model; features: .npy of embeddings (rows x dims). Either replaces
-    the built-in models of the label-issues and near-duplicates rules.
+    the built-in models of the label-issues and near-duplicates rules. views: also compute what
+    report.html shows (Report.views; preflight.views), while the profile is in memory.
+    baseline: a baseline file; only findings not in it are reported and gate the exit code.
+    write_baseline: record the findings (after config suppressions) there. output_dir: where
+    -o writes; the image cache defaults to output_dir/cache (options cache=False, cache_dir=...).
     """
     path = Path(path)
     overrides = {"label": label, "task": task, "fail_on": fail_on,
@@ -45,18 +51,54 @@ def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
                  "ignore": list(ignore) if ignore is not None else None, **options}
     config = load_config(path, config_file=Path(config_file) if config_file else None, overrides=overrides)
     bar = Progress(progress and bool(config.settings["progress"]))
+    known = _load_baseline(path, baseline, write_baseline)
+    notes: list[str] = []
     if detect_kind(path, config) == "images":
+        from preflight.profile.image_cache import resolve_cache_dir
         from preflight.profile.images import build_image_profile
 
-        profile = build_image_profile(path, config=config, progress=bar)
+        cache_dir = resolve_cache_dir(path, config.settings, output_dir, notes)
+        profile = build_image_profile(path, config=config, progress=bar, cache_dir=cache_dir, notes=notes)
     else:
         profile = _tabular_profile(path, config, bar)
     _attach_user_arrays(profile, pred_probs, features)
-    findings = run_checks(profile, config)
+    decided = apply_policies(run_checks(profile, config), profile, config, known)
+    findings = decided.findings
+    if write_baseline is not None:
+        from preflight.baseline import build
+        from preflight.write.files import dumps, write_atomic
+
+        write_atomic(Path(write_baseline), dumps(build(decided.accepted, profile)))
     from preflight.artifact import build_stats
 
-    return Report(profile.dataset_summary(str(path)), findings, build_stats(profile, config.settings),
-                  exit_code(findings, config.fail_on), config.fail_on)
+    stats, code = build_stats(profile, config.settings), exit_code(findings, config.fail_on)
+    shown = None
+    if views:
+        from preflight.views import build_views
+
+        shown = build_views(profile, findings, stats, path=str(path), exit_code=code, fail_on=config.fail_on)
+    return Report(profile.dataset_summary(str(path)), findings, stats, code, config.fail_on, views=shown,
+                  baseline=decided.baseline, suppressed=decided.suppressed, notes=tuple(notes))
+
+
+def _load_baseline(path: Path, baseline: str | Path | None,
+                   write_baseline: str | Path | None) -> tuple[list, Path] | None:
+    """Read --baseline before any data; refuse to write a baseline into the scanned folder."""
+    from preflight.errors import ConfigError
+
+    if write_baseline is not None and path.is_dir() and _inside(Path(write_baseline), path):
+        raise ConfigError(f"{write_baseline}: baseline file is inside the scanned dataset {path}; "
+                          "preflight never writes into the data it scans (choose another path).")
+    if baseline is None:
+        return None
+    from preflight.baseline import load
+
+    return load(Path(baseline)), Path(baseline)
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    child, parent = child.resolve(), parent.resolve()
+    return child == parent or parent in child.parents
 
 
 def _tabular_profile(path: Path, config: Config, bar: Progress) -> Any:

@@ -22,7 +22,7 @@ from preflight.profile.accumulators import MISSING_HASH, combine
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
 from preflight.progress import Progress
-from preflight.read.images import ImageSource, open_images
+from preflight.read.images import open_images
 
 CHUNK = 256  # images per worker task: big enough to amortise pickling, small enough to balance
 
@@ -109,10 +109,18 @@ class ImageProfile:
         return self._pairs[radius]
 
 
-def build_image_profile(path: Path, *, config: Any, progress: Progress) -> ImageProfile:
+def build_image_profile(path: Path, *, config: Any, progress: Progress, cache_dir: Path | None = None,
+                        notes: list[str] | None = None) -> ImageProfile:
     settings = config.settings
     source = open_images(path, image_col=str(settings.get("image_col") or ""), label=config.label)
-    signals = _decode_all(source, int(settings["max_image_pixels"]), _workers(settings), progress)
+    max_pixels, workers, paths = int(settings["max_image_pixels"]), _workers(settings), [e.path for e in source.entries]
+    if cache_dir is not None:  # unchanged files: signals from preflight.profile.image_cache, not decoded
+        from preflight.profile.image_cache import cached_decode
+
+        signals = cached_decode(paths, lambda todo: _decode_all(todo, max_pixels, workers, progress),
+                                cache_dir, max_pixels, notes)
+    else:
+        signals = _decode_all(paths, max_pixels, workers, progress)
     n = len(source.entries)
     label = None
     if any(e.label is not None for e in source.entries):
@@ -140,8 +148,7 @@ def _workers(settings: Mapping[str, Any]) -> int:
     return wanted if wanted > 0 else (os.cpu_count() or 1)
 
 
-def _decode_all(source: ImageSource, max_pixels: int, workers: int, progress: Progress) -> Signals:
-    paths = [e.path for e in source.entries]
+def _decode_all(paths: list[str], max_pixels: int, workers: int, progress: Progress) -> Signals:
     chunk = max(16, min(CHUNK, -(-len(paths) // (workers * 4)))) if paths else CHUNK
     chunks = [paths[i:i + chunk] for i in range(0, len(paths), chunk)]
     results: list[Signals] = []

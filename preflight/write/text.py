@@ -26,7 +26,13 @@ def render(report: Report) -> str:
     verdict = "FAIL" if report.exit_code else "pass"
     size = (f"{ds['rows']:,} images" if ds["kind"] == "images"
             else f"{ds['rows']:,} rows x {ds['columns']} columns")
+    gate = f"fail-on {report.fail_on}"
+    if report.baseline is not None:
+        b = report.baseline
+        gate += f"; baseline: {b['new']} new, {b['known']} known, {b['fixed']} fixed"
+    if report.suppressed is not None:
+        gate += f"; {report.suppressed} suppressed"
     lines.append(
         f"preflight: {verdict}: {s['error']} errors, {s['warning']} warnings, {s['info']} info in "
-        f"{ds['path']} ({size}, {label}; fail-on {report.fail_on})")
+        f"{ds['path']} ({size}, {label}; {gate})")
     return "\n".join(lines) + "\n"
