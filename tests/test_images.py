@@ -195,3 +195,32 @@ def test_hamming_search_matches_brute_force():
         i, j = np.nonzero(np.triu(d <= radius, 1))
         assert sorted(zip(a.tolist(), b.tolist())) == sorted(zip(i.tolist(), j.tolist()))
     # Its speed on 100,000 hashes is measured by benchmarks/hamming.py, not asserted here.
+
+
+def _colour_classes(root: Path, mislabeled: dict[str, str]) -> None:
+    """15 noisy images per colour class; `mislabeled` files are red pictures filed elsewhere."""
+    rng = np.random.default_rng(5)
+    base = {"red": (200, 40, 40), "green": (40, 180, 60), "blue": (40, 60, 200)}
+    for name, rgb in base.items():
+        (root / name).mkdir(parents=True)
+        for i in range(15):
+            noise = rng.integers(-30, 30, (32, 32, 3))
+            Image.fromarray(np.clip(np.array(rgb) + noise, 0, 255).astype(np.uint8)).save(root / name / f"{i:02d}.png")
+    for rel in mislabeled:
+        noise = rng.integers(-30, 30, (32, 32, 3))
+        Image.fromarray(np.clip(np.array(base["red"]) + noise, 0, 255).astype(np.uint8)).save(root / rel)
+
+
+def test_label_issues_finds_mislabeled_images(tmp_path):
+    planted = {"blue/red_in_blue.png": "blue", "green/red_in_green.png": "green"}
+    _colour_classes(tmp_path / "data", planted)
+    report = preflight.scan(tmp_path / "data", select=["label-issues"], workers=1)
+    (finding,) = report.by_rule("label-issues")
+    assert sorted(finding.files) == sorted(planted) and finding.rows == ()
+    assert {i["file"]: (i["given"], i["suggested"]) for i in finding.details["issues"]} == {
+        "blue/red_in_blue.png": ("blue", "red"), "green/red_in_green.png": ("green", "red")}
+
+
+def test_label_issues_stays_quiet_on_clean_images(tmp_path):
+    _colour_classes(tmp_path / "data", {})
+    assert preflight.scan(tmp_path / "data", select=["label-issues"], workers=1).findings == ()

@@ -33,8 +33,8 @@ from preflight.params import Interval
 class LabelIssues(Check):
     name = "label-issues"
     code = "PF304"
-    kinds = frozenset({"tabular"})
-    needs = frozenset({"classification"})
+    kinds = frozenset({"tabular", "images"})
+    needs = frozenset({"label"})
     params = {"min_rows": Interval(int, 10, None), "max_rows": Interval(int, 100, None),
               "warn_fraction": Interval(float, 0.0, 1.0),
               "error_fraction": Interval(float, 0.0, 1.0),
@@ -44,7 +44,12 @@ class LabelIssues(Check):
         from preflight.learn.label_issues import find_label_issues, label_issues_from_features, skill
 
         p = ctx.params
-        labelled = np.flatnonzero(profile.y >= 0)
+        if profile.task != "classification":
+            return [ctx.skipped("the label is a regression target; confident learning needs classes "
+                                "(outliers and target-scale cover regression targets)")]
+        images = profile.kind == "images"
+        keep = (profile.y >= 0) & (profile.readable if images else True)
+        labelled = np.flatnonzero(keep)
         total = labelled.size
         if total > p["max_rows"]:  # bounded cost: a content-keyed sample, said in the finding
             labelled = labelled[first_by_hash(profile.row_hash[labelled], p["max_rows"])]
@@ -62,7 +67,10 @@ class LabelIssues(Check):
             x = features if features is not None else profile.matrix[0]
             if x.shape[1] == 0:
                 return [ctx.skipped("no usable features (every column was dropped)")]
-            issues, info = label_issues_from_features(x[labelled], y, k, seed=ctx.settings["seed"])
+            x = x[labelled]
+            if images and features is None:
+                x = _principal(x, ctx.settings["seed"])
+            issues, info = label_issues_from_features(x, y, k, seed=ctx.settings["seed"])
             probs = info.pop("pred_probs")
             info = {"source": "--features" if features is not None else "built-in models", **info}
         if issues.rows.size == 0:
@@ -73,8 +81,9 @@ class LabelIssues(Check):
                     "warning" if fraction >= p["warn_fraction"] else "info")
         cls = profile.classes
         acc, base, sk = skill(probs, y)
-        shown = [f"{r} ({cls[g]!r} -> {cls[s]!r})" for r, g, s in
-                 zip(rows[:3], issues.given[:3], issues.suggested[:3])]
+        where = [profile.files[r] for r in rows] if images else [str(r) for r in rows]
+        shown = [f"{w} ({cls[g]!r} -> {cls[s]!r})" for w, g, s in
+                 zip(where[:3], issues.given[:3], issues.suggested[:3])]
         if sk < p["min_skill"]:
             severity = "info"
             verdict = (f"disagree with out-of-sample predictions ({preview(shown, 3)}), but the features predict "
@@ -85,12 +94,29 @@ class LabelIssues(Check):
                        "(given vs suggested label in details)")
         sampled = (f" (searched a content-keyed sample of {labelled.size:,} of {total:,} labelled rows)"
                    if labelled.size < total else "")
+        unit = "images" if images else "rows"
+        key = "file" if images else "row"
         return [ctx.finding(
-            f"{rows.size} rows ({pct(rows.size, labelled.size)}) {verdict}{sampled}",
-            severity=severity, rows=rows,
-            details={"issues": [{"row": int(r), "given": cls[int(g)], "suggested": cls[int(s)],
+            f"{rows.size} {unit} ({pct(rows.size, labelled.size)}) {verdict}{sampled}",
+            severity=severity, count=rows.size, **({"files": where} if images else {"rows": rows}),
+            details={"issues": [{key: w if images else int(w), "given": cls[int(g)], "suggested": cls[int(s)],
                                  "score": round(float(q), 6)}
-                                for r, g, s, q in zip(rows, issues.given, issues.suggested, issues.scores)],
+                                for w, g, s, q in zip(where, issues.given, issues.suggested, issues.scores)],
                      "fraction": round(fraction, 6), "searched_rows": int(labelled.size),
                      "skill": {"accuracy": round(acc, 6), "majority_baseline": round(base, 6), "skill": round(sk, 6)},
                      "model": {k_: v for k_, v in info.items() if isinstance(v, (str, int, float, list, dict))}})]
+
+
+IMAGE_COMPONENTS = 32
+
+
+def _principal(x: np.ndarray, seed: int) -> np.ndarray:
+    """The image features (thumbnail pixels, colour histogram: 280 numbers) on their first 32
+    principal components: the cross-validated models took 21 s on 10,000 images at full
+    width and 6 s on these, and a 16x16 thumbnail's pixels are mostly redundant anyway."""
+    from sklearn.decomposition import PCA
+
+    n = min(IMAGE_COMPONENTS, x.shape[1], x.shape[0] - 1)
+    if n < 2 or n >= x.shape[1]:
+        return x
+    return PCA(n_components=n, random_state=seed).fit_transform(x)
