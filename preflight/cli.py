@@ -60,9 +60,9 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
          no_report: bool = False) -> int:
     """Scan PATH (a data file or a folder of them) and report problems."""
     from preflight.pipeline import scan as run_scan
-    from preflight.write.files import dumps, write_atomic
+    from preflight.write.files import dumps, is_inside, write_atomic
 
-    if output is not None and path.is_dir() and _inside(output, path):
+    if output is not None and path.is_dir() and is_inside(output, path):
         raise PreflightError(f"{output}: output folder is inside the scanned dataset {path}; "
                              "preflight never writes into the data it scans (choose another -o).")
     report = run_scan(path, label=label, task=task, select=_split(select), ignore=_split(ignore),
@@ -128,11 +128,6 @@ def stats_check(stats: Path, path: Path, label: str | None, config_file: Path | 
         click.echo(f"  {line}")
     click.echo(f"re-run `preflight scan {path} -o {stats.parent}` to refresh them")
     return EXIT_FINDINGS
-
-def _inside(child: Path, parent: Path) -> bool:
-    child, parent = child.resolve(), parent.resolve()
-    return child == parent or parent in child.parents
-
 
 def main(argv: list[str] | None = None) -> int:
     try:

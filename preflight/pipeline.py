@@ -8,6 +8,7 @@ from preflight.config import Config, load_config
 from preflight.decide import apply_policies, exit_code, run_checks
 from preflight.findings import Report
 from preflight.progress import Progress
+from preflight.write.files import is_inside
 
 
 def detect_kind(path: Path, config: Config) -> str:
@@ -86,7 +87,7 @@ def _load_baseline(path: Path, baseline: str | Path | None,
     """Read --baseline before any data; refuse to write a baseline into the scanned folder."""
     from preflight.errors import ConfigError
 
-    if write_baseline is not None and path.is_dir() and _inside(Path(write_baseline), path):
+    if write_baseline is not None and path.is_dir() and is_inside(Path(write_baseline), path):
         raise ConfigError(f"{write_baseline}: baseline file is inside the scanned dataset {path}; "
                           "preflight never writes into the data it scans (choose another path).")
     if baseline is None:
@@ -94,11 +95,6 @@ def _load_baseline(path: Path, baseline: str | Path | None,
     from preflight.baseline import load
 
     return load(Path(baseline)), Path(baseline)
-
-
-def _inside(child: Path, parent: Path) -> bool:
-    child, parent = child.resolve(), parent.resolve()
-    return child == parent or parent in child.parents
 
 
 def _tabular_profile(path: Path, config: Config, bar: Progress) -> Any:

@@ -36,12 +36,13 @@ class ConflictingLabels(Check):
         label = profile.label
         labels = profile.y if profile.y is not None else label.values
         present = ~label.missing_mask
-        candidates = hash_groups(profile.feature_hash, present)
         if ctx.params["near"] and profile.rows >= 2:
             from preflight.profile.tabular import near_groups
 
             # Near-copy groups contain the exact ones: they replace them.
             candidates = [g[present[g]] for g in map(np.asarray, near_groups(profile)[0])]
+        else:
+            candidates = hash_groups(profile.feature_hash, present)
         groups = [g for g in candidates if np.unique(labels[g]).size > 1]
         if not groups:
             return []

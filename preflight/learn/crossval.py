@@ -10,19 +10,12 @@ from typing import Any, Callable
 
 import numpy as np
 
+from preflight.profile.accumulators import splitmix64
+
 MODELS = ("logreg", "knn", "hgb")
 DEFAULT_MODELS = ("logreg", "knn")
 DEFAULT_COMBINE = "mean"
 _HASH_ROUND_ROBIN_BELOW = 20  # per fold: smaller classes get exact round-robin strata
-_M1, _M2, _GOLD = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), np.uint64(0x9E3779B97F4A7C15)
-
-
-def splitmix64(x: np.ndarray) -> np.ndarray:
-    """Vectorised splitmix64 finaliser: a cheap, well-mixed 64-bit hash step."""
-    z = x + _GOLD
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
 
 
 def row_hashes(X: np.ndarray, seed: int) -> np.ndarray:

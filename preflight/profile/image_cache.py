@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from preflight.profile.image_signals import HIST_BINS, SHARP_SIDE, THUMB, Signals, analyze_chunk
+from preflight.write.files import is_inside
 
 CACHE_FORMAT = "preflight-image-signals/1"
 MAX_SEGMENTS = 8
@@ -37,8 +38,7 @@ def resolve_cache_dir(path: Path, settings: Mapping[str, Any], output_dir: str |
         return None
     folder = Path(settings.get("cache_dir") or (Path(output_dir) / "cache" if output_dir else ".preflight/cache"))
     root = (path if path.is_dir() else path.parent).resolve()
-    where = folder.resolve()
-    if where == root or root in where.parents:
+    if is_inside(folder, root):
         notes.append(f"cache folder {folder} lies inside the scanned dataset {root}; the cache is off for "
                      "this scan (preflight never writes into the data it scans; set --cache-dir elsewhere)")
         return None

@@ -8,6 +8,12 @@ from pathlib import Path
 from typing import Any
 
 
+def is_inside(child: Path, parent: Path) -> bool:
+    """True when child is parent or lies below it: preflight never writes into the data it scans."""
+    child, parent = Path(child).resolve(), Path(parent).resolve()
+    return child == parent or parent in child.parents
+
+
 def dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
