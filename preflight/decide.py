@@ -22,6 +22,13 @@ def applicable(check: Any, profile: Any) -> bool:
     return not ("regression" in check.needs and profile.task != "regression")
 
 
+def heavy_imports(config: Config, kind: str) -> list[str]:
+    """What the enabled checks for this kind of dataset will import (Check.heavy_imports)."""
+    checks = discover()
+    return [m for name in config.enabled() if kind in checks[name].kinds
+            for m in checks[name].heavy_imports(config.rules[name].params)]
+
+
 def run_checks(profile: Any, config: Config) -> tuple[Finding, ...]:
     checks = discover()
     findings: list[Finding] = []

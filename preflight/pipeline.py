@@ -5,9 +5,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from preflight.config import Config, load_config
-from preflight.decide import apply_policies, exit_code, run_checks
+from preflight.decide import apply_policies, exit_code, heavy_imports, run_checks
 from preflight.findings import Report
 from preflight.progress import Progress
+from preflight.warm import Warmup
 from preflight.write.files import is_inside
 
 
@@ -61,7 +62,9 @@ def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
         cache_dir = resolve_cache_dir(path, config.settings, output_dir, notes)
         profile = build_image_profile(path, config=config, progress=bar, cache_dir=cache_dir, notes=notes)
     else:
+        warmup = Warmup(m for m in heavy_imports(config, "tabular"))
         profile = _tabular_profile(path, config, bar)
+        warmup.wait()
     _attach_user_arrays(profile, pred_probs, features)
     decided = apply_policies(run_checks(profile, config), profile, config, known)
     findings = decided.findings

@@ -30,6 +30,9 @@ class ConflictingLabels(Check):
     needs = frozenset({"label"})
     params = {"near": Boolean()}
 
+    def heavy_imports(self, params) -> tuple[str, ...]:
+        return ("sklearn.neighbors", "scipy.sparse.csgraph") if params["near"] else ()
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
             return _images(profile, ctx)

@@ -19,7 +19,7 @@ class ConstantFeature(Check):
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.rows < 2:
             return [ctx.skipped(f"{profile.rows} row(s): too few to call a column constant")]
-        constant = [c for c in profile.columns if c.distinct <= 1]
+        constant = [c for c in profile.columns if not c.varies]
         if not constant:
             return []
         names = [c.name for c in constant]

@@ -24,7 +24,7 @@ def _is_id(col, min_unique: float) -> bool:
     if col.kind in ("categorical", "mixed"):
         # Text ids stay ids when duplicated rows repeat a few of them.
         return col.distinct >= min_unique * present
-    if col.distinct < present:
+    if not col.maybe_unique or col.distinct < present:
         return False
     if col.kind == "numeric" and col.integral:
         # Integers unique per row are an id when they run consecutively or in order.

@@ -30,6 +30,9 @@ class NearDuplicates(Check):
     code = "PF203"
     kinds = frozenset({"tabular", "images"})
 
+    def heavy_imports(self, params) -> tuple[str, ...]:
+        return ("sklearn.neighbors", "scipy.sparse.csgraph")
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
             return self._images(profile, ctx)

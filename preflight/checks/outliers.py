@@ -45,6 +45,9 @@ class Outliers(Check):
               "max_isolation_z": Interval(float, 0.0, None, closed="neither"),
               "multivariate": Boolean(), "min_rows": Interval(int, 3, None)}
 
+    def heavy_imports(self, params) -> tuple[str, ...]:
+        return ("sklearn.ensemble",) if params["multivariate"] else ()
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         p = ctx.params
         if profile.rows < p["min_rows"]:

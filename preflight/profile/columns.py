@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from preflight.profile.accumulators import MISSING_HASH, BottomK, Moments, hash_floats
+from preflight.profile.siphash import hash_strings
 
 NUMBER = r"(?i)^[+-]?((\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)$"
 QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
@@ -42,7 +44,6 @@ class ColumnProfile:
     min: float
     max: float
     quantiles: dict[str, float]
-    distinct: int
     integral: bool
     values: np.ndarray          # float64 per row, NaN where missing or not a number
     missing_mask: np.ndarray    # bool per row
@@ -51,7 +52,37 @@ class ColumnProfile:
     codes: np.ndarray | None    # int32 per row into `categories`, -1 where missing
     categories: tuple[str, ...]
     sample: np.ndarray          # the bottom-k sample of finite numbers
+    hashes: np.ndarray          # uint64 per row: the cell's content hash (MISSING_HASH where missing)
     transform: dict = field(default_factory=dict)
+
+    @cached_property
+    def distinct(self) -> int:
+        """Distinct present values (numbers by value, text trimmed). Sorting a million hashes
+        costs ~20 ms a column, so it is done only when asked and no cheaper answer is exact."""
+        present = self.rows - self.missing
+        if present == 0:
+            return 0
+        if self.kind == "categorical" and self.codes is not None:
+            return len(self.categories)
+        if self.kind == "numeric" and self.nonfinite == 0 and self.min == self.max:
+            return 1
+        return _count_distinct(self.hashes[~self.missing_mask])
+
+    @property
+    def varies(self) -> bool:
+        """distinct > 1, without sorting when the range already says so."""
+        if self.kind == "numeric" and self.min < self.max:
+            return True
+        return self.distinct > 1
+
+    @property
+    def maybe_unique(self) -> bool:
+        """False when no value can be unique per row: cheap (the sample repeats a value)."""
+        if self.kind == "numeric" and self.sample.size:
+            s = np.sort(self.sample)
+            if np.any(s[1:] == s[:-1]):
+                return False
+        return True
 
 
 class ColumnBuilder:
@@ -152,10 +183,7 @@ class ColumnBuilder:
             codes = np.where(missing, -1, lookup[indices] if len(dictionary) else -1).astype(np.int32)
         else:
             codes[:] = -3  # too many distinct values to keep codes
-        import pandas as pd
-
-        h = pd.util.hash_array(dictionary.astype(object), categorize=False)[indices] if len(dictionary) else \
-            np.zeros(n, np.uint64)
+        h = hash_strings(encoded.dictionary)[indices] if len(dictionary) else np.zeros(n, np.uint64)
         h = np.where(numberlike, hash_floats(values, missing), h)
         h[missing] = MISSING_HASH
         return values, missing, text, codes, h
@@ -194,7 +222,6 @@ class ColumnBuilder:
                 remap[self.vocab[name]] = new
             final_codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1).astype(np.int32)
             categories = tuple(order)
-        distinct = _count_distinct(hashes[~missing])
         # A mixed column that is mostly numbers keeps number stats: its text cells are the errors.
         numeric_stats = self.moments.n > 0 and (kind == "numeric" or (kind == "mixed" and c["numeric"] > c["text"]))
         qs = self.sample.quantiles(list(QUANTILES.values())) if numeric_stats else [float("nan")] * 7
@@ -207,10 +234,10 @@ class ColumnBuilder:
             number_examples=list(self.examples["num"]),
             mean=m.mean if numeric_stats else float("nan"), std=m.std if numeric_stats else float("nan"),
             min=m.min if numeric_stats else float("nan"), max=m.max if numeric_stats else float("nan"),
-            quantiles=dict(zip(QUANTILES, qs)), distinct=distinct, integral=self.integral and numeric_stats,
+            quantiles=dict(zip(QUANTILES, qs)), integral=self.integral and numeric_stats,
             values=values, missing_mask=missing, nonfinite_mask=nonfinite,
             whitespace_mask=_cat(self.ws, bool), codes=final_codes,
-            categories=categories, sample=self.sample.values.copy(),
+            categories=categories, sample=self.sample.values.copy(), hashes=hashes,
         )
 
 

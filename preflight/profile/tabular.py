@@ -78,7 +78,7 @@ class TabularProfile:
                 values = np.where(col.nonfinite_mask, np.nan, col.values)
                 values = values if rows is None else values[rows]
                 blocks.append(transforms.apply_numeric(spec, values)[:, None])
-                varying.append(col.distinct > 1)
+                varying.append(col.varies)
             names += transforms.output_names(col.name, spec)
         n = self.rows if rows is None else len(rows)
         if not blocks:
