@@ -38,3 +38,20 @@ def test_number_hashes_ignore_spelling_and_sign_of_zero() -> None:
     v = np.array([1.0, 1.0, 0.0, -0.0, np.nan])
     h = hash_floats(v, np.isnan(v))
     assert h[0] == h[1] and h[2] == h[3] and len(set(h.tolist())) == 3
+
+
+def test_siphash_matches_pandas_hash_array():
+    """Row hashes (and so baselines and fingerprints) keep pandas' values for text."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from preflight.profile.siphash import hash_strings
+
+    rng = np.random.default_rng(3)
+    alphabet = list("abcé✓ 12\t")
+    values = ["", "a", "abcdefg", "abcdefgh", "abcdefghi", "héllo wörld ✓", "x" * 1000] + \
+        ["".join(rng.choice(alphabet, rng.integers(0, 40))) for _ in range(2000)]
+    expected = pd.util.hash_array(np.array(values, dtype=object), categorize=False)
+    assert np.array_equal(hash_strings(pa.array(values)), expected)
+    assert np.array_equal(hash_strings(pa.array(values).slice(5, 100)), expected[5:105])  # offset arrays
+    assert hash_strings(pa.array([], pa.string())).size == 0
