@@ -30,12 +30,26 @@ from preflight.params import Boolean, Interval
 FIT_ROWS = 10_000
 
 
-def robust_z(x: np.ndarray) -> np.ndarray | None:
-    """|x - median| / (1.4826 MAD); None when the MAD is 0."""
-    med = np.median(x)
-    dev = np.abs(x - med)
-    scale = 1.4826 * np.median(dev)
-    return dev / scale if scale > 0 else None
+def robust_z(x: np.ndarray, typical: np.ndarray | None = None) -> np.ndarray | None:
+    """|x - median| / (1.4826 MAD), median and MAD taken over `typical` (default: x itself);
+    None when the MAD is 0."""
+    typical = x if typical is None else typical
+    med = np.median(typical)
+    scale = 1.4826 * np.median(np.abs(typical - med))
+    return np.abs(x - med) / scale if scale > 0 else None
+
+
+def _typical(col, fill: float, logged: bool) -> np.ndarray:
+    """The column's content-keyed sample plus its share of filled cells: the same median and
+    MAD as the whole filled column while the sample holds every value (up to sample_rows
+    finite values), a content-keyed estimate beyond (two partitions of a million values
+    per column otherwise)."""
+    finite = col.numeric_count - col.nonfinite  # the sample holds min(finite, sample_rows) of them
+    filled = col.rows - finite                  # missing, text and infinite cells: filled
+    if col.sample.size < finite:
+        filled = round(filled * col.sample.size / finite)
+    t = np.concatenate([col.sample, np.full(int(filled), fill)])
+    return np.log1p(np.maximum(t, 0)) if logged else t
 
 
 class Outliers(Check):
@@ -58,8 +72,10 @@ class Outliers(Check):
         score = np.zeros(profile.rows)
         source = np.full(profile.rows, "", dtype=object)
         for col in cols:
-            x = np.where(col.nonfinite_mask | np.isnan(col.values), col.transform["fill"], col.values)
-            z = robust_z(np.log1p(np.maximum(x, 0)) if col.transform["kind"] == "log1p-standardize" else x)
+            fill = col.transform["fill"]
+            x = np.where(col.nonfinite_mask | np.isnan(col.values), fill, col.values)
+            logged = col.transform["kind"] == "log1p-standardize"
+            z = robust_z(np.log1p(np.maximum(x, 0)) if logged else x, _typical(col, fill, logged))
             if z is None:
                 continue
             better = (z > score) & ~col.missing_mask

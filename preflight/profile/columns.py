@@ -148,45 +148,42 @@ class ColumnBuilder:
         return values, missing, text, codes, hash_floats(values, missing)
 
     def _text(self, arr: pa.Array):
-        n = len(arr)
-        trimmed = pc.utf8_trim_whitespace(arr)
-        is_null = arr.is_null().to_numpy(zero_copy_only=False)
+        """Judge each distinct cell text once (trim, placeholder, number, whitespace, hash),
+        then gather per row: a column of a million cells often holds a few thousand texts."""
+        enc = pc.dictionary_encode(arr)  # distinct raw texts, in order of first appearance
+        raw = enc.dictionary
+        idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)  # -1: null, the last slot
+        trimmed = pc.utf8_trim_whitespace(raw)
         lowered = pc.utf8_lower(trimmed)
-        token = pc.is_in(lowered, value_set=self.placeholders).fill_null(False).to_numpy(zero_copy_only=False)
-        token &= ~is_null
-        if token.any():
-            seen = pc.value_counts(pc.filter(trimmed, pa.array(token)))
-            for item in seen.to_pylist():
-                self.tokens[item["values"]] += item["counts"]
-        numberlike = pc.match_substring_regex(trimmed, NUMBER).fill_null(False).to_numpy(zero_copy_only=False)
-        numberlike &= ~is_null & ~token
-        values = np.full(n, np.nan)
-        if numberlike.any():
-            parsed = pc.cast(pc.filter(trimmed, pa.array(numberlike)), pa.float64())
-            values[numberlike] = parsed.to_numpy(zero_copy_only=False)
-            numberlike &= ~np.isnan(values)  # "nan" written out is a missing value
-        missing = is_null | token | (~numberlike & np.isnan(values) & _is_nan_text(lowered))
-        text = ~missing & ~numberlike
-        ws = text & pc.not_equal(arr, trimmed).fill_null(False).to_numpy(zero_copy_only=False)
-        self.counts.update(whitespace=int(ws.sum()))
-        self.ws.append(ws)
-        self._remember("ws", arr, ws)
+        token = _np_bool(pc.is_in(lowered, value_set=self.placeholders))
+        number = _np_bool(pc.match_substring_regex(trimmed, NUMBER)) & ~token
+        values = np.full(len(raw) + 1, np.nan)
+        if number.any():
+            values[:-1][number] = pc.cast(pc.filter(trimmed, pa.array(number)), pa.float64()).to_numpy(
+                zero_copy_only=False)
+            number &= ~np.isnan(values[:-1])  # "nan" written out is a missing value
+        missing = token | (~number & np.isnan(values[:-1]) & _np_bool(pc.equal(lowered, "nan")))
+        text = ~missing & ~number
+        ws = text & _np_bool(pc.not_equal(raw, trimmed))
+        seen = np.bincount(idx[idx >= 0], minlength=len(raw))
+        for j in np.flatnonzero(token):
+            self.tokens[trimmed[j].as_py()] += int(seen[j])
+        self.counts.update(whitespace=int(seen[ws].sum()))
+        self._remember("ws", raw, ws)
         self._remember("text", trimmed, text)
-        self._remember("num", trimmed, numberlike)
-        kept = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), trimmed)
-        encoded = pc.dictionary_encode(kept)
-        indices = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-        dictionary = encoded.dictionary.to_numpy(zero_copy_only=False)
-        codes = np.full(n, -1, dtype=np.int32)
-        if len(self.vocab) + len(dictionary) <= self.max_codes or not len(dictionary):
-            lookup = np.array([self.vocab.setdefault(s, len(self.vocab)) for s in dictionary], dtype=np.int32)
-            codes = np.where(missing, -1, lookup[indices] if len(dictionary) else -1).astype(np.int32)
+        self._remember("num", trimmed, number)
+        h = np.full(len(raw) + 1, MISSING_HASH, dtype=np.uint64)
+        h[:-1] = np.where(number, hash_floats(values[:-1], ~number), hash_strings(trimmed))
+        h[:-1][missing] = MISSING_HASH
+        kept = pc.filter(trimmed, pa.array(~missing))
+        lookup = np.full(len(raw) + 1, -1, dtype=np.int32)  # missing texts and nulls: -1
+        if len(self.vocab) + len(pc.unique(kept)) <= self.max_codes or not len(kept):
+            lookup[:-1][~missing] = [self.vocab.setdefault(t, len(self.vocab)) for t in kept.to_pylist()]
+            codes = lookup[idx]
         else:
-            codes[:] = -3  # too many distinct values to keep codes
-        h = hash_strings(encoded.dictionary)[indices] if len(dictionary) else np.zeros(n, np.uint64)
-        h = np.where(numberlike, hash_floats(values, missing), h)
-        h[missing] = MISSING_HASH
-        return values, missing, text, codes, h
+            codes = np.full(len(idx), -3, np.int32)  # too many distinct values to keep codes
+        self.ws.append(np.append(ws, False)[idx])
+        return values[idx], np.append(missing, True)[idx], np.append(text, False)[idx], codes, h[idx]
 
     def _remember(self, kind: str, arr: pa.Array, mask: np.ndarray) -> None:
         store = self.examples[kind]
@@ -250,8 +247,8 @@ def _as_string(arr: pa.Array) -> pa.Array:
         return pa.array([None if v is None else str(v) for v in arr.to_pylist()], pa.string())
 
 
-def _is_nan_text(lowered: pa.Array) -> np.ndarray:
-    return pc.equal(lowered, "nan").fill_null(False).to_numpy(zero_copy_only=False)
+def _np_bool(mask: pa.Array) -> np.ndarray:
+    return mask.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _cat(chunks: list[np.ndarray], dtype) -> np.ndarray:

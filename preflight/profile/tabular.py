@@ -75,8 +75,9 @@ class TabularProfile:
                 counts = np.bincount(col.codes[(col.codes >= 0) & (col.codes < k)], minlength=k)
                 varying += ((counts > 0) & (counts < self.rows)).tolist()
             else:
-                values = np.where(col.nonfinite_mask, np.nan, col.values)
-                values = values if rows is None else values[rows]
+                values, nonfinite = (col.values, col.nonfinite_mask) if rows is None else \
+                    (col.values[rows], col.nonfinite_mask[rows])
+                values = np.where(nonfinite, np.nan, values)
                 blocks.append(transforms.apply_numeric(spec, values)[:, None])
                 varying.append(col.varies)
             names += transforms.output_names(col.name, spec)
