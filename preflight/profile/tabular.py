@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
@@ -122,20 +124,22 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
     seed = np.uint64(settings["seed"])
     file_rows = [0] * len(source.files)
     feature_hashes, row_hashes = [], []
-    for file_index, batch in iter_batches(source):
-        n = batch.num_rows
-        hashes = {name: builders[name].add(batch.column(name)) for name in names}
-        fh = combine([hashes[c] for c in features], n)
-        rh = combine([fh, hashes[label]], n) if label else fh
-        priorities = splitmix64(rh ^ seed)
-        for b in builders.values():
-            b.add_sample(priorities)
-        feature_hashes.append(fh)
-        row_hashes.append(rh)
-        file_rows[file_index] += n
-        progress.advance(n, source.display(source.files[file_index]))
-    progress.close()
-    profiles = {n: b.finish() for n, b in builders.items()}
+    # Columns are independent and their work is numpy / pyarrow kernels that release the GIL:
+    # profile them on one thread per core (`workers`); results are combined in column order.
+    with ThreadPoolExecutor(_threads(settings)) as pool:
+        for file_index, batch in iter_batches(source):
+            n = batch.num_rows
+            hashes = dict(zip(names, pool.map(lambda name: builders[name].add(batch.column(name)), names)))
+            fh = combine([hashes[c] for c in features], n)
+            rh = combine([fh, hashes[label]], n) if label else fh
+            priorities = splitmix64(rh ^ seed)
+            list(pool.map(lambda b: b.add_sample(priorities), builders.values()))
+            feature_hashes.append(fh)
+            row_hashes.append(rh)
+            file_rows[file_index] += n
+            progress.advance(n, source.display(source.files[file_index]))
+        progress.close()
+        profiles = dict(zip(names, pool.map(lambda name: builders[name].finish(), names)))
     for col in profiles.values():
         col.transform = transforms.fit(col, settings)
     label_col = profiles.get(label) if label else None
@@ -146,6 +150,11 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
         task=resolved_task, classes=classes, y=y,
         feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings,
     )
+
+
+def _threads(settings: Mapping[str, Any]) -> int:
+    wanted = int(settings.get("workers", 0))
+    return wanted if wanted > 0 else (os.cpu_count() or 1)
 
 
 def _cat(chunks: list[np.ndarray]) -> np.ndarray:
