@@ -52,7 +52,7 @@ class ColumnProfile:
     codes: np.ndarray | None    # int32 per row into `categories`, -1 where missing
     categories: tuple[str, ...]
     sample: np.ndarray          # the bottom-k sample of finite numbers
-    hashes: np.ndarray          # uint64 per row: the cell's content hash (MISSING_HASH where missing)
+    hashes: np.ndarray | None   # uint64 per row, the cells' content hashes: kept for text only
     transform: dict = field(default_factory=dict)
 
     @cached_property
@@ -66,7 +66,8 @@ class ColumnProfile:
             return len(self.categories)
         if self.kind == "numeric" and self.nonfinite == 0 and self.min == self.max:
             return 1
-        return _count_distinct(self.hashes[~self.missing_mask])
+        hashes = self.hashes if self.hashes is not None else hash_floats(self.values, self.missing_mask)
+        return _count_distinct(hashes[~self.missing_mask])
 
     @property
     def varies(self) -> bool:
@@ -234,7 +235,7 @@ class ColumnBuilder:
             quantiles=dict(zip(QUANTILES, qs)), integral=self.integral and numeric_stats,
             values=values, missing_mask=missing, nonfinite_mask=nonfinite,
             whitespace_mask=_cat(self.ws, bool), codes=final_codes,
-            categories=categories, sample=self.sample.values.copy(), hashes=hashes,
+            categories=categories, sample=self.sample.values.copy(), hashes=None if kind in ("numeric", "empty") else hashes,
         )
 
 
