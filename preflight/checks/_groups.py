@@ -8,6 +8,15 @@ def hash_groups(hashes: np.ndarray, keep: np.ndarray | None = None) -> list[np.n
     """Groups (size > 1) of row indices with equal hashes, each ascending, ordered by first row."""
     idx = np.arange(hashes.size) if keep is None else np.flatnonzero(keep)
     h = hashes[idx]
+    # Most rows are unique: find the repeated hashes with a plain sort (a stable argsort of a
+    # million hashes costs ~5x more), then order only the rows that carry one.
+    s = np.sort(h)
+    repeated = np.unique(s[1:][s[1:] == s[:-1]])
+    if repeated.size == 0:
+        return []
+    at = np.minimum(np.searchsorted(repeated, h), repeated.size - 1)
+    carry = repeated[at] == h
+    h, idx = h[carry], idx[carry]
     order = np.argsort(h, kind="stable")
     h, idx = h[order], idx[order]
     if h.size == 0:
