@@ -63,30 +63,29 @@ class TabularProfile:
     def matrix_at(self, rows: np.ndarray | None) -> tuple[np.ndarray, list[str], np.ndarray]:
         """`matrix` for some rows only (all with None), and per output column whether it varies
         over ALL rows (a constant column says nothing to a distance or a forest)."""
-        blocks: list[np.ndarray] = []
-        names: list[str] = []
+        used = [c for c in self.columns if c.transform["kind"] != "drop"]
+        names = [name for c in used for name in transforms.output_names(c.name, c.transform)]
+        n = self.rows if rows is None else len(rows)
+        out = np.zeros((n, len(names)))  # filled in place: no per-column blocks to stack
         varying: list[bool] = []
-        for col in self.columns:
+        j = 0
+        for col in used:
             spec = col.transform
-            if spec["kind"] == "drop":
-                continue
-            codes = col.codes if rows is None or col.codes is None else col.codes[rows]
             if spec["kind"] == "one-hot":
-                blocks.append(transforms.apply_onehot(spec, codes))
                 k = len(spec["categories"])
+                codes = col.codes if rows is None else col.codes[rows]
+                ok = np.flatnonzero((codes >= 0) & (codes < k))
+                out[ok, j + codes[ok]] = 1.0  # transforms.apply_onehot, written in place
                 counts = np.bincount(col.codes[(col.codes >= 0) & (col.codes < k)], minlength=k)
                 varying += ((counts > 0) & (counts < self.rows)).tolist()
+                j += k
             else:
                 values, nonfinite = (col.values, col.nonfinite_mask) if rows is None else \
                     (col.values[rows], col.nonfinite_mask[rows])
-                values = np.where(nonfinite, np.nan, values)
-                blocks.append(transforms.apply_numeric(spec, values)[:, None])
+                out[:, j] = transforms.apply_numeric(spec, np.where(nonfinite, np.nan, values))
                 varying.append(col.varies)
-            names += transforms.output_names(col.name, spec)
-        n = self.rows if rows is None else len(rows)
-        if not blocks:
-            return np.zeros((n, 0)), [], np.zeros(0, bool)
-        return np.hstack(blocks), names, np.array(varying, dtype=bool)
+                j += 1
+        return out, names, np.array(varying, dtype=bool)
 
 
 def near_groups(profile: "TabularProfile") -> tuple[list[list[int]], dict]:
