@@ -62,7 +62,8 @@ def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
         cache_dir = resolve_cache_dir(path, config.settings, output_dir, notes)
         profile = build_image_profile(path, config=config, progress=bar, cache_dir=cache_dir, notes=notes)
     else:
-        warmup = Warmup(m for m in heavy_imports(config, "tabular"))
+        # pyarrow imports pandas on its first array conversion (its pandas shim): warm it too.
+        warmup = Warmup(["pandas", *heavy_imports(config, "tabular")])
         profile = _tabular_profile(path, config, bar)
         warmup.wait()
     _attach_user_arrays(profile, pred_probs, features)
