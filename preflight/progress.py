@@ -24,6 +24,10 @@ class Progress:
             sys.stderr.write(f"\rpreflight: read {self.rows:,} rows ({where})\x1b[K")
             sys.stderr.flush()
 
+    def restart(self) -> None:
+        """Reading starts (again, after a ReadRestart): count from zero."""
+        self.rows = 0
+
     def close(self) -> None:
         if self.shown:
             sys.stderr.write("\r\x1b[K")

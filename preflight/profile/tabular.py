@@ -15,7 +15,7 @@ from preflight.errors import DataError
 from preflight.profile.accumulators import combine, splitmix64
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.progress import Progress
-from preflight.read.tabular import TabularSource, iter_batches
+from preflight.read.tabular import ReadRestart, TabularSource, iter_batches
 
 LABEL_NAMES = ("label", "target", "class", "y")
 
@@ -116,29 +116,17 @@ def resolve_label(columns: tuple[str, ...], requested: str | None, where: str) -
 
 def build_profile(source: TabularSource, *, label: str | None, task: str,
                   settings: Mapping[str, Any], progress: Progress) -> TabularProfile:
-    names = source.columns
-    builders = {n: ColumnBuilder(n, settings["placeholders"], settings["sample_rows"],
-                                 max_codes=100_000 if n == label else 10_000) for n in names}
-    features = [n for n in names if n != label]
-    seed = np.uint64(settings["seed"])
-    file_rows = [0] * len(source.files)
-    feature_hashes, row_hashes = [], []
     # Columns are independent and their work is numpy / pyarrow kernels that release the GIL:
     # profile them on one thread per core (`workers`); results are combined in column order.
     with ThreadPoolExecutor(_threads(settings)) as pool:
-        for file_index, batch in iter_batches(source):
-            n = batch.num_rows
-            hashes = dict(zip(names, pool.map(lambda name: builders[name].add(batch.column(name)), names)))
-            fh = combine([hashes[c] for c in features], n)
-            rh = combine([fh, hashes[label]], n) if label else fh
-            priorities = splitmix64(rh ^ seed)
-            list(pool.map(lambda b: b.add_sample(priorities), builders.values()))
-            feature_hashes.append(fh)
-            row_hashes.append(rh)
-            file_rows[file_index] += n
-            progress.advance(n, source.display(source.files[file_index]))
-        progress.close()
-        profiles = dict(zip(names, pool.map(lambda name: builders[name].finish(), names)))
+        while True:
+            try:
+                profiles, file_rows, feature_hashes, row_hashes = _profile_batches(
+                    source, label, settings, progress, pool)
+                break
+            except ReadRestart:  # a streamed column turned out to be text: start again
+                continue
+    features = [n for n in source.columns if n != label]
     for col in profiles.values():
         col.transform = transforms.fit(col, settings)
     label_col = profiles.get(label) if label else None
@@ -149,6 +137,32 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
         task=resolved_task, classes=classes, y=y,
         feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings,
     )
+
+
+def _profile_batches(source: TabularSource, label: str | None, settings: Mapping[str, Any],
+                     progress: Progress, pool: ThreadPoolExecutor):
+    names = source.columns
+    builders = {n: ColumnBuilder(n, settings["placeholders"], settings["sample_rows"],
+                                 max_codes=100_000 if n == label else 10_000) for n in names}
+    features = [n for n in names if n != label]
+    seed = np.uint64(settings["seed"])
+    file_rows = [0] * len(source.files)
+    feature_hashes, row_hashes = [], []
+    progress.restart()
+    for file_index, batch in iter_batches(source):
+        n = batch.num_rows
+        hashes = dict(zip(names, pool.map(lambda name: builders[name].add(batch.column(name)), names)))
+        fh = combine([hashes[c] for c in features], n)
+        rh = combine([fh, hashes[label]], n) if label else fh
+        priorities = splitmix64(rh ^ seed)
+        list(pool.map(lambda b: b.add_sample(priorities), builders.values()))
+        feature_hashes.append(fh)
+        row_hashes.append(rh)
+        file_rows[file_index] += n
+        progress.advance(n, source.display(source.files[file_index]))
+    progress.close()
+    profiles = dict(zip(names, pool.map(lambda name: builders[name].finish(), names)))
+    return profiles, file_rows, feature_hashes, row_hashes
 
 
 def _threads(settings: Mapping[str, Any]) -> int:

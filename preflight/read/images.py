@@ -11,8 +11,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from preflight.errors import DataError
+
+if TYPE_CHECKING:
+    from preflight.read.tabular import TabularSource
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 SPLITS = frozenset({"train", "training", "val", "valid", "validation", "dev", "test", "testing"})
@@ -91,7 +95,7 @@ def _from_folder(root: Path) -> ImageSource:
 
 def _from_table(path: Path, image_col: str, label: str | None) -> ImageSource:
     from preflight.profile.tabular import resolve_label
-    from preflight.read.tabular import iter_batches, open_tabular
+    from preflight.read.tabular import ReadRestart, open_tabular
 
     source = open_tabular(path)
     where = str(source.files[0])
@@ -100,6 +104,20 @@ def _from_table(path: Path, image_col: str, label: str | None) -> ImageSource:
     others = tuple(c for c in source.columns if c != image_col)
     label_name = resolve_label(others, label, where)
     split_col = next((c for c in others if c.lower() == "split" and c != label_name), None)
+    while True:
+        try:
+            entries = _table_entries(source, image_col, label_name, split_col)
+            break
+        except ReadRestart:  # a streamed column turned out to be text: read again
+            continue
+    entries.sort(key=lambda e: e.rel)
+    root = path if path.is_dir() else path.parent
+    return ImageSource(root, tuple(entries), (), (), label_name, "table")
+
+
+def _table_entries(source: "TabularSource", image_col: str, label_name: str | None, split_col: str | None) -> list:
+    from preflight.read.tabular import iter_batches
+
     entries = []
     for index, batch in iter_batches(source):
         base = source.files[index].parent
@@ -111,9 +129,7 @@ def _from_table(path: Path, image_col: str, label: str | None) -> ImageSource:
             full = str(base / rel) if rel else ""
             entries.append(ImageEntry(rel, full, "" if s is None else str(s).strip(),
                                       None if y is None else str(y)))
-    entries.sort(key=lambda e: e.rel)
-    root = path if path.is_dir() else path.parent
-    return ImageSource(root, tuple(entries), (), (), label_name, "table")
+    return entries
 
 
 def _rel(root: Path, full: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -15,6 +15,7 @@ FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"
            ".jsonl": "jsonl", ".ndjson": "jsonl"}
 BATCH_ROWS = 262_144
 CSV_BLOCK_BYTES = 16 << 20
+STREAM_BYTES = 512 << 20  # larger CSV files are streamed: memory bounded by a block, not the file
 PEEK_BYTES = 1 << 16
 _CSV_COLUMN = re.compile(r"In CSV column #(\d+)")
 
@@ -33,6 +34,7 @@ class TabularSource:
     root: Path
     files: tuple[Path, ...]
     columns: tuple[str, ...]
+    text_columns: dict[Path, set[str]] = field(default_factory=dict, compare=False)  # read as text
 
     def display(self, file: Path) -> str:
         return str(file if self.root.is_file() else file.relative_to(self.root))
@@ -99,31 +101,85 @@ def _csv_header(path: Path, fmt: str) -> list[str]:
         return pacsv.open_csv(path, **options).schema.names
 
 
+class ReadRestart(Exception):
+    """A streamed CSV column broke type inference after batches were handed on; the source now
+    reads it as text, and the consumer starts again (rare: the first block decides the types)."""
+
+
 def iter_batches(source: TabularSource) -> Iterator[tuple[int, pa.RecordBatch]]:
-    """(file index, batch) in file order, columns in the source's order."""
+    """(file index, batch) in file order, columns in the source's order. Parquet is streamed by
+    row groups; a CSV larger than STREAM_BYTES is streamed block by block (pyarrow's streaming
+    reader parses on one thread), a smaller one read whole by the multithreaded reader.
+    May raise ReadRestart (see there)."""
     for index, path in enumerate(source.files):
-        table = _read_table(path)
-        table = table.select(list(source.columns))
-        for batch in table.to_batches(max_chunksize=BATCH_ROWS):
-            yield index, batch
-        if table.num_rows == 0:
-            yield index, pa.RecordBatch.from_pylist([], schema=table.schema)
+        fmt = file_format(path)
+        try:
+            if fmt == "parquet":
+                batches = _parquet_batches(path, source.columns)
+            elif fmt in ("csv", "tsv") and path.stat().st_size > STREAM_BYTES:
+                batches = _csv_batches(path, fmt, source)
+            else:
+                table = _read_table(path, source).select(list(source.columns))
+                batches = iter(table.to_batches(max_chunksize=BATCH_ROWS) or
+                               [pa.RecordBatch.from_pylist([], schema=table.schema)])
+            for batch in batches:
+                yield index, batch
+        except (DataError, ReadRestart):
+            raise
+        except (pa.ArrowException, OSError, ValueError, UnicodeDecodeError) as exc:
+            raise DataError(f"{path}: cannot read: {_reason(exc)}") from None
 
 
-def _read_table(path: Path) -> pa.Table:
+def _parquet_batches(path: Path, columns: tuple[str, ...]) -> Iterator[pa.RecordBatch]:
+    import pyarrow.parquet as pq
+
+    handle = pq.ParquetFile(path)
+    yielded = False
+    for batch in handle.iter_batches(batch_size=BATCH_ROWS, columns=list(columns)):
+        yielded = True
+        yield batch.select(list(columns))
+    if not yielded:
+        yield pa.RecordBatch.from_pylist([], schema=handle.schema_arrow).select(list(columns))
+
+
+def _csv_batches(path: Path, fmt: str, source: TabularSource) -> Iterator[pa.RecordBatch]:
+    import pyarrow.csv as pacsv
+
+    columns = list(source.columns)
+    as_string = source.text_columns.setdefault(path, set())
+    while True:
+        yielded = False
+        try:
+            reader = pacsv.open_csv(path, **_csv_options(fmt, as_string, ()))
+            _text_checked(path, reader.schema)
+            for batch in reader:
+                yielded = True
+                yield batch.select(columns)
+            if not yielded:
+                yield pa.RecordBatch.from_pylist([], schema=reader.schema).select(columns)
+            return
+        except pa.ArrowInvalid as exc:
+            name = _breaking_column(path, exc)
+            if name is None or name in as_string:
+                raise
+            as_string.add(name)
+            if yielded:
+                raise ReadRestart(f"{path}: column '{name}' is read as text from the start") from None
+
+
+def _breaking_column(path: Path, exc: pa.ArrowInvalid) -> str | None:
+    """The column a CSV conversion error names (None for any other error)."""
+    match = _CSV_COLUMN.search(str(exc))
+    if not match or "conversion error" not in str(exc) or "UTF8" in str(exc):
+        return None
+    return peek_columns(path)[int(match.group(1))]  # only on this rare path
+
+
+def _read_table(path: Path, source: TabularSource) -> pa.Table:
     fmt = file_format(path)
-    try:
-        if fmt in ("csv", "tsv"):
-            return _read_csv(path, fmt)
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            return pq.read_table(path)
-        return _read_jsonl(path)
-    except DataError:
-        raise
-    except (pa.ArrowException, OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read: {_reason(exc)}") from None
+    if fmt in ("csv", "tsv"):
+        return _read_csv(path, fmt, source.text_columns.setdefault(path, set()))
+    return _read_jsonl(path)
 
 
 def _csv_options(fmt: str, as_string: set[str], names: tuple[str, ...]) -> dict:
@@ -139,31 +195,28 @@ def _csv_options(fmt: str, as_string: set[str], names: tuple[str, ...]) -> dict:
     )
 
 
-def _read_csv(path: Path, fmt: str) -> pa.Table:
+def _read_csv(path: Path, fmt: str, as_string: set[str]) -> pa.Table:
     """Read with type inference; a column that breaks inference later is re-read as text."""
     import pyarrow.csv as pacsv
 
-    as_string: set[str] = set()
     while True:
         try:
-            return _text_checked(path, pacsv.read_csv(path, **_csv_options(fmt, as_string, ())))
+            table = pacsv.read_csv(path, **_csv_options(fmt, as_string, ()))
+            _text_checked(path, table.schema)
+            return table
         except pa.ArrowInvalid as exc:
-            match = _CSV_COLUMN.search(str(exc))
-            if not match or "conversion error" not in str(exc) or "UTF8" in str(exc):
-                raise
-            name = peek_columns(path)[int(match.group(1))]  # only on this rare path: a peek reads a block
-            if name in as_string:
+            name = _breaking_column(path, exc)
+            if name is None or name in as_string:
                 raise
             as_string.add(name)
 
 
-def _text_checked(path: Path, table: pa.Table) -> pa.Table:
+def _text_checked(path: Path, schema: pa.Schema) -> None:
     """pyarrow reads text that is not UTF-8 as binary: say so instead of guessing."""
-    for field in table.schema:
-        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
-            raise DataError(f"{path}: cannot read: not valid UTF-8 text in column '{field.name}' "
+    for column in schema:
+        if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+            raise DataError(f"{path}: cannot read: not valid UTF-8 text in column '{column.name}' "
                             "(re-save the file as UTF-8)")
-    return table
 
 
 def _first_json_object(path: Path) -> dict:
