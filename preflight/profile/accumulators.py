@@ -16,12 +16,18 @@ MISSING_HASH = np.uint64(0x6D15517A9E3779B9)
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
-    """A strong, cheap 64-bit mixer (vectorised, wrapping arithmetic)."""
+    """A strong, cheap 64-bit mixer (vectorised, wrapping arithmetic; in place on one copy)."""
     with np.errstate(over="ignore"):
-        z = x.astype(np.uint64, copy=True) + _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-        return z ^ (z >> np.uint64(31))
+        z = x.astype(np.uint64, copy=True)
+        z += _GOLDEN
+        t = np.empty_like(z)
+        for shift, mult in ((30, _M1), (27, _M2)):
+            np.right_shift(z, np.uint64(shift), out=t)
+            z ^= t
+            z *= mult
+        np.right_shift(z, np.uint64(31), out=t)
+        z ^= t
+        return z
 
 
 def hash_floats(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
@@ -79,7 +85,8 @@ class BottomK:
     """A content-keyed sample: the k values with the smallest row-hash priorities.
 
     Same rows, same sample, however the data was batched; exact when n <= k.
-    Held as a pool in arrival order, pruned in linear time, sorted once when read.
+    Held as a pool in arrival order and pruned in linear time (no sort: quantiles and
+    moments of the sample do not need priority order).
     """
 
     def __init__(self, k: int, priorities: np.ndarray | None = None, values: np.ndarray | None = None) -> None:
@@ -124,13 +131,15 @@ class BottomK:
         self._p, self._v = [p], [v]
 
     def _settle(self) -> tuple[np.ndarray, np.ndarray]:
-        """In arrival order while n <= k; else the k smallest by (priority, value, arrival)."""
+        """The k smallest priorities, in arrival order (ties at the cut: the first arrivals).
+        Equal priorities are equal rows, so which tied copy stays does not change the values."""
         if len(self._p) > 1 or (self._p and self._p[0] is not self._settled[0]):
             self._prune()
             p, v = self._p[0], self._v[0]
-            if self._seen > self.k:
-                order = _order(p, v)[: self.k]
-                p, v = p[order], v[order]
+            if p.size > self.k:
+                keep = p < self._cut
+                keep[np.flatnonzero(p == self._cut)[: self.k - int(keep.sum())]] = True
+                p, v = p[keep], v[keep]
             self._p, self._v = [p], [v]
             self._settled = (p, v)
         return self._settled
@@ -139,15 +148,3 @@ class BottomK:
         if self.values.size == 0:
             return [float("nan")] * len(qs)
         return [float(q) for q in np.quantile(self.values, qs)]
-
-
-def _order(p: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """np.lexsort((v, p)), stable; a fast unstable sort, then the rare tied priorities redone."""
-    order = np.argsort(p)
-    ps = p[order]
-    tie = ps[1:] == ps[:-1]
-    if tie.any():
-        at = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])
-        sub = order[at]
-        order[at] = sub[np.lexsort((sub, v[sub], p[sub]))]
-    return order
