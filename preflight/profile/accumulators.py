@@ -32,7 +32,7 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
 
 def hash_floats(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
     """Hash numbers by value: 1, 1.0 and "1" hash alike; -0.0 as 0.0."""
-    v = np.where(values == 0.0, 0.0, values).astype(np.float64)
+    v = np.add(values, 0.0, dtype=np.float64)  # -0.0 + 0.0 == +0.0
     h = splitmix64(v.view(np.uint64))
     h[missing] = MISSING_HASH
     return h

@@ -115,7 +115,8 @@ class ColumnBuilder:
             arr = arr.combine_chunks()
         self.dtypes.add(str(arr.type))
         t = arr.type
-        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_decimal(t):
+        whole = pa.types.is_integer(t) or pa.types.is_boolean(t)  # integral without looking
+        if whole or pa.types.is_floating(t) or pa.types.is_decimal(t):
             values, missing, text, codes, h = self._numeric(arr)
         else:
             values, missing, text, codes, h = self._text(_as_string(arr))
@@ -125,7 +126,7 @@ class ColumnBuilder:
                            numeric=int((~missing & ~text).sum()), text=int(text.sum()))
         if finite.size:
             self.moments = self.moments.merge(Moments.of(finite))
-            self.integral = self.integral and bool(np.all(np.mod(finite, 1) == 0))
+            self.integral = self.integral and (whole or bool(np.array_equal(finite, np.trunc(finite))))
         self.values.append(values)
         self.missing.append(missing)
         self.is_text.append(text)
