@@ -5,6 +5,14 @@ reports precision / recall / F1 / seconds of (a) preflight's label issues on sta
 features and (b) cleanlab's Datalab label check on the raw features, plus how many rows
 each flags on the unflipped data. Run: python benchmarks/label_errors.py [--scan].
 
+--large N [--root CHECKOUT] [--repeat R]: above label-issues' row cap instead. A table of N rows
+(benchmarks/tabular.py's 20 mixed columns; the 3-class target a partly nonlinear function of
+six of them, so a linear model alone reaches 0.80 accuracy and boosted trees 0.89) with 5% of
+the labels flipped, written once under benchmarks/data/ (gitignored); P / R / F1 of the rows
+`preflight scan --select label-issues` flags, and its seconds next to a scan running a
+model-free rule only (their difference is label-issues' cost), median of R fresh processes,
+package from CHECKOUT (default: this one; e.g. an older checkout for a before/after).
+
 Datalab needs the optional `datasets` package; without it the Datalab column runs the
 exact code path Datalab's label check uses (leave-one-out 10-NN probabilities on the
 features, then CleanLearning.find_label_issues) and is marked "datalab*"; it reproduces
@@ -140,10 +148,92 @@ def timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
     return out, time.perf_counter() - t
 
 
+LARGE_FLIP = 0.05
+
+
+def large_table(rows: int) -> tuple[str, np.ndarray]:
+    """The --large table (Parquet) and its flipped rows, generated once under benchmarks/data/."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "data", f"label_errors_large_{rows}.parquet")
+    truth_path = path.replace(".parquet", ".flipped.npy")
+    if os.path.exists(path) and os.path.exists(truth_path):
+        return path, np.load(truth_path)
+    sys.path.insert(0, here)
+    from tabular import generate
+
+    table = generate(rows)
+    col = {n: table.column(n).to_numpy(zero_copy_only=False) for n in
+           ("sensor_0", "sensor_1", "sensor_2", "sensor_4", "age")}
+    online = pc.equal(table.column("category"), "online").to_numpy(zero_copy_only=False).astype(np.float64)
+    s0, s1, s2, s4 = col["sensor_0"], (col["sensor_1"] - 5.0) / 2.5, (col["sensor_2"] + 1.0) / 0.3, col["sensor_4"]
+    age = (col["age"] - 54.0) / 20.8
+    rng = np.random.default_rng(SEED)
+    score = 1.5 * s0 - 1.5 * s2 + online + np.sin(2 * s4) + 0.5 * age * s1 + rng.normal(0.0, 0.2, rows)
+    clean = np.digitize(score, np.quantile(score, [0.5, 0.8])).astype(np.int64)  # 50% / 30% / 20%
+    flipped = np.sort(rng.choice(rows, size=int(round(LARGE_FLIP * rows)), replace=False))
+    noisy = clean.copy()
+    noisy[flipped] = (clean[flipped] + rng.integers(1, 3, size=len(flipped))) % 3
+    table = table.drop_columns(["target"]).append_column("target", pa.array(noisy))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    pq.write_table(table, path + ".tmp")
+    os.replace(path + ".tmp", path)
+    np.save(truth_path, flipped)
+    return path, flipped
+
+
+def large(rows: int, root: str, repeat: int) -> int:
+    import statistics
+
+    path, truth = large_table(rows)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
+    with tempfile.TemporaryDirectory() as tmp:
+        config = os.path.join(tmp, "preflight.toml")
+        with open(config, "w") as fh:
+            fh.write(f"max_listed_rows = {rows}\n")  # every flagged row, to score them
+
+        def run(rule: str, *extra: str) -> tuple[float, dict]:
+            cmd = [sys.executable, "-m", "preflight", "scan", path, "--label", "target", "--select", rule,
+                   "--format", "json", "--fail-on", "never", *extra]
+            t = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, cwd=root)
+            secs = time.perf_counter() - t
+            if done.returncode != 0:
+                raise RuntimeError(f"preflight scan exited {done.returncode}: {done.stderr.strip()[-500:]}")
+            return secs, json.loads(done.stdout)
+
+        base = [run("class-imbalance")[0] for _ in range(repeat)]
+        runs = [run("label-issues") for _ in range(repeat)]  # timed as shipped: at most 10,000 rows listed
+        scored = run("label-issues", "--config", config)[1]
+    (finding,) = [f for f in scored["findings"] if f["rule"] == "label-issues"]
+    found = np.asarray(finding["rows"], dtype=np.int64)
+    p, r, f1 = score(found, truth)
+    secs = statistics.median(s for s, _ in runs)
+    print(f"{rows:,} rows, {len(truth):,} labels flipped ({LARGE_FLIP:.0%}); package from {root}; "
+          f"median of {repeat} fresh processes, {os.cpu_count()} CPUs")
+    print(f"flagged {finding['count']:,} ({finding['severity']}): P {p:.3f}  R {r:.3f}  F1 {f1:.3f}")
+    print(f"searched {finding['details'].get('searched_rows'):,} rows, sample "
+          f"{finding['details'].get('sample_rows')}; models {finding['details']['model'].get('models')}")
+    print(f"scan --select label-issues {secs:.2f} s (runs {', '.join(f'{s:.2f}' for s, _ in runs)}); "
+          f"--select class-imbalance {statistics.median(base):.2f} s; "
+          f"label-issues ~ {secs - statistics.median(base):.2f} s")
+    print(finding["message"][-160:])
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scan", action="store_true", help="run the preflight CLI instead of the library")
+    parser.add_argument("--large", type=int, metavar="N", help="a planted N-row table above the row cap")
+    parser.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
+                        help="checkout whose preflight package runs --large")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per --large timing")
     args = parser.parse_args(argv)
+    if args.large:
+        return large(args.large, os.path.abspath(args.root), args.repeat)
     ours = scan_rows if args.scan else preflight_rows
     dl_name = "datalab" if datalab_available() else "datalab*"
     head = f"{'dataset':<14}{'noise':<8}" + "".join(
