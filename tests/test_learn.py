@@ -4,7 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from preflight.learn.crossval import assign_folds, out_of_sample_pred_probs, row_hashes, stratified_sample
+from preflight.learn.crossval import (
+    _knn_pred_probs,
+    assign_folds,
+    neighbour_table,
+    out_of_sample_pred_probs,
+    row_hashes,
+    stratified_sample,
+)
 from preflight.learn.label_issues import (
     find_label_issues,
     label_issues_from_features,
@@ -129,6 +136,25 @@ def test_sampled_fit_scores_every_row() -> None:
     np.testing.assert_allclose(info["pred_probs"].sum(axis=1), 1.0)
     again, _ = label_issues_from_features(X, noisy, 3, seed=0, hashes=h, sample=sample)
     assert again.rows.tobytes() == issues.rows.tobytes() and again.quality.tobytes() == issues.quality.tobytes()
+
+
+def test_pooled_neighbours_match_a_search_per_split() -> None:
+    """The 20-NN read off one neighbour table equals a KNeighborsClassifier fitted on the split,
+    with exact copies (zero distance) and with a split too thin for the pool (searched again)."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = blobs()
+    X = np.vstack([X, X[:5]])  # rows 300-304 copy rows 0-4
+    y = np.r_[y, y[:5]]
+    table = neighbour_table(X)
+    folds = assign_folds(row_hashes(X + np.arange(len(X))[:, None], 0), y, 5)  # copies in other folds
+    rng = np.random.default_rng(1)
+    for train, test in [(np.flatnonzero(folds != 0), np.flatnonzero(folds == 0)),
+                        (np.sort(rng.choice(len(y), 40, replace=False)), np.arange(len(y)))]:
+        expected = KNeighborsClassifier(n_neighbors=20, weights="distance").fit(X[train], y[train]).predict_proba(X[test])
+        got = _knn_pred_probs(table, X, y, test, train, 3)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    assert np.any(got.max(axis=1) == 1.0)  # rows of the split itself: all weight on the zero distance
 
 
 def test_degenerate_inputs() -> None:

@@ -79,14 +79,17 @@ def label_issues_from_features(
     """
     from cleanlab.rank import get_label_quality_scores
 
-    from preflight.learn.crossval import out_of_sample_pred_probs
+    from preflight.learn.crossval import DEFAULT_MODELS, neighbour_table, out_of_sample_pred_probs
 
     y = np.asarray(y, dtype=np.int64)
     if sample is not None and len(sample) < len(y):
         return _sampled(X, y, n_classes, seed=seed, hashes=hashes, sample=np.asarray(sample, dtype=np.int64))
 
+    table = neighbour_table(X) if "knn" in DEFAULT_MODELS and len(y) > 1 else None  # one search, 4 uses
+
     def averaged(train_mask: np.ndarray | None) -> tuple[np.ndarray, dict]:
-        runs = [out_of_sample_pred_probs(X, y, n_classes, seed=seed + r, train_mask=train_mask, hashes=hashes)
+        runs = [out_of_sample_pred_probs(X, y, n_classes, seed=seed + r, train_mask=train_mask, hashes=hashes,
+                                         neighbours=table)
                 for r in range(REPEATS)]
         return sum(p for p, _ in runs) / REPEATS, {**runs[0][1], "repeats": REPEATS}
 
