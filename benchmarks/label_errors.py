@@ -13,6 +13,10 @@ the labels flipped, written once under benchmarks/data/ (gitignored); P / R / F1
 model-free rule only (their difference is label-issues' cost), median of R fresh processes,
 package from CHECKOUT (default: this one; e.g. an older checkout for a before/after).
 
+--images N [--root CHECKOUT] [--repeat R]: the same on images: benchmarks/images.py's N generated
+64x64 JPEGs in 10 classes, listed in a CSV (`--image-col path`) with 5% of the labels flipped;
+`--select dark` is the model-free scan to subtract (both read the images from a warm cache).
+
 Datalab needs the optional `datasets` package; without it the Datalab column runs the
 exact code path Datalab's label check uses (leave-one-out 10-NN probabilities on the
 features, then CleanLearning.find_label_issues) and is marked "datalab*"; it reproduces
@@ -185,18 +189,47 @@ def large_table(rows: int) -> tuple[str, np.ndarray]:
     return path, flipped
 
 
-def large(rows: int, root: str, repeat: int) -> int:
+def image_table(count: int) -> tuple[str, np.ndarray]:
+    """A CSV listing benchmarks/images.py's `count` images with 5% of the labels flipped."""
+    import csv
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    from pathlib import Path
+
+    from images import generate
+
+    folder = Path(here) / "data" / f"images-{count}"
+    generate(folder, count)
+    files = sorted(p.relative_to(folder.parent).as_posix() for p in folder.rglob("*.jpg"))
+    labels = np.array([f.split("/")[1] for f in files])
+    classes = np.unique(labels)
+    rng = np.random.default_rng(SEED)
+    flipped = np.sort(rng.choice(len(files), size=int(round(LARGE_FLIP * len(files))), replace=False))
+    codes = np.searchsorted(classes, labels)
+    codes[flipped] = (codes[flipped] + rng.integers(1, len(classes), size=len(flipped))) % len(classes)
+    path = folder.parent / f"images-{count}-flipped.csv"
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["path", "label"])
+        writer.writerows(zip(files, classes[codes]))
+    return str(path), flipped
+
+
+def large(rows: int, root: str, repeat: int, images: bool = False) -> int:
     import statistics
 
-    path, truth = large_table(rows)
+    path, truth = image_table(rows) if images else large_table(rows)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
     with tempfile.TemporaryDirectory() as tmp:
         config = os.path.join(tmp, "preflight.toml")
         with open(config, "w") as fh:
             fh.write(f"max_listed_rows = {rows}\n")  # every flagged row, to score them
+        source = (["--image-col", "path", "--label", "label", "--cache-dir", os.path.join(tmp, "cache")] if images
+                  else ["--label", "target"])
 
         def run(rule: str, *extra: str) -> tuple[float, dict]:
-            cmd = [sys.executable, "-m", "preflight", "scan", path, "--label", "target", "--select", rule,
+            cmd = [sys.executable, "-m", "preflight", "scan", path, *source, "--select", rule,
                    "--format", "json", "--fail-on", "never", *extra]
             t = time.perf_counter()
             done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, cwd=root)
@@ -205,21 +238,32 @@ def large(rows: int, root: str, repeat: int) -> int:
                 raise RuntimeError(f"preflight scan exited {done.returncode}: {done.stderr.strip()[-500:]}")
             return secs, json.loads(done.stdout)
 
-        base = [run("class-imbalance")[0] for _ in range(repeat)]
+        cheap = "dark" if images else "class-imbalance"
+        run(cheap)  # warms the image cache
+        base = [run(cheap)[0] for _ in range(repeat)]
         runs = [run("label-issues") for _ in range(repeat)]  # timed as shipped: at most 10,000 rows listed
         scored = run("label-issues", "--config", config)[1]
-    (finding,) = [f for f in scored["findings"] if f["rule"] == "label-issues"]
-    found = np.asarray(finding["rows"], dtype=np.int64)
+    findings = [f for f in scored["findings"] if f["rule"] == "label-issues"]
+    if images:
+        files = sorted(p for p in open(path).read().splitlines()[1:])
+        index = {line.split(",")[0]: i for i, line in enumerate(files)}
+        found = np.array(sorted(index[f] for g in findings for f in g["files"]), dtype=np.int64)
+    else:
+        found = np.asarray([r for g in findings for r in g["rows"]], dtype=np.int64)
     p, r, f1 = score(found, truth)
     secs = statistics.median(s for s, _ in runs)
-    print(f"{rows:,} rows, {len(truth):,} labels flipped ({LARGE_FLIP:.0%}); package from {root}; "
+    unit = "images" if images else "rows"
+    print(f"{rows:,} {unit}, {len(truth):,} labels flipped ({LARGE_FLIP:.0%}); package from {root}; "
           f"median of {repeat} fresh processes, {os.cpu_count()} CPUs")
+    if not findings:
+        print("nothing flagged")
+        return 0
+    finding = findings[0]
     print(f"flagged {finding['count']:,} ({finding['severity']}): P {p:.3f}  R {r:.3f}  F1 {f1:.3f}")
-    print(f"searched {finding['details'].get('searched_rows'):,} rows, sample "
+    print(f"searched {finding['details'].get('searched_rows'):,} {unit}, sample "
           f"{finding['details'].get('sample_rows')}; models {finding['details']['model'].get('models')}")
     print(f"scan --select label-issues {secs:.2f} s (runs {', '.join(f'{s:.2f}' for s, _ in runs)}); "
-          f"--select class-imbalance {statistics.median(base):.2f} s; "
-          f"label-issues ~ {secs - statistics.median(base):.2f} s")
+          f"--select {cheap} {statistics.median(base):.2f} s; label-issues ~ {secs - statistics.median(base):.2f} s")
     print(finding["message"][-160:])
     return 0
 
@@ -228,12 +272,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scan", action="store_true", help="run the preflight CLI instead of the library")
     parser.add_argument("--large", type=int, metavar="N", help="a planted N-row table above the row cap")
+    parser.add_argument("--images", type=int, metavar="N", help="N generated images, 5%% of labels flipped")
     parser.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
                         help="checkout whose preflight package runs --large")
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes per --large timing")
     args = parser.parse_args(argv)
-    if args.large:
-        return large(args.large, os.path.abspath(args.root), args.repeat)
+    if args.large or args.images:
+        return large(args.large or args.images, os.path.abspath(args.root), args.repeat, images=bool(args.images))
     ours = scan_rows if args.scan else preflight_rows
     dl_name = "datalab" if datalab_available() else "datalab*"
     head = f"{'dataset':<14}{'noise':<8}" + "".join(

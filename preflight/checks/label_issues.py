@@ -113,19 +113,25 @@ class LabelIssues(Check):
                      "model": {k_: v for k_, v in info.items() if isinstance(v, (str, int, float, list, dict))}})]
 
 
-IMAGE_COMPONENTS = 32
+IMAGE_COMPONENTS = 64
+ROWS_PER_COMPONENT = 20  # whitening scales noise directions up as much as signal: keep them few
 
 
 def _principal(x: np.ndarray, seed: int, sample: np.ndarray | None = None) -> np.ndarray:
-    """The image features (thumbnail pixels, colour histogram: 280 numbers) on their first 32
-    principal components: the cross-validated models took 21 s on 10,000 images at full
-    width and 6 s on these, and a 16x16 thumbnail's pixels are mostly redundant anyway.
+    """The image features (thumbnail pixels, colour histogram: 280 numbers) on their first
+    principal components, whitened (each scaled to variance 1, as table columns are
+    standardized): 64 of them, at most one per 20 images. Measured on 10,000 generated images
+    with 5% of labels flipped (benchmarks/label_errors.py --images): 32 raw components F1 0.552,
+    32 whitened 0.640, 64 whitened 0.718, 96 whitened 0.706; the logistic regression also
+    converges in fewer steps on whitened components, so 64 of them cost no more than 32 raw
+    ones (1.1 s). On 47 images, 46 whitened components were mostly noise, blown up to the
+    colour signal's scale, and the planted images went unseen; 2 find them.
     Fitted on the sample the models are fitted on, if any."""
     from sklearn.decomposition import PCA
 
     fit = x if sample is None else x[sample]
-    n = min(IMAGE_COMPONENTS, x.shape[1], fit.shape[0] - 1)
+    n = min(IMAGE_COMPONENTS, x.shape[1], fit.shape[0] - 1, max(2, fit.shape[0] // ROWS_PER_COMPONENT))
     if n < 2 or n >= x.shape[1]:
         return x
-    pca = PCA(n_components=n, random_state=seed)
+    pca = PCA(n_components=n, whiten=True, random_state=seed)
     return pca.fit_transform(x) if sample is None else pca.fit(fit).transform(x)
