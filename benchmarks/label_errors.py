@@ -17,6 +17,12 @@ package from CHECKOUT (default: this one; e.g. an older checkout for a before/af
 64x64 JPEGs in 10 classes, listed in a CSV (`--image-col path`) with 5% of the labels flipped;
 `--select dark` is the model-free scan to subtract (both read the images from a warm cache).
 
+--regression: whether label-issues could cover regression targets (it skips them with an info
+line). 5% of targets corrupted (shifted 2-4 SD, or swapped among themselves) on diabetes,
+Friedman #1 (also with t3 noise) and a linear table; P / R / F1 and the share flagged on the
+clean targets, for cleanlab's regression CleanLearning (linear and boosted-tree models) and
+for a robust z-score (> 4 or 5) of cross-validated residuals.
+
 Datalab needs the optional `datasets` package; without it the Datalab column runs the
 exact code path Datalab's label check uses (leave-one-out 10-NN probabilities on the
 features, then CleanLearning.find_label_issues) and is marked "datalab*"; it reproduces
@@ -268,6 +274,68 @@ def large(rows: int, root: str, repeat: int, images: bool = False) -> int:
     return 0
 
 
+def regression() -> int:
+    import warnings
+
+    from cleanlab.regression.learn import CleanLearning
+    from sklearn import datasets
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.preprocessing import StandardScaler
+
+    warnings.filterwarnings("ignore")
+
+    def tables():
+        yield ("diabetes", *datasets.load_diabetes(return_X_y=True))
+        yield ("friedman1", *datasets.make_friedman1(n_samples=2000, noise=1.0, random_state=0))
+        rng = np.random.default_rng(SEED)
+        X = rng.normal(size=(2000, 8))
+        yield "linear", X, X @ rng.normal(size=8) + rng.normal(0.0, 0.5, 2000)
+        X, y = datasets.make_friedman1(n_samples=2000, noise=1.0, random_state=1)
+        yield "friedman1-t3", X, y + np.random.default_rng(1).standard_t(3, 2000)
+
+    def corrupt(y: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(SEED)
+        rows = np.sort(rng.choice(len(y), size=int(round(0.05 * len(y))), replace=False))
+        z = y.copy()
+        if kind == "shift":
+            z[rows] += rng.choice([-1, 1], len(rows)) * rng.uniform(2, 4, len(rows)) * y.std()
+        else:
+            z[rows] = y[rng.permutation(rows)]
+        return z, rows
+
+    def cleanlab_rows(model):
+        return lambda X, y: np.flatnonzero(CleanLearning(model).find_label_issues(X, y)["is_label_issue"].to_numpy())
+
+    def robust_rows(limit: float):
+        def rows(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+            folds = KFold(5, shuffle=True, random_state=SEED)
+            pred = (cross_val_predict(LinearRegression(), X, y, cv=folds) + cross_val_predict(
+                HistGradientBoostingRegressor(max_iter=100, random_state=SEED), X, y, cv=folds)) / 2
+            r = y - pred
+            mad = np.median(np.abs(r - np.median(r))) * 1.4826
+            return np.flatnonzero(np.abs(r - np.median(r)) / mad > limit)
+        return rows
+
+    methods = {"cleanlab linear": cleanlab_rows(LinearRegression()),
+               "cleanlab hgb": cleanlab_rows(HistGradientBoostingRegressor(max_iter=100, random_state=SEED)),
+               "robust z > 4": robust_rows(4.0), "robust z > 5": robust_rows(5.0)}
+    print("P/R/F1 on 5% corrupted targets; share flagged on the clean ones")
+    print(f"{'table':<14}{'targets':<9}" + "".join(f"{m:>17}" for m in methods))
+    for name, X, y in tables():
+        X = StandardScaler().fit_transform(X)
+        for kind in ("clean", "shift", "swap"):
+            z, truth = (y, np.zeros(0, dtype=np.int64)) if kind == "clean" else corrupt(y, kind)
+            cells = []
+            for fn in methods.values():
+                found = fn(X, z)
+                cells.append(f"{len(found) / len(y):.1%}" if kind == "clean" else "/".join(
+                    f"{v:.2f}" for v in score(found, truth)))
+            print(f"{name:<14}{kind:<9}" + "".join(f"{c:>17}" for c in cells), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scan", action="store_true", help="run the preflight CLI instead of the library")
@@ -276,7 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
                         help="checkout whose preflight package runs --large")
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes per --large timing")
+    parser.add_argument("--regression", action="store_true", help="corrupted regression targets (see above)")
     args = parser.parse_args(argv)
+    if args.regression:
+        return regression()
     if args.large or args.images:
         return large(args.large or args.images, os.path.abspath(args.root), args.repeat, images=bool(args.images))
     ours = scan_rows if args.scan else preflight_rows
