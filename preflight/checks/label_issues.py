@@ -70,10 +70,10 @@ class LabelIssues(Check):
             hashes = profile.feature_hash[labelled]  # content, not position, keys folds and sample
             if labelled.size > p["max_rows"]:  # bounded cost: fit on a sample, score every row
                 sample = stratified_sample(hashes, y, p["max_rows"])
-            with one_thread():
-                if images and features is None:
+            if images and features is None:
+                with one_thread():
                     x = _principal(x, seed, sample)
-                issues, info = label_issues_from_features(x, y, k, seed=seed, hashes=hashes, sample=sample)
+            issues, info = label_issues_from_features(x, y, k, seed=seed, hashes=hashes, sample=sample)
             probs = info.pop("pred_probs")
             info["unscored_rows"] = [int(labelled[r]) for r in info.get("unscored_rows", [])]
             info = {"source": "--features" if features is not None else "built-in models", **info}

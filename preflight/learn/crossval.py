@@ -23,9 +23,10 @@ _HASH_ROUND_ROBIN_BELOW = 20  # per fold: smaller classes get exact round-robin 
 
 def one_thread() -> Any:
     """A context in which BLAS and OpenMP run one thread: the fits here are many and small, and
-    on a shared 2-core machine (load 5-8) two threads spin-waiting for each other made a digits
-    scan 12x slower in CPU time (23.9 s wall vs 2.0 s). One thread also makes the floating-point
-    sums, and so the rows flagged, independent of the machine's core count."""
+    on a shared 2-core machine (load 4-5) two threads spin-waiting for each other made a scan of
+    digits take 23.9 s and 7.2 s (21.5 s and 11.5 s of CPU) against 2.0 s in one thread. One
+    thread also makes the floating-point sums, and so the rows flagged, independent of the
+    machine's core count."""
     import sklearn  # noqa: F401  (loads the BLAS and OpenMP runtimes: limits reach only loaded ones)
     from threadpoolctl import threadpool_limits
 

@@ -76,7 +76,18 @@ def label_issues_from_features(
     sample: sorted row indices (crossval.stratified_sample) the models are fitted on, when
     there are too many rows to cross-validate all: see _sampled. Without it every row is
     cross-validated. info["pred_probs"] holds the final out-of-sample probabilities.
+    The models run in one thread (crossval.one_thread).
     """
+    from preflight.learn.crossval import one_thread
+
+    with one_thread():
+        return _label_issues_from_features(X, y, n_classes, seed=seed, hashes=hashes, sample=sample)
+
+
+def _label_issues_from_features(
+    X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
+    hashes: np.ndarray | None, sample: np.ndarray | None,
+) -> tuple[LabelIssues, dict]:
     from cleanlab.rank import get_label_quality_scores
 
     from preflight.learn.crossval import DEFAULT_MODELS, neighbour_table, out_of_sample_pred_probs
