@@ -5,6 +5,24 @@ reports precision / recall / F1 / seconds of (a) preflight's label issues on sta
 features and (b) cleanlab's Datalab label check on the raw features, plus how many rows
 each flags on the unflipped data. Run: python benchmarks/label_errors.py [--scan].
 
+--large N [--root CHECKOUT] [--repeat R]: above label-issues' row cap instead. A table of N rows
+(benchmarks/tabular.py's 20 mixed columns; the 3-class target a partly nonlinear function of
+six of them, so a linear model alone reaches 0.80 accuracy and boosted trees 0.89) with 5% of
+the labels flipped, written once under benchmarks/data/ (gitignored); P / R / F1 of the rows
+`preflight scan --select label-issues` flags, and its seconds next to a scan running a
+model-free rule only (their difference is label-issues' cost), median of R fresh processes,
+package from CHECKOUT (default: this one; e.g. an older checkout for a before/after).
+
+--images N [--root CHECKOUT] [--repeat R]: the same on images: benchmarks/images.py's N generated
+64x64 JPEGs in 10 classes, listed in a CSV (`--image-col path`) with 5% of the labels flipped;
+`--select dark` is the model-free scan to subtract (both read the images from a warm cache).
+
+--regression: whether label-issues could cover regression targets (it skips them with an info
+line). 5% of targets corrupted (shifted 2-4 SD, or swapped among themselves) on diabetes,
+Friedman #1 (also with t3 noise) and a linear table; P / R / F1 and the share flagged on the
+clean targets, for cleanlab's regression CleanLearning (linear and boosted-tree models) and
+for a robust z-score (> 4 or 5) of cross-validated residuals.
+
 Datalab needs the optional `datasets` package; without it the Datalab column runs the
 exact code path Datalab's label check uses (leave-one-out 10-NN probabilities on the
 features, then CleanLearning.find_label_issues) and is marked "datalab*"; it reproduces
@@ -140,10 +158,198 @@ def timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
     return out, time.perf_counter() - t
 
 
+LARGE_FLIP = 0.05
+
+
+def large_table(rows: int) -> tuple[str, np.ndarray]:
+    """The --large table (Parquet) and its flipped rows, generated once under benchmarks/data/."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "data", f"label_errors_large_{rows}.parquet")
+    truth_path = path.replace(".parquet", ".flipped.npy")
+    if os.path.exists(path) and os.path.exists(truth_path):
+        return path, np.load(truth_path)
+    sys.path.insert(0, here)
+    from tabular import generate
+
+    table = generate(rows)
+    col = {n: table.column(n).to_numpy(zero_copy_only=False) for n in
+           ("sensor_0", "sensor_1", "sensor_2", "sensor_4", "age")}
+    online = pc.equal(table.column("category"), "online").to_numpy(zero_copy_only=False).astype(np.float64)
+    s0, s1, s2, s4 = col["sensor_0"], (col["sensor_1"] - 5.0) / 2.5, (col["sensor_2"] + 1.0) / 0.3, col["sensor_4"]
+    age = (col["age"] - 54.0) / 20.8
+    rng = np.random.default_rng(SEED)
+    score = 1.5 * s0 - 1.5 * s2 + online + np.sin(2 * s4) + 0.5 * age * s1 + rng.normal(0.0, 0.2, rows)
+    clean = np.digitize(score, np.quantile(score, [0.5, 0.8])).astype(np.int64)  # 50% / 30% / 20%
+    flipped = np.sort(rng.choice(rows, size=int(round(LARGE_FLIP * rows)), replace=False))
+    noisy = clean.copy()
+    noisy[flipped] = (clean[flipped] + rng.integers(1, 3, size=len(flipped))) % 3
+    table = table.drop_columns(["target"]).append_column("target", pa.array(noisy))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    pq.write_table(table, path + ".tmp")
+    os.replace(path + ".tmp", path)
+    np.save(truth_path, flipped)
+    return path, flipped
+
+
+def image_table(count: int) -> tuple[str, np.ndarray]:
+    """A CSV listing benchmarks/images.py's `count` images with 5% of the labels flipped."""
+    import csv
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    from pathlib import Path
+
+    from images import generate
+
+    folder = Path(here) / "data" / f"images-{count}"
+    generate(folder, count)
+    files = sorted(p.relative_to(folder.parent).as_posix() for p in folder.rglob("*.jpg"))
+    labels = np.array([f.split("/")[1] for f in files])
+    classes = np.unique(labels)
+    rng = np.random.default_rng(SEED)
+    flipped = np.sort(rng.choice(len(files), size=int(round(LARGE_FLIP * len(files))), replace=False))
+    codes = np.searchsorted(classes, labels)
+    codes[flipped] = (codes[flipped] + rng.integers(1, len(classes), size=len(flipped))) % len(classes)
+    path = folder.parent / f"images-{count}-flipped.csv"
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["path", "label"])
+        writer.writerows(zip(files, classes[codes]))
+    return str(path), flipped
+
+
+def large(rows: int, root: str, repeat: int, images: bool = False) -> int:
+    import statistics
+
+    path, truth = image_table(rows) if images else large_table(rows)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
+    with tempfile.TemporaryDirectory() as tmp:
+        config = os.path.join(tmp, "preflight.toml")
+        with open(config, "w") as fh:
+            fh.write(f"max_listed_rows = {rows}\n")  # every flagged row, to score them
+        source = (["--image-col", "path", "--label", "label", "--cache-dir", os.path.join(tmp, "cache")] if images
+                  else ["--label", "target"])
+
+        def run(rule: str, *extra: str) -> tuple[float, dict]:
+            cmd = [sys.executable, "-m", "preflight", "scan", path, *source, "--select", rule,
+                   "--format", "json", "--fail-on", "never", *extra]
+            t = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env, cwd=root)
+            secs = time.perf_counter() - t
+            if done.returncode != 0:
+                raise RuntimeError(f"preflight scan exited {done.returncode}: {done.stderr.strip()[-500:]}")
+            return secs, json.loads(done.stdout)
+
+        cheap = "dark" if images else "class-imbalance"
+        run(cheap)  # warms the image cache
+        base = [run(cheap)[0] for _ in range(repeat)]
+        runs = [run("label-issues") for _ in range(repeat)]  # timed as shipped: at most 10,000 rows listed
+        scored = run("label-issues", "--config", config)[1]
+    findings = [f for f in scored["findings"] if f["rule"] == "label-issues"]
+    if images:
+        files = sorted(p for p in open(path).read().splitlines()[1:])
+        index = {line.split(",")[0]: i for i, line in enumerate(files)}
+        found = np.array(sorted(index[f] for g in findings for f in g["files"]), dtype=np.int64)
+    else:
+        found = np.asarray([r for g in findings for r in g["rows"]], dtype=np.int64)
+    p, r, f1 = score(found, truth)
+    secs = statistics.median(s for s, _ in runs)
+    unit = "images" if images else "rows"
+    print(f"{rows:,} {unit}, {len(truth):,} labels flipped ({LARGE_FLIP:.0%}); package from {root}; "
+          f"median of {repeat} fresh processes, {os.cpu_count()} CPUs")
+    if not findings:
+        print("nothing flagged")
+        return 0
+    finding = findings[0]
+    print(f"flagged {finding['count']:,} ({finding['severity']}): P {p:.3f}  R {r:.3f}  F1 {f1:.3f}")
+    print(f"searched {finding['details'].get('searched_rows'):,} {unit}, sample "
+          f"{finding['details'].get('sample_rows')}; models {finding['details']['model'].get('models')}")
+    print(f"scan --select label-issues {secs:.2f} s (runs {', '.join(f'{s:.2f}' for s, _ in runs)}); "
+          f"--select {cheap} {statistics.median(base):.2f} s; label-issues ~ {secs - statistics.median(base):.2f} s")
+    print(finding["message"][-160:])
+    return 0
+
+
+def regression() -> int:
+    import warnings
+
+    from cleanlab.regression.learn import CleanLearning
+    from sklearn import datasets
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.preprocessing import StandardScaler
+
+    warnings.filterwarnings("ignore")
+
+    def tables():
+        yield ("diabetes", *datasets.load_diabetes(return_X_y=True))
+        yield ("friedman1", *datasets.make_friedman1(n_samples=2000, noise=1.0, random_state=0))
+        rng = np.random.default_rng(SEED)
+        X = rng.normal(size=(2000, 8))
+        yield "linear", X, X @ rng.normal(size=8) + rng.normal(0.0, 0.5, 2000)
+        X, y = datasets.make_friedman1(n_samples=2000, noise=1.0, random_state=1)
+        yield "friedman1-t3", X, y + np.random.default_rng(1).standard_t(3, 2000)
+
+    def corrupt(y: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(SEED)
+        rows = np.sort(rng.choice(len(y), size=int(round(0.05 * len(y))), replace=False))
+        z = y.copy()
+        if kind == "shift":
+            z[rows] += rng.choice([-1, 1], len(rows)) * rng.uniform(2, 4, len(rows)) * y.std()
+        else:
+            z[rows] = y[rng.permutation(rows)]
+        return z, rows
+
+    def cleanlab_rows(model):
+        return lambda X, y: np.flatnonzero(CleanLearning(model).find_label_issues(X, y)["is_label_issue"].to_numpy())
+
+    def robust_rows(limit: float):
+        def rows(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+            folds = KFold(5, shuffle=True, random_state=SEED)
+            pred = (cross_val_predict(LinearRegression(), X, y, cv=folds) + cross_val_predict(
+                HistGradientBoostingRegressor(max_iter=100, random_state=SEED), X, y, cv=folds)) / 2
+            r = y - pred
+            mad = np.median(np.abs(r - np.median(r))) * 1.4826
+            return np.flatnonzero(np.abs(r - np.median(r)) / mad > limit)
+        return rows
+
+    methods = {"cleanlab linear": cleanlab_rows(LinearRegression()),
+               "cleanlab hgb": cleanlab_rows(HistGradientBoostingRegressor(max_iter=100, random_state=SEED)),
+               "robust z > 4": robust_rows(4.0), "robust z > 5": robust_rows(5.0)}
+    print("P/R/F1 on 5% corrupted targets; share flagged on the clean ones")
+    print(f"{'table':<14}{'targets':<9}" + "".join(f"{m:>17}" for m in methods))
+    for name, X, y in tables():
+        X = StandardScaler().fit_transform(X)
+        for kind in ("clean", "shift", "swap"):
+            z, truth = (y, np.zeros(0, dtype=np.int64)) if kind == "clean" else corrupt(y, kind)
+            cells = []
+            for fn in methods.values():
+                found = fn(X, z)
+                cells.append(f"{len(found) / len(y):.1%}" if kind == "clean" else "/".join(
+                    f"{v:.2f}" for v in score(found, truth)))
+            print(f"{name:<14}{kind:<9}" + "".join(f"{c:>17}" for c in cells), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scan", action="store_true", help="run the preflight CLI instead of the library")
+    parser.add_argument("--large", type=int, metavar="N", help="a planted N-row table above the row cap")
+    parser.add_argument("--images", type=int, metavar="N", help="N generated images, 5%% of labels flipped")
+    parser.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
+                        help="checkout whose preflight package runs --large")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per --large timing")
+    parser.add_argument("--regression", action="store_true", help="corrupted regression targets (see above)")
     args = parser.parse_args(argv)
+    if args.regression:
+        return regression()
+    if args.large or args.images:
+        return large(args.large or args.images, os.path.abspath(args.root), args.repeat, images=bool(args.images))
     ours = scan_rows if args.scan else preflight_rows
     dl_name = "datalab" if datalab_available() else "datalab*"
     head = f"{'dataset':<14}{'noise':<8}" + "".join(

@@ -250,7 +250,10 @@ def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: "_Thumbs | 
     if not found:
         return None
     f = found[0]
-    issues = sorted(f.details["issues"], key=lambda d: (d["score"], d["row"]))[:MAX_ROWS]
+    # the check names images by "file", table rows by "row"
+    at = {name: i for i, name in enumerate(profile.files)} if thumbs is not None else {}
+    issues = [{**d, "row": at[d["file"]]} if "row" not in d else d for d in f.details["issues"]]
+    issues = sorted(issues, key=lambda d: (d["score"], d["row"]))[:MAX_ROWS]
     cols = None if thumbs is not None else _table_columns(profile)
     items = []
     for d in issues:

@@ -1,6 +1,7 @@
 """label-issues through the pipeline: the user's --pred-probs and --features, and their errors."""
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -10,7 +11,10 @@ import pytest
 import preflight
 from preflight.cli import main
 
-CASE = tomllib.loads((Path(__file__).parent / "cases" / "label-issues.toml").read_text())["case"][0]
+CASES = {c["name"]: c for c in tomllib.loads((Path(__file__).parent / "cases" / "label-issues.toml").read_text())["case"]}
+CASE = CASES["five flipped labels"]
+CAPPED = CASES["twelve flipped labels outside a 150-row sample"]
+BACK = {"y": "x", "z": "y", "x": "z"}  # CAPPED's planted rows carry the next class's label
 
 
 @pytest.fixture
@@ -78,3 +82,71 @@ def test_label_issues_are_deterministic(planted) -> None:
     a = preflight.scan(planted, select=["label-issues"]).to_dict()
     b = preflight.scan(planted, select=["label-issues"]).to_dict()
     assert a == b
+
+
+# --- above the row cap: a sample is fitted, every row is scored ---------------------------------
+
+def _capped(tmp_path: Path, lines: list[str], name: str = "capped") -> tuple[Path, Path]:
+    folder = tmp_path / name
+    folder.mkdir()
+    data = folder / "data.csv"
+    data.write_text("\n".join(lines) + "\n")
+    config = tmp_path / f"{name}.toml"
+    config.write_text(f"[rules.label-issues]\nmax_rows = {CAPPED['params']['max_rows']}\n")
+    return data, config
+
+
+def _capped_lines() -> list[str]:
+    return CAPPED["csv"].strip().splitlines()
+
+
+def test_planted_rows_lie_outside_the_sample(tmp_path) -> None:
+    """Keeps the capped case meaningful: its planted rows are scored by the fitted sample only."""
+    from preflight.config import load_config
+    from preflight.learn.crossval import stratified_sample
+    from preflight.pipeline import _tabular_profile
+    from preflight.progress import Progress
+
+    data, config = _capped(tmp_path, _capped_lines())
+    profile = _tabular_profile(data, load_config(data, config_file=config, overrides={}), Progress(False))
+    sample = stratified_sample(profile.feature_hash, profile.y, CAPPED["params"]["max_rows"])
+    assert len(sample) == 151 and np.intersect1d(sample, CAPPED["planted"]).size == 0
+
+
+def test_above_the_cap_the_finding_says_what_was_sampled(tmp_path) -> None:
+    data, config = _capped(tmp_path, _capped_lines())
+    (finding,) = preflight.scan(data, select=["label-issues"], config_file=config).findings
+    assert finding.message.endswith("(models fitted on a stratified sample of 151 of 600 labelled rows; "
+                                    "every one scored)")
+    assert finding.details["model"]["models"] == ["logreg", "hgb"]
+    scores = [i["score"] for i in finding.details["issues"]]
+    assert scores == sorted(scores) and [i["row"] for i in finding.details["issues"]] == list(finding.rows)
+
+
+def test_above_the_cap_clean_rows_stay_quiet(tmp_path) -> None:
+    lines = _capped_lines()
+    for r in CAPPED["planted"]:  # the same table with the planted labels put back
+        a, b, label = lines[r + 1].split(",")
+        lines[r + 1] = f"{a},{b},{BACK[label]}"
+    data, config = _capped(tmp_path, lines)
+    assert preflight.scan(data, select=["label-issues"], config_file=config).findings == ()
+
+
+def test_above_the_cap_is_deterministic(tmp_path) -> None:
+    data, config = _capped(tmp_path, _capped_lines())
+    a = preflight.scan(data, select=["label-issues"], config_file=config)
+    b = preflight.scan(data, select=["label-issues"], config_file=config)
+    assert json.dumps(a.to_dict()) == json.dumps(b.to_dict())
+
+
+def test_inserted_rows_do_not_change_the_verdicts(tmp_path) -> None:
+    """Rows inserted above shift indices, not verdicts: sample and folds follow content."""
+    lines = _capped_lines()
+    rng = np.random.default_rng(5)  # 45 more clean rows from the same three blobs
+    centres = {"x": (0.0, 0.0), "y": (6.0, 0.0), "z": (0.0, 6.0)}
+    extra = [f"{cx + dx:.3f},{cy + dy:.3f},{k}" for k, (cx, cy), (dx, dy) in
+             zip("xyz" * 15, [centres[k] for k in "xyz" * 15], rng.normal(0.0, 0.8, (45, 2)))]
+    data, config = _capped(tmp_path, [lines[0], *extra, *lines[1:]], "inserted")
+    (finding,) = preflight.scan(data, select=["label-issues"], config_file=config).findings
+    assert sorted(finding.rows) == [r + len(extra) for r in CAPPED["planted"]]
+    assert finding.details["searched_rows"] == 645

@@ -4,7 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from preflight.learn.crossval import assign_folds, out_of_sample_pred_probs, row_hashes
+from preflight.learn.crossval import (
+    _knn_pred_probs,
+    assign_folds,
+    neighbour_table,
+    out_of_sample_pred_probs,
+    row_hashes,
+    stratified_sample,
+)
 from preflight.learn.label_issues import (
     find_label_issues,
     label_issues_from_features,
@@ -102,14 +109,52 @@ def test_tiny_classes_do_not_crash() -> None:
     assert 300 not in issues.rows
 
 
+def test_stratified_sample_is_proportional_content_keyed_and_keeps_rare_classes() -> None:
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], [700, 280, 20])
+    h = rng.integers(0, 2**63, size=len(y), dtype=np.int64).astype(np.uint64)
+    rows = stratified_sample(h, y, 200)
+    assert np.all(np.diff(rows) > 0)
+    # 140 and 56 by share; the 4 of class 2 are raised to all of its 20 rows
+    assert np.bincount(y[rows]).tolist() == [140, 56, 20]
+    perm = rng.permutation(len(y))  # positions do not matter, content does
+    moved = stratified_sample(h[perm], y[perm], 200)
+    assert sorted(h[perm][moved].tolist()) == sorted(h[rows].tolist())
+    assert stratified_sample(h, y, len(y)).tolist() == list(range(len(y)))
+
+
 def test_sampled_fit_scores_every_row() -> None:
+    X, y = blobs(600)
+    noisy, planted = flipped(y, 12)
+    h = row_hashes(X, seed=0)
+    sample = stratified_sample(h, noisy, 150)
+    outside = np.setdiff1d(planted, sample)
+    assert len(outside) >= 8  # most flips are scored by the model fitted on the sample only
+    issues, info = label_issues_from_features(X, noisy, 3, seed=0, hashes=h, sample=sample)
+    assert sorted(issues.rows.tolist()) == planted.tolist()
+    assert info["sample_rows"] == len(sample) and info["models"] == ["logreg", "hgb"]
+    np.testing.assert_allclose(info["pred_probs"].sum(axis=1), 1.0)
+    again, _ = label_issues_from_features(X, noisy, 3, seed=0, hashes=h, sample=sample)
+    assert again.rows.tobytes() == issues.rows.tobytes() and again.quality.tobytes() == issues.quality.tobytes()
+
+
+def test_pooled_neighbours_match_a_search_per_split() -> None:
+    """The 20-NN read off one neighbour table equals a KNeighborsClassifier fitted on the split,
+    with exact copies (zero distance) and with a split too thin for the pool (searched again)."""
+    from sklearn.neighbors import KNeighborsClassifier
+
     X, y = blobs()
-    noisy, planted = flipped(y)
-    p, info = out_of_sample_pred_probs(X, noisy, 3, seed=0, max_fit_rows=150)
-    assert info["sampled_rows"] is not None and info["sampled_rows"] < len(y)
-    np.testing.assert_allclose(p.sum(axis=1), 1.0)
-    issues = find_label_issues(p, noisy)
-    assert len(np.intersect1d(issues.rows, planted)) >= 7
+    X = np.vstack([X, X[:5]])  # rows 300-304 copy rows 0-4
+    y = np.r_[y, y[:5]]
+    table = neighbour_table(X)
+    folds = assign_folds(row_hashes(X + np.arange(len(X))[:, None], 0), y, 5)  # copies in other folds
+    rng = np.random.default_rng(1)
+    for train, test in [(np.flatnonzero(folds != 0), np.flatnonzero(folds == 0)),
+                        (np.sort(rng.choice(len(y), 40, replace=False)), np.arange(len(y)))]:
+        expected = KNeighborsClassifier(n_neighbors=20, weights="distance").fit(X[train], y[train]).predict_proba(X[test])
+        got = _knn_pred_probs(table, X, y, test, train, 3)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    assert np.any(got.max(axis=1) == 1.0)  # rows of the split itself: all weight on the zero distance
 
 
 def test_degenerate_inputs() -> None:
