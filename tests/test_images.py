@@ -18,6 +18,7 @@ from preflight.stats import Stats
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED = ROOT / "fixtures" / "images"
 CLEAN = ROOT / "fixtures" / "images_clean"
+OUTLIERS = ROOT / "fixtures" / "images_outliers"
 UNREADABLE = {
     "test/cat/bomb.png": "too-large",
     "train/bird/empty.jpg": "empty",
@@ -79,6 +80,7 @@ def test_split_leakage_is_an_error(report):
     ("bright", ["train/dog/white.png"]),
     ("blurry", ["train/bird/blurry.png"]),
     ("low-information", ["train/cat/black.png", "train/dog/white.png"]),
+    ("outliers", ["train/bird/blurry.png", "train/cat/black.png", "train/dog/white.png"]),
     ("ignored-files", ["train/README.txt"]),
 ])
 def test_per_image_rules(report, rule, expected):
@@ -224,3 +226,71 @@ def test_label_issues_finds_mislabeled_images(tmp_path):
 def test_label_issues_stays_quiet_on_clean_images(tmp_path):
     _colour_classes(tmp_path / "data", {})
     assert preflight.scan(tmp_path / "data", select=["label-issues"], workers=1).findings == ()
+
+
+def test_outliers_finds_the_planted_images_worst_first():
+    report = preflight.scan(OUTLIERS, select=["outliers"], cache=False)
+    (finding,) = report.by_rule("outliers")
+    assert finding.files == ("cat/noise.png", "dog/shapes.png") and finding.severity == "warning"
+    scores = finding.details["scores"]
+    assert scores == sorted(scores, reverse=True) and min(scores) > 6
+    assert min(finding.details["distance_ratios"]) >= 2 and finding.details["scored_images"] == 38
+    again = preflight.scan(OUTLIERS, select=["outliers"], cache=False, workers=1)
+    assert json.dumps(report.to_dict()) == json.dumps(again.to_dict())
+
+
+def test_outliers_thresholds_are_the_configured_ones(tmp_path):
+    config = tmp_path / "preflight.toml"
+    config.write_text("[rules.outliers]\nimage_max_robust_z = 30.0\n")
+    report = preflight.scan(OUTLIERS, select=["outliers"], cache=False, config_file=config)
+    assert [f.files for f in report.by_rule("outliers")] == [("cat/noise.png",)]
+    config.write_text("[rules.outliers]\nimage_min_distance_ratio = 8.0\n")  # noise 11.7x, shapes 6.9x
+    report = preflight.scan(OUTLIERS, select=["outliers"], cache=False, config_file=config)
+    assert [f.files for f in report.by_rule("outliers")] == [("cat/noise.png",)]
+
+
+def test_outliers_skips_small_datasets(tmp_path):
+    shutil.copytree(OUTLIERS / "cat", tmp_path / "cat")
+    (finding,) = preflight.scan(tmp_path, select=["outliers"], cache=False).by_rule("outliers")
+    assert finding.severity == "info" and finding.details["skipped"] and "min_rows=30" in finding.message
+
+
+def _digits(root: Path, count: int) -> None:
+    """MNIST-like: scikit-learn's 8x8 digits as 28x28 gray PNGs, mostly black, in class folders."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    for i, (img, y) in enumerate(zip(digits.images[:count], digits.target[:count])):
+        (root / str(y)).mkdir(parents=True, exist_ok=True)
+        Image.fromarray((img * 255 / 16).astype(np.uint8)).resize((28, 28), Image.Resampling.BILINEAR).save(
+            root / str(y) / f"{i:04d}.png")
+
+
+def test_sparse_gray_dataset_is_judged_against_itself(tmp_path):
+    rules = ["outliers", "dark", "bright", "blurry", "low-information"]
+    _digits(tmp_path / "digits", 500)
+    assert preflight.scan(tmp_path / "digits", select=rules, cache=False).findings == ()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(tmp_path / "digits" / "3" / "noise.png")
+    report = preflight.scan(tmp_path / "digits", select=["outliers"], cache=False)
+    assert files(report, "outliers") == ["3/noise.png"]
+
+
+def test_clean_images_have_no_outliers():
+    assert preflight.scan(CLEAN, select=["outliers"], cache=False).findings == ()
+
+
+def test_neighbour_distance_matches_scikit_learn():
+    from sklearn.neighbors import NearestNeighbors
+
+    from preflight.checks._image_outliers import neighbour_distance
+
+    x = np.random.default_rng(1).normal(size=(300, 7))
+    x[5] = x[6]  # an exact copy is a neighbour at distance 0, but nobody is its own neighbour
+    dist, _ = NearestNeighbors(n_neighbors=11).fit(x).kneighbors(x)
+    np.testing.assert_allclose(neighbour_distance(x, np.arange(300), 10), dist[:, 1:].mean(axis=1), rtol=1e-9)
+    ref = np.arange(0, 300, 3)  # a reference sample: distances to it, self excluded where present
+    dist, idx = NearestNeighbors(n_neighbors=11).fit(x[ref]).kneighbors(x)
+    own = ref[idx[:, 0]] == np.arange(300)
+    want = np.where(own, dist[:, 1:].mean(axis=1), dist[:, :10].mean(axis=1))
+    np.testing.assert_allclose(neighbour_distance(x, ref, 10), want, rtol=1e-9)
