@@ -170,16 +170,18 @@ def test_no_class_folders_and_links_out_of_the_root(tmp_path):
 
 
 def test_permission_denied_is_a_finding(tmp_path, monkeypatch):
+    import builtins
+
     shutil.copytree(CLEAN / "train" / "cat", tmp_path / "cat")
     locked = tmp_path / "cat" / "000.png"
-    real = os.path.getsize
+    real = builtins.open
 
-    def getsize(path):  # as root, chmod 0 does not stop reads: simulate the error in-process
-        if Path(path) == locked:
+    def fake_open(path, *args, **kwargs):  # as root, chmod 0 does not stop reads: simulate it in-process
+        if isinstance(path, (str, Path)) and Path(path) == locked:
             raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(os.path, "getsize", getsize)
+    monkeypatch.setattr(builtins, "open", fake_open)
     report = preflight.scan(tmp_path, workers=1)
     assert {f.files[0]: f.details["reason"] for f in report.by_rule("unreadable-file")} == {
         "cat/000.png": "permission-denied"}
@@ -294,3 +296,4 @@ def test_neighbour_distance_matches_scikit_learn():
     own = ref[idx[:, 0]] == np.arange(300)
     want = np.where(own, dist[:, 1:].mean(axis=1), dist[:, :10].mean(axis=1))
     np.testing.assert_allclose(neighbour_distance(x, ref, 10), want, rtol=1e-9)
+

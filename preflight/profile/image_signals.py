@@ -26,9 +26,12 @@ def _dct_matrix(n: int) -> np.ndarray:
     return m
 
 
-_DCT = _dct_matrix(32)
+_DCT8 = _dct_matrix(32)[:8]  # pHash keeps the 8x8 lowest frequencies of the 32x32 DCT
 _BITS = (np.uint64(1) << np.arange(64, dtype=np.uint64)).astype(np.uint64)
 _LEVELS = np.arange(256, dtype=np.float64)
+_LEVELS_INT = np.arange(256, dtype=np.int64)
+_SQUARES = _LEVELS_INT * _LEVELS_INT
+_BLANK32 = bytes(32 * 32)
 
 
 @dataclass
@@ -67,8 +70,8 @@ def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
                   sumsq=np.zeros((n, 3), np.int64), brightness=np.zeros(n), contrast=np.zeros(n),
                   entropy=np.zeros(n), sharpness=np.zeros(n),
                   thumb=np.zeros((n, THUMB * THUMB), np.uint8), colour=np.zeros((n, 3 * HIST_BINS), np.float32))
-    hists: list[list[int]] = [[0] * 768 for _ in range(n)]  # Pillow's per-channel histograms
-    t32 = np.zeros((n, 32 * 32), np.uint8)    # gray 32x32 (pHash, thumbnail)
+    hists = np.zeros((n, 768), np.int64)      # Pillow's per-channel histograms (gray: first 256)
+    t32: list[bytes] = [_BLANK32] * n          # gray 32x32 (pHash, thumbnail)
     small: dict[tuple[int, int], list[tuple[int, bytes]]] = {}  # gray <= SHARP_SIDE, by shape
     digests = bytearray(8 * n)
     with warnings.catch_warnings():
@@ -81,16 +84,14 @@ def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
                 digests[8 * i:8 * i + 8] = _file_hash(path)
     out.content = np.frombuffer(bytes(digests), np.uint64).copy()
     ok = np.array([r == "" for r in out.reason], dtype=bool)
-    _vectorised(out, ok, np.array(hists, dtype=np.int64).reshape(n, 3, 256), t32, small)
+    _vectorised(out, ok, hists.reshape(n, 3, 256), np.frombuffer(b"".join(t32), np.uint8).reshape(n, 32, 32), small)
     return out
 
 
 def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, small, digests) -> None:
     if not path:
         raise FileNotFoundError("no path given")
-    if os.path.getsize(path) == 0:
-        raise _Bad("empty", "the file is empty (0 bytes)")
-    with Image.open(path) as img:
+    with Image.open(path) as img:  # an empty file fails here; _classify tells it apart
         w, h = img.size
         out.width[i], out.height[i], out.mode[i], out.fmt[i] = w, h, img.mode, img.format or ""
         if w * h > max_pixels:
@@ -106,8 +107,8 @@ def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, sm
         hist = pix.histogram()
         gray = pix if target == "L" else pix.convert("L")
         out.channels[i] = 1 if target == "L" else 3
-        hists[i][:len(hist)] = hist
-        t32[i] = np.frombuffer(gray.resize((32, 32), Image.Resampling.BOX).tobytes(), np.uint8)
+        hists[i, :len(hist)] = hist
+        t32[i] = gray.resize((32, 32), Image.Resampling.BOX).tobytes()
         if max(w, h) > SHARP_SIDE:
             gray = gray.reduce(int(np.ceil(max(w, h) / SHARP_SIDE)))
         small.setdefault((gray.height, gray.width), []).append((i, gray.tobytes()))
@@ -118,11 +119,12 @@ def _vectorised(out: Signals, ok: np.ndarray, hists, t32, small) -> None:
     """Sums, colour histogram, brightness, entropy, sharpness, pHash, thumbnail for the chunk."""
     if not ok.any():
         return
-    levels = np.arange(256, dtype=np.int64)
-    out.sums[ok] = hists[ok] @ levels
-    out.sumsq[ok] = hists[ok] @ (levels * levels)
+    every = ok.all()
+    h = hists if every else hists[ok]
+    out.sums[ok] = h @ _LEVELS_INT
+    out.sumsq[ok] = h @ _SQUARES
     pixels = (out.width * out.height).astype(np.float64)[ok]
-    binned = hists[ok].reshape(-1, 3, HIST_BINS, 256 // HIST_BINS).sum(axis=3) / pixels[:, None, None]
+    binned = h.reshape(-1, 3, HIST_BINS, 256 // HIST_BINS).sum(axis=3) / pixels[:, None, None]
     gray = out.channels[ok] == 1
     binned[gray] = binned[gray][:, :1, :]  # gray images: the same histogram in R, G and B
     out.colour[ok] = binned.reshape(-1, 3 * HIST_BINS)
@@ -141,16 +143,25 @@ def _vectorised(out: Signals, ok: np.ndarray, hists, t32, small) -> None:
         with np.errstate(divide="ignore", invalid="ignore"):
             out.entropy[idx] = -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=1) + 0.0
         if hh >= 3 and ww >= 3:
-            g = raw.reshape(-1, hh, ww).astype(np.float32)
-            lap = 4 * g[:, 1:-1, 1:-1] - g[:, :-2, 1:-1] - g[:, 2:, 1:-1] - g[:, 1:-1, :-2] - g[:, 1:-1, 2:]
-            out.sharpness[idx] = np.log1p(lap.reshape(len(idx), -1).var(axis=1, dtype=np.float64))
-    t = t32[ok].reshape(-1, 32, 32).astype(np.float64)
-    low = (_DCT @ t @ _DCT.T)[:, :8, :8].reshape(-1, 64)
+            out.sharpness[idx] = np.log1p(_laplacian_var(raw.reshape(-1, hh, ww)))
+    t = t32 if every else t32[ok]
+    low = (_DCT8 @ t.astype(np.float64) @ _DCT8.T).reshape(-1, 64)  # the 8x8 lowest frequencies
     bits = low > np.median(low, axis=1, keepdims=True)
     out.phash[ok] = (bits.astype(np.uint64) * _BITS).sum(axis=1, dtype=np.uint64)
-    step = 32 // THUMB
-    out.thumb[ok] = np.rint(t.reshape(-1, THUMB, step, THUMB, step).mean(axis=(2, 4))).astype(np.uint8).reshape(
-        -1, THUMB * THUMB)
+    q, step = t.astype(np.uint16), 32 // THUMB  # box means of the 32x32 image, rounded half to even
+    box = sum(q[:, a::step, b::step] for a in range(step) for b in range(step))
+    out.thumb[ok] = np.rint(box / (step * step)).astype(np.uint8).reshape(-1, THUMB * THUMB)
+
+
+def _laplacian_var(g: np.ndarray) -> np.ndarray:
+    """Variance of the 4-neighbour Laplacian per image, exact in integers (|value| <= 1020)."""
+    g = g.astype(np.int16)
+    lap = (4 * g[:, 1:-1, 1:-1] - g[:, :-2, 1:-1] - g[:, 2:, 1:-1] - g[:, 1:-1, :-2] - g[:, 1:-1, 2:]).reshape(
+        len(g), -1).astype(np.int32)
+    m = lap.shape[1]
+    s1 = lap.sum(axis=1, dtype=np.int64)
+    s2 = np.einsum("ij,ij->i", lap, lap, dtype=np.int64)
+    return (s2 * m - s1 * s1) / float(m * m)
 
 
 class _Bad(Exception):
@@ -165,6 +176,11 @@ def _classify(path: str, exc: Exception) -> tuple[str, str]:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, _Bad):
         return exc.reason, text
+    try:  # checked here, after a failure, not before every decode (one stat call per image saved)
+        if os.path.getsize(path) == 0:
+            return "empty", "the file is empty (0 bytes)"
+    except OSError:
+        pass
     if isinstance(exc, PermissionError):
         return "permission-denied", "permission denied"
     if isinstance(exc, FileNotFoundError):
