@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLANTED = ROOT / "fixtures" / "images"
 CLEAN = ROOT / "fixtures" / "images_clean"
 OUTLIERS = ROOT / "fixtures" / "images_outliers"
+EXIF = ROOT / "fixtures" / "images_exif"
 UNREADABLE = {
     "test/cat/bomb.png": "too-large",
     "train/bird/empty.jpg": "empty",
@@ -297,3 +298,51 @@ def test_neighbour_distance_matches_scikit_learn():
     want = np.where(own, dist[:, 1:].mean(axis=1), dist[:, :10].mean(axis=1))
     np.testing.assert_allclose(neighbour_distance(x, ref, 10), want, rtol=1e-9)
 
+
+def test_exif_orientation_sizes_and_features_are_as_displayed():
+    report = preflight.scan(EXIF, select=["image-size-mismatch", "near-duplicates"], cache=False)
+    (size,) = report.by_rule("image-size-mismatch")  # turned.jpg stores 32x48 pixels, displayed 48x32
+    assert size.files == ("b/sideways.jpg",) and size.details["sizes"] == {"b/sideways.jpg": "32x48"}
+    assert groups(report, "near-duplicates") == [["a/000.jpg", "a/turned.jpg"]]  # thumbnails turned back
+    section = report.stats["images"]
+    assert section["exif_transposed"] == 2
+    assert section["size"] == {"width": {"median": 48, "min": 32, "max": 48},
+                               "height": {"median": 32, "min": 32, "max": 48}}
+
+
+def _ii_exif(orientation: int) -> bytes:
+    """A little-endian EXIF block (Pillow writes big-endian ones) holding only Orientation."""
+    import struct
+
+    return (b"Exif\x00\x00II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0)
+            + struct.pack("<I", 0))
+
+
+def _xmp(orientation: int) -> bytes:
+    return (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            b'<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="%d"/></rdf:RDF>'
+            b"</x:xmpmeta>" % orientation)
+
+
+@pytest.mark.parametrize("orientation, tag", [(o, "exif") for o in range(1, 9)] + [
+    (6, "exif-little-endian"), (8, "exif-little-endian"), (6, "xmp"), (3, "xmp"), (6, "exif-without-it")])
+def test_exif_orientation_equals_exif_transpose(tmp_path, orientation, tag):
+    from PIL import ImageOps
+
+    from preflight.profile.image_signals import analyze_chunk
+
+    rng = np.random.default_rng(orientation)
+    tagged, shown = tmp_path / "tagged.jpg", tmp_path / "shown.png"
+    exif = Image.Exif()
+    exif[0x0112 if tag == "exif" else 0x010F] = orientation if tag == "exif" else "camera"
+    meta = {"exif": {"exif": exif}, "exif-little-endian": {"exif": _ii_exif(orientation)},
+            "xmp": {"xmp": _xmp(orientation)}, "exif-without-it": {"exif": exif}}[tag]
+    Image.fromarray(rng.integers(0, 256, (24, 40, 3), dtype=np.uint8)).save(tagged, **meta)
+    displayed = ImageOps.exif_transpose(Image.open(tagged))
+    displayed.save(shown)  # the same pixels, as displayed, no tag
+    applied = 1 if tag == "exif-without-it" else orientation
+    a, b = analyze_chunk([str(tagged), str(shown)], 10**6), analyze_chunk([str(shown)], 10**6)
+    assert a.orientation.tolist() == [applied, 1]
+    assert (a.width[0], a.height[0]) == displayed.size == ((24, 40) if applied >= 5 else (40, 24))
+    for name in ("width", "height", "content", "phash", "sums", "sumsq", "thumb", "sharpness", "entropy"):
+        np.testing.assert_array_equal(getattr(a, name)[:1], getattr(b, name), err_msg=name)

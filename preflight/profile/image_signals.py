@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -32,6 +33,10 @@ _LEVELS = np.arange(256, dtype=np.float64)
 _LEVELS_INT = np.arange(256, dtype=np.int64)
 _SQUARES = _LEVELS_INT * _LEVELS_INT
 _BLANK32 = bytes(32 * 32)
+_EXIF_KEYS = ("exif", "Raw profile type exif", "XML:com.adobe.xmp", "xmp")
+# EXIF orientation -> Image.Transpose, as ImageOps.exif_transpose maps them: 2 FLIP_LEFT_RIGHT,
+# 3 ROTATE_180, 4 FLIP_TOP_BOTTOM, 5 TRANSPOSE, 6 ROTATE_270, 7 TRANSVERSE, 8 ROTATE_90
+_TRANSPOSE = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}
 
 
 @dataclass
@@ -55,6 +60,7 @@ class Signals:
     sharpness: np.ndarray    # float64: log1p(variance of the Laplacian), gray <= SHARP_SIDE
     thumb: np.ndarray        # uint8 (n, THUMB*THUMB)
     colour: np.ndarray       # float32 (n, 3*HIST_BINS), fractions per channel
+    orientation: np.ndarray  # int8: the EXIF orientation applied (1 = stored as displayed; 0 unreadable)
 
 
 def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
@@ -69,7 +75,8 @@ def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
                   channels=np.zeros(n, np.int8), sums=np.zeros((n, 3), np.int64),
                   sumsq=np.zeros((n, 3), np.int64), brightness=np.zeros(n), contrast=np.zeros(n),
                   entropy=np.zeros(n), sharpness=np.zeros(n),
-                  thumb=np.zeros((n, THUMB * THUMB), np.uint8), colour=np.zeros((n, 3 * HIST_BINS), np.float32))
+                  thumb=np.zeros((n, THUMB * THUMB), np.uint8), colour=np.zeros((n, 3 * HIST_BINS), np.float32),
+                  orientation=np.zeros(n, np.int8))
     hists = np.zeros((n, 768), np.int64)      # Pillow's per-channel histograms (gray: first 256)
     t32: list[bytes] = [_BLANK32] * n          # gray 32x32 (pHash, thumbnail)
     small: dict[tuple[int, int], list[tuple[int, bytes]]] = {}  # gray <= SHARP_SIDE, by shape
@@ -98,6 +105,12 @@ def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, sm
             raise _Bad("too-large", f"declares {w}x{h} = {w * h:,} pixels, over max_image_pixels="
                        f"{max_pixels:,} (a possible decompression bomb); not decoded")
         img.load()
+        turn = _orientation(img)
+        out.orientation[i] = turn
+        if turn > 1:  # as displayed, and as ImageOps.exif_transpose hands it to a training script
+            img = img.transpose(_TRANSPOSE[turn])
+            w, h = img.size
+            out.width[i], out.height[i] = w, h
         digest = hashlib.blake2b(f"{img.mode}|{w}x{h}|".encode(), digest_size=8)
         if img.mode in ("P", "PA"):
             digest.update(bytes(img.getpalette() or ()))
@@ -113,6 +126,48 @@ def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, sm
             gray = gray.reduce(int(np.ceil(max(w, h) / SHARP_SIDE)))
         small.setdefault((gray.height, gray.width), []).append((i, gray.tobytes()))
     digests[8 * i:8 * i + 8] = digest.digest()
+
+
+def _orientation(img) -> int:
+    """The EXIF Orientation (1..8) that ImageOps.exif_transpose would apply, else 1.
+
+    Images without EXIF, XMP or TIFF tags cost a few dict lookups; a plain EXIF block is read
+    directly (Pillow's getexif parses every tag: 4% of a 64x64 JPEG's scan); anything else
+    goes through getexif, as exif_transpose does.
+    """
+    info = img.info
+    if not (hasattr(img, "tag_v2") or any(k in info for k in _EXIF_KEYS)):
+        return 1
+    value = _ifd0_orientation(info.get("exif"))
+    if value == 0 and "xmp" not in info and "XML:com.adobe.xmp" not in info:
+        return 1  # EXIF without the tag, and no XMP that could carry it
+    if not value:
+        try:
+            value = img.getexif().get(0x0112, 1)
+        except Exception:  # noqa: BLE001 - damaged metadata: the pixels are still fine
+            return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _ifd0_orientation(data) -> int | None:
+    """Orientation (tag 0x0112, a SHORT) from a raw EXIF block's first IFD; 0 when that IFD has
+    none, None when the block is not plain (ask Pillow)."""
+    if not isinstance(data, bytes):
+        return None
+    if data.startswith(b"Exif\x00\x00"):
+        data = data[6:]
+    end = {b"II": "<", b"MM": ">"}.get(data[:2])
+    if end is None or len(data) < 8:
+        return None
+    ifd = struct.unpack_from(end + "I", data, 4)[0]
+    if ifd + 2 > len(data):
+        return None
+    count = struct.unpack_from(end + "H", data, ifd)[0]
+    for k in range(min(count, (len(data) - ifd - 2) // 12)):
+        tag, kind, n = struct.unpack_from(end + "HHI", data, ifd + 2 + 12 * k)
+        if tag == 0x0112:
+            return struct.unpack_from(end + "H", data, ifd + 10 + 12 * k)[0] if kind == 3 and n == 1 else None
+    return 0 if ifd + 2 + 12 * count <= len(data) else None
 
 
 def _vectorised(out: Signals, ok: np.ndarray, hists, t32, small) -> None:
