@@ -202,6 +202,23 @@ def test_hamming_search_matches_brute_force():
     # Its speed on 100,000 hashes is measured by benchmarks/hamming.py, not asserted here.
 
 
+def test_components_match_scipy():
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from preflight.profile.hamming import components
+
+    rng = np.random.default_rng(3)
+    for n, m in ((50, 30), (400, 390), (1000, 50), (300, 299)):
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        if n == 300:  # a path visited from its far end: the slowest case for label propagation
+            a, b = np.arange(299)[::-1] + 1, np.arange(299)[::-1]
+        _, label = connected_components(coo_matrix((np.ones(m), (a, b)), shape=(n, n)), directed=False)
+        want = sorted((np.flatnonzero(label == c) for c in np.unique(label) if (label == c).sum() > 1),
+                      key=lambda g: int(g[0]))
+        assert [g.tolist() for g in components(n, a, b)] == [g.tolist() for g in want]
+
+
 def _colour_classes(root: Path, mislabeled: dict[str, str]) -> None:
     """15 noisy images per colour class; `mislabeled` files are red pictures filed elsewhere."""
     rng = np.random.default_rng(5)
