@@ -74,5 +74,6 @@ def image_section(profile: Any) -> dict[str, Any]:
         "size": {"width": spread(w), "height": spread(h)},
         "modes": dict(sorted(Counter(m for m, k in zip(s.mode, ok) if k).items())),
         "formats": dict(sorted(Counter(f for f, k in zip(s.fmt, ok) if k).items())),
+        "exif_transposed": int((s.orientation[ok] > 1).sum()),  # sizes above are as displayed
         "splits": profile.split_counts(),
     }

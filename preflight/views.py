@@ -361,7 +361,7 @@ class _Thumbs:
 def _thumbnail(path: Path) -> str | None:
     import warnings
 
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     try:
         with warnings.catch_warnings():
@@ -370,6 +370,7 @@ def _thumbnail(path: Path) -> str | None:
                 img.draft("RGB", (THUMB_SIDE, THUMB_SIDE))  # JPEG: decode at 1/2..1/8 scale
                 img.thumbnail((THUMB_SIDE, THUMB_SIDE))
                 small = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB")
+                small = ImageOps.exif_transpose(small)  # as displayed, like the scan's signals
         buf = io.BytesIO()
         small.save(buf, "PNG")
     except Exception:  # noqa: BLE001 - a thumbnail is decoration; the scan already judged the file

@@ -18,6 +18,8 @@ from preflight.stats import Stats
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED = ROOT / "fixtures" / "images"
 CLEAN = ROOT / "fixtures" / "images_clean"
+OUTLIERS = ROOT / "fixtures" / "images_outliers"
+EXIF = ROOT / "fixtures" / "images_exif"
 UNREADABLE = {
     "test/cat/bomb.png": "too-large",
     "train/bird/empty.jpg": "empty",
@@ -79,6 +81,7 @@ def test_split_leakage_is_an_error(report):
     ("bright", ["train/dog/white.png"]),
     ("blurry", ["train/bird/blurry.png"]),
     ("low-information", ["train/cat/black.png", "train/dog/white.png"]),
+    ("outliers", ["train/bird/blurry.png", "train/cat/black.png", "train/dog/white.png"]),
     ("ignored-files", ["train/README.txt"]),
 ])
 def test_per_image_rules(report, rule, expected):
@@ -168,16 +171,18 @@ def test_no_class_folders_and_links_out_of_the_root(tmp_path):
 
 
 def test_permission_denied_is_a_finding(tmp_path, monkeypatch):
+    import builtins
+
     shutil.copytree(CLEAN / "train" / "cat", tmp_path / "cat")
     locked = tmp_path / "cat" / "000.png"
-    real = os.path.getsize
+    real = builtins.open
 
-    def getsize(path):  # as root, chmod 0 does not stop reads: simulate the error in-process
-        if Path(path) == locked:
+    def fake_open(path, *args, **kwargs):  # as root, chmod 0 does not stop reads: simulate it in-process
+        if isinstance(path, (str, Path)) and Path(path) == locked:
             raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(os.path, "getsize", getsize)
+    monkeypatch.setattr(builtins, "open", fake_open)
     report = preflight.scan(tmp_path, workers=1)
     assert {f.files[0]: f.details["reason"] for f in report.by_rule("unreadable-file")} == {
         "cat/000.png": "permission-denied"}
@@ -195,6 +200,23 @@ def test_hamming_search_matches_brute_force():
         i, j = np.nonzero(np.triu(d <= radius, 1))
         assert sorted(zip(a.tolist(), b.tolist())) == sorted(zip(i.tolist(), j.tolist()))
     # Its speed on 100,000 hashes is measured by benchmarks/hamming.py, not asserted here.
+
+
+def test_components_match_scipy():
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from preflight.profile.hamming import components
+
+    rng = np.random.default_rng(3)
+    for n, m in ((50, 30), (400, 390), (1000, 50), (300, 299)):
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        if n == 300:  # a path visited from its far end: the slowest case for label propagation
+            a, b = np.arange(299)[::-1] + 1, np.arange(299)[::-1]
+        _, label = connected_components(coo_matrix((np.ones(m), (a, b)), shape=(n, n)), directed=False)
+        want = sorted((np.flatnonzero(label == c) for c in np.unique(label) if (label == c).sum() > 1),
+                      key=lambda g: int(g[0]))
+        assert [g.tolist() for g in components(n, a, b)] == [g.tolist() for g in want]
 
 
 def _colour_classes(root: Path, mislabeled: dict[str, str]) -> None:
@@ -224,3 +246,120 @@ def test_label_issues_finds_mislabeled_images(tmp_path):
 def test_label_issues_stays_quiet_on_clean_images(tmp_path):
     _colour_classes(tmp_path / "data", {})
     assert preflight.scan(tmp_path / "data", select=["label-issues"], workers=1).findings == ()
+
+
+def test_outliers_finds_the_planted_images_worst_first():
+    report = preflight.scan(OUTLIERS, select=["outliers"], cache=False)
+    (finding,) = report.by_rule("outliers")
+    assert finding.files == ("cat/noise.png", "dog/shapes.png") and finding.severity == "warning"
+    scores = finding.details["scores"]
+    assert scores == sorted(scores, reverse=True) and min(scores) > 6
+    assert min(finding.details["distance_ratios"]) >= 2 and finding.details["scored_images"] == 38
+    again = preflight.scan(OUTLIERS, select=["outliers"], cache=False, workers=1)
+    assert json.dumps(report.to_dict()) == json.dumps(again.to_dict())
+
+
+def test_outliers_thresholds_are_the_configured_ones(tmp_path):
+    config = tmp_path / "preflight.toml"
+    config.write_text("[rules.outliers]\nimage_max_robust_z = 30.0\n")
+    report = preflight.scan(OUTLIERS, select=["outliers"], cache=False, config_file=config)
+    assert [f.files for f in report.by_rule("outliers")] == [("cat/noise.png",)]
+    config.write_text("[rules.outliers]\nimage_min_distance_ratio = 8.0\n")  # noise 11.7x, shapes 6.9x
+    report = preflight.scan(OUTLIERS, select=["outliers"], cache=False, config_file=config)
+    assert [f.files for f in report.by_rule("outliers")] == [("cat/noise.png",)]
+
+
+def test_outliers_skips_small_datasets(tmp_path):
+    shutil.copytree(OUTLIERS / "cat", tmp_path / "cat")
+    (finding,) = preflight.scan(tmp_path, select=["outliers"], cache=False).by_rule("outliers")
+    assert finding.severity == "info" and finding.details["skipped"] and "min_rows=30" in finding.message
+
+
+def _digits(root: Path, count: int) -> None:
+    """MNIST-like: scikit-learn's 8x8 digits as 28x28 gray PNGs, mostly black, in class folders."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    for i, (img, y) in enumerate(zip(digits.images[:count], digits.target[:count])):
+        (root / str(y)).mkdir(parents=True, exist_ok=True)
+        Image.fromarray((img * 255 / 16).astype(np.uint8)).resize((28, 28), Image.Resampling.BILINEAR).save(
+            root / str(y) / f"{i:04d}.png")
+
+
+def test_sparse_gray_dataset_is_judged_against_itself(tmp_path):
+    rules = ["outliers", "dark", "bright", "blurry", "low-information"]
+    _digits(tmp_path / "digits", 500)
+    assert preflight.scan(tmp_path / "digits", select=rules, cache=False).findings == ()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(tmp_path / "digits" / "3" / "noise.png")
+    report = preflight.scan(tmp_path / "digits", select=["outliers"], cache=False)
+    assert files(report, "outliers") == ["3/noise.png"]
+
+
+def test_clean_images_have_no_outliers():
+    assert preflight.scan(CLEAN, select=["outliers"], cache=False).findings == ()
+
+
+def test_neighbour_distance_matches_scikit_learn():
+    from sklearn.neighbors import NearestNeighbors
+
+    from preflight.checks._image_outliers import neighbour_distance
+
+    x = np.random.default_rng(1).normal(size=(300, 7))
+    x[5] = x[6]  # an exact copy is a neighbour at distance 0, but nobody is its own neighbour
+    dist, _ = NearestNeighbors(n_neighbors=11).fit(x).kneighbors(x)
+    np.testing.assert_allclose(neighbour_distance(x, np.arange(300), 10), dist[:, 1:].mean(axis=1), rtol=1e-9)
+    ref = np.arange(0, 300, 3)  # a reference sample: distances to it, self excluded where present
+    dist, idx = NearestNeighbors(n_neighbors=11).fit(x[ref]).kneighbors(x)
+    own = ref[idx[:, 0]] == np.arange(300)
+    want = np.where(own, dist[:, 1:].mean(axis=1), dist[:, :10].mean(axis=1))
+    np.testing.assert_allclose(neighbour_distance(x, ref, 10), want, rtol=1e-9)
+
+
+def test_exif_orientation_sizes_and_features_are_as_displayed():
+    report = preflight.scan(EXIF, select=["image-size-mismatch", "near-duplicates"], cache=False)
+    (size,) = report.by_rule("image-size-mismatch")  # turned.jpg stores 32x48 pixels, displayed 48x32
+    assert size.files == ("b/sideways.jpg",) and size.details["sizes"] == {"b/sideways.jpg": "32x48"}
+    assert groups(report, "near-duplicates") == [["a/000.jpg", "a/turned.jpg"]]  # thumbnails turned back
+    section = report.stats["images"]
+    assert section["exif_transposed"] == 2
+    assert section["size"] == {"width": {"median": 48, "min": 32, "max": 48},
+                               "height": {"median": 32, "min": 32, "max": 48}}
+
+
+def _ii_exif(orientation: int) -> bytes:
+    """A little-endian EXIF block (Pillow writes big-endian ones) holding only Orientation."""
+    import struct
+
+    return (b"Exif\x00\x00II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0)
+            + struct.pack("<I", 0))
+
+
+def _xmp(orientation: int) -> bytes:
+    return (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            b'<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="%d"/></rdf:RDF>'
+            b"</x:xmpmeta>" % orientation)
+
+
+@pytest.mark.parametrize("orientation, tag", [(o, "exif") for o in range(1, 9)] + [
+    (6, "exif-little-endian"), (8, "exif-little-endian"), (6, "xmp"), (3, "xmp"), (6, "exif-without-it")])
+def test_exif_orientation_equals_exif_transpose(tmp_path, orientation, tag):
+    from PIL import ImageOps
+
+    from preflight.profile.image_signals import analyze_chunk
+
+    rng = np.random.default_rng(orientation)
+    tagged, shown = tmp_path / "tagged.jpg", tmp_path / "shown.png"
+    exif = Image.Exif()
+    exif[0x0112 if tag == "exif" else 0x010F] = orientation if tag == "exif" else "camera"
+    meta = {"exif": {"exif": exif}, "exif-little-endian": {"exif": _ii_exif(orientation)},
+            "xmp": {"xmp": _xmp(orientation)}, "exif-without-it": {"exif": exif}}[tag]
+    Image.fromarray(rng.integers(0, 256, (24, 40, 3), dtype=np.uint8)).save(tagged, **meta)
+    displayed = ImageOps.exif_transpose(Image.open(tagged))
+    displayed.save(shown)  # the same pixels, as displayed, no tag
+    applied = 1 if tag == "exif-without-it" else orientation
+    a, b = analyze_chunk([str(tagged), str(shown)], 10**6), analyze_chunk([str(shown)], 10**6)
+    assert a.orientation.tolist() == [applied, 1]
+    assert (a.width[0], a.height[0]) == displayed.size == ((24, 40) if applied >= 5 else (40, 24))
+    for name in ("width", "height", "content", "phash", "sums", "sumsq", "thumb", "sharpness", "entropy"):
+        np.testing.assert_array_equal(getattr(a, name)[:1], getattr(b, name), err_msg=name)

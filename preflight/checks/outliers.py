@@ -25,6 +25,7 @@ import numpy as np
 
 from preflight.check import Check, Context, pct
 from preflight.checks._groups import first_by_hash
+from preflight.checks._image_outliers import IMAGE_PARAMS, image_outliers
 from preflight.findings import Finding
 from preflight.params import Boolean, Interval
 
@@ -56,14 +57,18 @@ def _typical(col, fill: float, logged: bool) -> np.ndarray:
 class Outliers(Check):
     name = "outliers"
     code = "PF401"
+    kinds = frozenset({"tabular", "images"})
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "max_isolation_z": Interval(float, 0.0, None, closed="neither"),
               "multivariate": Boolean(), "min_rows": Interval(int, 3, None)}
+    params = {**params, **IMAGE_PARAMS}  # image_*: preflight/checks/_image_outliers.py
 
     def heavy_imports(self, params) -> tuple[str, ...]:
         return ("sklearn.ensemble",) if params["multivariate"] else ()
 
     def run(self, profile, ctx: Context) -> list[Finding]:
+        if profile.kind == "images":
+            return image_outliers(profile, ctx)
         p = ctx.params
         if profile.rows < p["min_rows"]:
             return [ctx.skipped(f"{profile.rows} rows, fewer than min_rows={p['min_rows']}")]

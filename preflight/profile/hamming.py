@@ -135,11 +135,16 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
     """Connected groups (size > 1) of 0..n-1 under edges (a, b): each ascending, by first item."""
     if a.size == 0:
         return []
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    graph = coo_matrix((np.ones(a.size, dtype=np.int8), (a, b)), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
+    label = np.arange(n)  # min-label propagation with pointer jumping (scipy's import alone: 0.12 s)
+    while True:
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
     order = np.lexsort((np.arange(n), label))
     starts = np.flatnonzero(np.r_[True, np.diff(label[order]) != 0])
     groups = [g for g in np.split(order, starts[1:]) if g.size > 1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -26,9 +27,16 @@ def _dct_matrix(n: int) -> np.ndarray:
     return m
 
 
-_DCT = _dct_matrix(32)
+_DCT8 = _dct_matrix(32)[:8]  # pHash keeps the 8x8 lowest frequencies of the 32x32 DCT
 _BITS = (np.uint64(1) << np.arange(64, dtype=np.uint64)).astype(np.uint64)
 _LEVELS = np.arange(256, dtype=np.float64)
+_LEVELS_INT = np.arange(256, dtype=np.int64)
+_SQUARES = _LEVELS_INT * _LEVELS_INT
+_BLANK32 = bytes(32 * 32)
+_EXIF_KEYS = ("exif", "Raw profile type exif", "XML:com.adobe.xmp", "xmp")
+# EXIF orientation -> Image.Transpose, as ImageOps.exif_transpose maps them: 2 FLIP_LEFT_RIGHT,
+# 3 ROTATE_180, 4 FLIP_TOP_BOTTOM, 5 TRANSPOSE, 6 ROTATE_270, 7 TRANSVERSE, 8 ROTATE_90
+_TRANSPOSE = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Signals:
     sharpness: np.ndarray    # float64: log1p(variance of the Laplacian), gray <= SHARP_SIDE
     thumb: np.ndarray        # uint8 (n, THUMB*THUMB)
     colour: np.ndarray       # float32 (n, 3*HIST_BINS), fractions per channel
+    orientation: np.ndarray  # int8: the EXIF orientation applied (1 = stored as displayed; 0 unreadable)
 
 
 def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
@@ -66,9 +75,10 @@ def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
                   channels=np.zeros(n, np.int8), sums=np.zeros((n, 3), np.int64),
                   sumsq=np.zeros((n, 3), np.int64), brightness=np.zeros(n), contrast=np.zeros(n),
                   entropy=np.zeros(n), sharpness=np.zeros(n),
-                  thumb=np.zeros((n, THUMB * THUMB), np.uint8), colour=np.zeros((n, 3 * HIST_BINS), np.float32))
-    hists: list[list[int]] = [[0] * 768 for _ in range(n)]  # Pillow's per-channel histograms
-    t32 = np.zeros((n, 32 * 32), np.uint8)    # gray 32x32 (pHash, thumbnail)
+                  thumb=np.zeros((n, THUMB * THUMB), np.uint8), colour=np.zeros((n, 3 * HIST_BINS), np.float32),
+                  orientation=np.zeros(n, np.int8))
+    hists = np.zeros((n, 768), np.int64)      # Pillow's per-channel histograms (gray: first 256)
+    t32: list[bytes] = [_BLANK32] * n          # gray 32x32 (pHash, thumbnail)
     small: dict[tuple[int, int], list[tuple[int, bytes]]] = {}  # gray <= SHARP_SIDE, by shape
     digests = bytearray(8 * n)
     with warnings.catch_warnings():
@@ -81,22 +91,26 @@ def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
                 digests[8 * i:8 * i + 8] = _file_hash(path)
     out.content = np.frombuffer(bytes(digests), np.uint64).copy()
     ok = np.array([r == "" for r in out.reason], dtype=bool)
-    _vectorised(out, ok, np.array(hists, dtype=np.int64).reshape(n, 3, 256), t32, small)
+    _vectorised(out, ok, hists.reshape(n, 3, 256), np.frombuffer(b"".join(t32), np.uint8).reshape(n, 32, 32), small)
     return out
 
 
 def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, small, digests) -> None:
     if not path:
         raise FileNotFoundError("no path given")
-    if os.path.getsize(path) == 0:
-        raise _Bad("empty", "the file is empty (0 bytes)")
-    with Image.open(path) as img:
+    with Image.open(path) as img:  # an empty file fails here; _classify tells it apart
         w, h = img.size
         out.width[i], out.height[i], out.mode[i], out.fmt[i] = w, h, img.mode, img.format or ""
         if w * h > max_pixels:
             raise _Bad("too-large", f"declares {w}x{h} = {w * h:,} pixels, over max_image_pixels="
                        f"{max_pixels:,} (a possible decompression bomb); not decoded")
         img.load()
+        turn = _orientation(img)
+        out.orientation[i] = turn
+        if turn > 1:  # as displayed, and as ImageOps.exif_transpose hands it to a training script
+            img = img.transpose(_TRANSPOSE[turn])
+            w, h = img.size
+            out.width[i], out.height[i] = w, h
         digest = hashlib.blake2b(f"{img.mode}|{w}x{h}|".encode(), digest_size=8)
         if img.mode in ("P", "PA"):
             digest.update(bytes(img.getpalette() or ()))
@@ -106,23 +120,66 @@ def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, sm
         hist = pix.histogram()
         gray = pix if target == "L" else pix.convert("L")
         out.channels[i] = 1 if target == "L" else 3
-        hists[i][:len(hist)] = hist
-        t32[i] = np.frombuffer(gray.resize((32, 32), Image.Resampling.BOX).tobytes(), np.uint8)
+        hists[i, :len(hist)] = hist
+        t32[i] = gray.resize((32, 32), Image.Resampling.BOX).tobytes()
         if max(w, h) > SHARP_SIDE:
             gray = gray.reduce(int(np.ceil(max(w, h) / SHARP_SIDE)))
         small.setdefault((gray.height, gray.width), []).append((i, gray.tobytes()))
     digests[8 * i:8 * i + 8] = digest.digest()
 
 
+def _orientation(img) -> int:
+    """The EXIF Orientation (1..8) that ImageOps.exif_transpose would apply, else 1.
+
+    Images without EXIF, XMP or TIFF tags cost a few dict lookups; a plain EXIF block is read
+    directly (Pillow's getexif parses every tag: 4% of a 64x64 JPEG's scan); anything else
+    goes through getexif, as exif_transpose does.
+    """
+    info = img.info
+    if not (hasattr(img, "tag_v2") or any(k in info for k in _EXIF_KEYS)):
+        return 1
+    value = _ifd0_orientation(info.get("exif"))
+    if value == 0 and "xmp" not in info and "XML:com.adobe.xmp" not in info:
+        return 1  # EXIF without the tag, and no XMP that could carry it
+    if not value:
+        try:
+            value = img.getexif().get(0x0112, 1)
+        except Exception:  # noqa: BLE001 - damaged metadata: the pixels are still fine
+            return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _ifd0_orientation(data) -> int | None:
+    """Orientation (tag 0x0112, a SHORT) from a raw EXIF block's first IFD; 0 when that IFD has
+    none, None when the block is not plain (ask Pillow)."""
+    if not isinstance(data, bytes):
+        return None
+    if data.startswith(b"Exif\x00\x00"):
+        data = data[6:]
+    end = {b"II": "<", b"MM": ">"}.get(data[:2])
+    if end is None or len(data) < 8:
+        return None
+    ifd = struct.unpack_from(end + "I", data, 4)[0]
+    if ifd + 2 > len(data):
+        return None
+    count = struct.unpack_from(end + "H", data, ifd)[0]
+    for k in range(min(count, (len(data) - ifd - 2) // 12)):
+        tag, kind, n = struct.unpack_from(end + "HHI", data, ifd + 2 + 12 * k)
+        if tag == 0x0112:
+            return struct.unpack_from(end + "H", data, ifd + 10 + 12 * k)[0] if kind == 3 and n == 1 else None
+    return 0 if ifd + 2 + 12 * count <= len(data) else None
+
+
 def _vectorised(out: Signals, ok: np.ndarray, hists, t32, small) -> None:
     """Sums, colour histogram, brightness, entropy, sharpness, pHash, thumbnail for the chunk."""
     if not ok.any():
         return
-    levels = np.arange(256, dtype=np.int64)
-    out.sums[ok] = hists[ok] @ levels
-    out.sumsq[ok] = hists[ok] @ (levels * levels)
+    every = ok.all()
+    h = hists if every else hists[ok]
+    out.sums[ok] = h @ _LEVELS_INT
+    out.sumsq[ok] = h @ _SQUARES
     pixels = (out.width * out.height).astype(np.float64)[ok]
-    binned = hists[ok].reshape(-1, 3, HIST_BINS, 256 // HIST_BINS).sum(axis=3) / pixels[:, None, None]
+    binned = h.reshape(-1, 3, HIST_BINS, 256 // HIST_BINS).sum(axis=3) / pixels[:, None, None]
     gray = out.channels[ok] == 1
     binned[gray] = binned[gray][:, :1, :]  # gray images: the same histogram in R, G and B
     out.colour[ok] = binned.reshape(-1, 3 * HIST_BINS)
@@ -141,16 +198,25 @@ def _vectorised(out: Signals, ok: np.ndarray, hists, t32, small) -> None:
         with np.errstate(divide="ignore", invalid="ignore"):
             out.entropy[idx] = -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=1) + 0.0
         if hh >= 3 and ww >= 3:
-            g = raw.reshape(-1, hh, ww).astype(np.float32)
-            lap = 4 * g[:, 1:-1, 1:-1] - g[:, :-2, 1:-1] - g[:, 2:, 1:-1] - g[:, 1:-1, :-2] - g[:, 1:-1, 2:]
-            out.sharpness[idx] = np.log1p(lap.reshape(len(idx), -1).var(axis=1, dtype=np.float64))
-    t = t32[ok].reshape(-1, 32, 32).astype(np.float64)
-    low = (_DCT @ t @ _DCT.T)[:, :8, :8].reshape(-1, 64)
+            out.sharpness[idx] = np.log1p(_laplacian_var(raw.reshape(-1, hh, ww)))
+    t = t32 if every else t32[ok]
+    low = (_DCT8 @ t.astype(np.float64) @ _DCT8.T).reshape(-1, 64)  # the 8x8 lowest frequencies
     bits = low > np.median(low, axis=1, keepdims=True)
     out.phash[ok] = (bits.astype(np.uint64) * _BITS).sum(axis=1, dtype=np.uint64)
-    step = 32 // THUMB
-    out.thumb[ok] = np.rint(t.reshape(-1, THUMB, step, THUMB, step).mean(axis=(2, 4))).astype(np.uint8).reshape(
-        -1, THUMB * THUMB)
+    q, step = t.astype(np.uint16), 32 // THUMB  # box means of the 32x32 image, rounded half to even
+    box = sum(q[:, a::step, b::step] for a in range(step) for b in range(step))
+    out.thumb[ok] = np.rint(box / (step * step)).astype(np.uint8).reshape(-1, THUMB * THUMB)
+
+
+def _laplacian_var(g: np.ndarray) -> np.ndarray:
+    """Variance of the 4-neighbour Laplacian per image, exact in integers (|value| <= 1020)."""
+    g = g.astype(np.int16)
+    lap = (4 * g[:, 1:-1, 1:-1] - g[:, :-2, 1:-1] - g[:, 2:, 1:-1] - g[:, 1:-1, :-2] - g[:, 1:-1, 2:]).reshape(
+        len(g), -1).astype(np.int32)
+    m = lap.shape[1]
+    s1 = lap.sum(axis=1, dtype=np.int64)
+    s2 = np.einsum("ij,ij->i", lap, lap, dtype=np.int64)
+    return (s2 * m - s1 * s1) / float(m * m)
 
 
 class _Bad(Exception):
@@ -165,6 +231,11 @@ def _classify(path: str, exc: Exception) -> tuple[str, str]:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, _Bad):
         return exc.reason, text
+    try:  # checked here, after a failure, not before every decode (one stat call per image saved)
+        if os.path.getsize(path) == 0:
+            return "empty", "the file is empty (0 bytes)"
+    except OSError:
+        pass
     if isinstance(exc, PermissionError):
         return "permission-denied", "permission denied"
     if isinstance(exc, FileNotFoundError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -114,14 +114,34 @@ def build_image_profile(path: Path, *, config: Any, progress: Progress, cache_di
     settings = config.settings
     source = open_images(path, image_col=str(settings.get("image_col") or ""), label=config.label)
     max_pixels, workers, paths = int(settings["max_image_pixels"]), _workers(settings), [e.path for e in source.entries]
+    labels: list[tuple] = []
+
+    def meanwhile() -> None:  # the label column, built while the workers decode (its pyarrow/pandas
+        if not labels:        # imports cost ~0.15 s that would otherwise wait for the decode)
+            labels.append(_labels(source, config))
+
     if cache_dir is not None:  # unchanged files: signals from preflight.profile.image_cache, not decoded
         from preflight.profile.image_cache import cached_decode
 
-        signals = cached_decode(paths, lambda todo: _decode_all(todo, max_pixels, workers, progress),
+        signals = cached_decode(paths, lambda todo: _decode_all(todo, max_pixels, workers, progress, meanwhile),
                                 cache_dir, max_pixels, notes)
     else:
-        signals = _decode_all(paths, max_pixels, workers, progress)
+        signals = _decode_all(paths, max_pixels, workers, progress, meanwhile)
+    meanwhile()
     n = len(source.entries)
+    label, label_hash, resolved, classes, y = labels[0]
+    return ImageProfile(
+        path=str(path), files=tuple(e.rel for e in source.entries), splits=tuple(e.split for e in source.entries),
+        signals=signals, label=label, task=resolved, classes=classes, y=y, feature_hash=signals.content,
+        row_hash=combine([signals.content, label_hash], n), ignored=source.ignored,
+        problems=source.problems, layout=source.layout, settings=settings)
+
+
+def _labels(source: Any, config: Any) -> tuple:
+    """(label ColumnProfile or None, per-image label hashes, task, classes, y) from the folder names."""
+    from preflight.profile.tabular import _target
+
+    settings, n = config.settings, len(source.entries)
     label = None
     if any(e.label is not None for e in source.entries):
         builder = ColumnBuilder(source.label_name or "class", settings["placeholders"], settings["sample_rows"],
@@ -130,17 +150,10 @@ def build_image_profile(path: Path, *, config: Any, progress: Progress, cache_di
         label = builder.finish()
     else:
         label_hash = np.full(n, MISSING_HASH, np.uint64)
-    from preflight.profile.tabular import _target
-
     task = config.task
     if label is not None and task == "auto" and source.layout == "folders":
         task = "classification"  # class folders named 0..N are classes, never a regression target
-    resolved, classes, y = _target(label, task, settings)
-    return ImageProfile(
-        path=str(path), files=tuple(e.rel for e in source.entries), splits=tuple(e.split for e in source.entries),
-        signals=signals, label=label, task=resolved, classes=classes, y=y, feature_hash=signals.content,
-        row_hash=combine([signals.content, label_hash], n), ignored=source.ignored,
-        problems=source.problems, layout=source.layout, settings=settings)
+    return (label, label_hash, *_target(label, task, settings))
 
 
 def _workers(settings: Mapping[str, Any]) -> int:
@@ -148,11 +161,14 @@ def _workers(settings: Mapping[str, Any]) -> int:
     return wanted if wanted > 0 else (os.cpu_count() or 1)
 
 
-def _decode_all(paths: list[str], max_pixels: int, workers: int, progress: Progress) -> Signals:
+def _decode_all(paths: list[str], max_pixels: int, workers: int, progress: Progress,
+                meanwhile: Callable[[], None] = lambda: None) -> Signals:
+    """Signals in path order; `meanwhile` runs in this process once the workers have their tasks."""
     chunk = max(16, min(CHUNK, -(-len(paths) // (workers * 4)))) if paths else CHUNK
     chunks = [paths[i:i + chunk] for i in range(0, len(paths), chunk)]
     results: list[Signals] = []
     if workers <= 1 or len(chunks) <= 1:
+        meanwhile()
         for c in chunks:
             results.append(analyze_chunk(c, max_pixels))
             progress.advance(len(c), "images")
@@ -160,7 +176,9 @@ def _decode_all(paths: list[str], max_pixels: int, workers: int, progress: Progr
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
-            for c, result in zip(chunks, pool.map(analyze_chunk, chunks, [max_pixels] * len(chunks))):
+            done = pool.map(analyze_chunk, chunks, [max_pixels] * len(chunks))  # submits all, forks the workers
+            meanwhile()
+            for c, result in zip(chunks, done):
                 results.append(result)  # map keeps submission order: same output for any worker count
                 progress.advance(len(c), "images")
     progress.close()
