@@ -1,20 +1,25 @@
-"""PF401: rows far from the rest, per feature and jointly, in the transformed space.
+"""PF401: rows (or images) far from the rest, per feature and jointly, in the transformed space.
 
 Scores are robust (median/MAD). A heavy-tailed positive feature that the stats
 log-squash is judged on its log scale; every other one on its raw scale (a tanh
 squash would hide the very values this check exists to show).
 A feature constant on most rows (MAD 0, e.g. a sparse pixel) has no typical spread
-to measure against and is left to the joint detector.
+to measure against and is left to the joint detector. Above sample_rows rows the medians
+and MADs come from the content-keyed sample, and the joint detector scores such a sample.
+Images: each image's mean distance to its 10 nearest images in the profile's features
+(thumbnail components, colour histogram, texture), flagged when the robust z of its log
+exceeds image_max_robust_z and the distance is image_min_distance_ratio times the median.
 
 Why: a single extreme value dominates squared losses and gradient steps, and drags the
 fitted mean and std so the other rows are squeezed together; many are entry errors
 (an extra zero, a unit mix-up).
 
 Example: age = 4300 among ages 18 to 90 (an extra zero; robust z far above max_robust_z);
-or a row whose combination of values the IsolationForest isolates at once.
+or a row whose combination of values the IsolationForest isolates at once; a noise frame
+among photos of cats.
 
 Fix: check the flagged rows: correct entry errors, drop impossible values, clip or squash
-genuine extremes. max_robust_z and max_isolation_z set the thresholds; multivariate turns
+genuine extremes; look at flagged images and drop those that do not belong. max_robust_z and max_isolation_z set the thresholds; multivariate turns
 the joint detector on or off."""
 from __future__ import annotations
 
