@@ -72,7 +72,7 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
                       baseline=baseline, write_baseline=write_baseline, output_dir=output,
                       cache_dir=str(cache_dir) if cache_dir else None, cache=False if no_cache else None)
     for note in () if quiet else report.notes:
-        click.echo(f"preflight: info: {note}", err=True)
+        click.echo(f"preflight: {note if note.startswith('warning: ') else 'info: ' + note}", err=True)
     findings_json = dumps(report.to_dict())
     if output is not None:
         write_atomic(output / "stats.json", dumps(report.stats))

@@ -1,7 +1,13 @@
-"""The image cache: same bytes out, changed files re-decoded, damage ignored, never inside the data."""
+"""The image cache: same bytes out, changed files re-decoded, damage ignored, never inside the data.
+
+Also the stat shortcut (preflight.profile.file_hashes): an unchanged file is not read again,
+a touched or rewritten one is hashed again, a file written just before the scan is not trusted."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +17,7 @@ from PIL import Image
 
 import preflight
 from preflight.cli import main
-from preflight.profile import image_cache, images
+from preflight.profile import file_hashes, image_cache, images
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,9 +43,33 @@ def decoded(monkeypatch) -> list[str]:
     return seen
 
 
-def _scan(data: Path, cache: Path | None) -> tuple[str, str]:
+@pytest.fixture
+def hashed(monkeypatch) -> list[str]:
+    """Paths whose bytes were read to hash them (the stat shortcut skips the others)."""
+    seen: list[str] = []
+    real = file_hashes.hash_file
+
+    def counting(path):
+        seen.append(path)
+        return real(path)
+
+    monkeypatch.setattr(file_hashes, "hash_file", counting)
+    return seen
+
+
+@pytest.fixture
+def trusting(monkeypatch) -> None:
+    """Trust files written just now: the fixtures are copied a moment before each scan.
+
+    Safe here: every change a test makes comes after a whole scan, many clock ticks later."""
+    monkeypatch.setattr(file_hashes, "RACY_NS", 0)
+
+
+def _scan(data: Path, cache: Path | None, notes: list[str] | None = None, **options) -> tuple[str, str]:
     opts = {"cache_dir": str(cache)} if cache else {"cache": False}
-    report = preflight.scan(data, workers=1, **opts)
+    report = preflight.scan(data, workers=1, **opts, **options)
+    if notes is not None:
+        notes.extend(report.notes)
     return json.dumps(report.to_dict(), sort_keys=True), json.dumps(report.stats, sort_keys=True)
 
 
@@ -74,7 +104,10 @@ def test_corrupt_segment_is_ignored_and_rewritten(data, tmp_path, decoded) -> No
     seg.write_bytes(seg.read_bytes()[: seg.stat().st_size // 2])   # truncated mid-write
     (cache / "images" / "seg-junk.npz").write_bytes(b"not a zip")
     decoded.clear()
-    assert _scan(data, cache) == plain and decoded                # everything decoded again
+    notes: list[str] = []
+    assert _scan(data, cache, notes) == plain and decoded         # everything decoded again
+    assert sorted(n.split(" ignored")[0] for n in notes) == [
+        f"warning: damaged cache file {p}" for p in sorted([cache / "images" / "seg-junk.npz", seg])]
     segs = list((cache / "images").glob("seg-*.npz"))
     assert len(segs) == 1 and segs[0] != seg
     decoded.clear()
@@ -112,3 +145,107 @@ def test_default_cache_folder_and_no_cache(data, tmp_path, monkeypatch) -> None:
     assert list((out / "cache" / "images").glob("seg-*.npz"))
     assert main(["scan", str(data), "-q", "--fail-on", "never"]) == 0
     assert list((tmp_path / ".preflight" / "cache" / "images").glob("seg-*.npz"))
+
+
+def test_stat_shortcut_reads_only_touched_files(data, tmp_path, decoded, hashed, trusting) -> None:
+    cache = tmp_path / "cache"
+    plain = _scan(data, None, ignore=["label-issues"])
+    images_count = len(decoded)
+    decoded.clear()
+    assert _scan(data, cache, ignore=["label-issues"]) == plain
+    assert len(hashed) == len(decoded) == images_count
+    hashed.clear(), decoded.clear()
+    assert _scan(data, cache, ignore=["label-issues"]) == plain and hashed == [] and decoded == []
+    target = data / "train" / "dog" / "000.png"
+    st = target.stat()
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))   # touched, same bytes
+    assert _scan(data, cache, ignore=["label-issues"]) == plain
+    assert hashed == [str(target)] and decoded == []                          # hashed again, still a hit
+    hashed.clear()
+    assert _scan(data, cache, ignore=["label-issues"]) == plain and hashed == []
+
+
+def test_rewrite_with_same_size_and_mtime_is_caught(data, tmp_path, decoded, hashed, trusting) -> None:
+    """cp -p and rsync -t set the mtime back: ctime still moves, so the file is read again."""
+    target = data / "train" / "dog" / "same.bmp"
+    Image.new("RGB", (24, 24), (200, 30, 30)).save(target)    # BMP: same size for any colour
+    cache = tmp_path / "cache"
+    _scan(data, cache, ignore=["label-issues"])
+    before = target.stat()
+    Image.new("RGB", (24, 24), (30, 30, 200)).save(target)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = target.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    hashed.clear(), decoded.clear()
+    cached = _scan(data, cache, ignore=["label-issues"])
+    assert hashed == decoded == [str(target)]
+    assert cached == _scan(data, None, ignore=["label-issues"])
+
+
+def test_files_written_just_before_a_scan_are_not_trusted(data, tmp_path, hashed, decoded, monkeypatch) -> None:
+    """Time stamps come from a coarse clock: a file as new as the scan could change unseen."""
+    cache = tmp_path / "cache"
+    _scan(data, cache, ignore=["label-issues"])
+    n = len(hashed)
+    hashed.clear(), decoded.clear()
+    _scan(data, cache, ignore=["label-issues"])
+    assert len(hashed) == n and decoded == []   # all copied a moment ago: read again, still no decode
+    monkeypatch.setattr(file_hashes, "RACY_NS", 0)
+    _scan(data, cache, ignore=["label-issues"])  # now trusted, and recorded
+    hashed.clear()
+    _scan(data, cache, ignore=["label-issues"])
+    assert hashed == []
+
+
+def test_changed_settings_invalidate_only_what_they_change(data, tmp_path, decoded, trusting) -> None:
+    cache = tmp_path / "cache"
+    opts = {"ignore": ["label-issues"]}
+    default = _scan(data, cache, **opts)
+    n = len(decoded)
+    decoded.clear()
+    small = _scan(data, cache, max_image_pixels=64 * 64, **opts)      # a signal setting: decode again
+    assert len(decoded) == n and small != default and small == _scan(data, None, max_image_pixels=64 * 64, **opts)
+    decoded.clear()
+    assert _scan(data, cache, max_image_pixels=64 * 64, **opts) == small and decoded == []
+    _scan(data, cache, image_hash_radius=2, **opts)                   # a check setting: no decode
+    assert _scan(data, cache, **opts) == default and decoded == []    # the other setup's segment is kept
+
+
+def test_corrupt_index_is_ignored_with_a_warning(data, tmp_path, hashed, trusting, capsys) -> None:
+    cache = tmp_path / "cache"
+    plain = _scan(data, cache, ignore=["label-issues"])
+    (index,) = (cache / "images").glob("files-*.npz")
+    index.write_bytes(index.read_bytes()[:100])
+    n = len(hashed)
+    hashed.clear()
+    notes: list[str] = []
+    assert _scan(data, cache, notes, ignore=["label-issues"]) == plain
+    assert len(notes) == 1 and notes[0].startswith(f"warning: damaged cache file {index} ignored and deleted (")
+    assert len(hashed) == n   # every file read again
+    hashed.clear()
+    assert _scan(data, cache, ignore=["label-issues"]) == plain and hashed == []   # rewritten whole
+    np.savez(index, format=np.array("preflight-file-hashes/1"), path=np.array(["x"]),
+             ids=np.zeros((1, 2), np.uint64), times=np.zeros((2, 3), np.int64), digest=np.zeros((1, 16), np.uint8))
+    assert main(["scan", str(data), "--fail-on", "never", "--cache-dir", str(cache), "--ignore", "label-issues",
+                 "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == json.loads(plain[0])
+    assert captured.err.startswith(f"preflight: warning: damaged cache file {index} ignored and deleted "
+                                   "(ValueError: arrays of the wrong type or shape)")
+
+
+def test_cached_rescan_writes_the_same_bytes(data, tmp_path, monkeypatch, trusting) -> None:
+    """Every rule, through the CLI: findings.json, stats.json, report.html and stdout, first scan vs rescan."""
+    monkeypatch.chdir(tmp_path)
+    runs = {}
+    for name, extra in (("plain", ["--no-cache"]), ("first", []), ("again", [])):
+        out = tmp_path / name
+        stdout = io.StringIO()
+        with contextlib.redirect_stdout(stdout):
+            assert main(["scan", str(data), "-q", "--fail-on", "never", "--format", "json", "-o", str(out),
+                         "--cache-dir", str(tmp_path / "cache"), *extra]) == 0
+        runs[name] = [stdout.getvalue().encode()] + [(out / f).read_bytes() for f in
+                                                     ("findings.json", "stats.json", "report.html")]
+    assert runs["first"] == runs["again"] == runs["plain"]
+    rules = {f["rule"] for f in json.loads(runs["again"][0])["findings"]}
+    assert {"duplicate-images", "split-leakage", "unreadable-file", "dark", "blurry", "image-size-mismatch"} <= rules

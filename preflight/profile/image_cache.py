@@ -1,13 +1,16 @@
 """Per-image signal cache: an unchanged image is never decoded twice.
 
-Entries are keyed by a hash of the file's bytes (plus preflight's version and the settings the
-signals depend on), never by path or mtime, so a renamed copy hits and an edited file misses.
+Entries are keyed by a hash of the file's bytes, never by path or mtime, so a renamed copy
+hits and an edited file misses; preflight's version and the settings the signals depend on
+(`max_image_pixels`, thumbnail and histogram sizes) key each segment (`meta`). The content
+hashes themselves come from preflight.profile.file_hashes, which reads a file again only when
+its stat (path, device, inode, size, mtime, ctime) changed since it was last hashed.
 Each scan that decodes something appends one segment file (`images/seg-*.npz`, written to a
 temp file and renamed) holding the new entries; past MAX_SEGMENTS they are merged into one.
-Reads never trust the folder: a segment that fails to load or has the wrong shape is deleted
-and its images are decoded (and written) again; segments of another preflight version or other
-settings are skipped, not deleted (two setups may share a folder). Safe to delete at any time.
-Segments are loaded with allow_pickle=False: a planted file cannot run code.
+Reads never trust the folder: a segment that fails to load or has the wrong shape is reported,
+deleted, and its images are decoded (and written) again; segments of another preflight version
+or other settings are skipped, not deleted (two setups may share a folder). Safe to delete at
+any time. Segments are loaded with allow_pickle=False: a planted file cannot run code.
 """
 from __future__ import annotations
 
@@ -21,12 +24,13 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from preflight.profile.file_hashes import DIGEST_BYTES, content_digests, index_name
 from preflight.profile.image_signals import HIST_BINS, SHARP_SIDE, THUMB, Signals, analyze_chunk
 from preflight.write.files import is_inside
 
-CACHE_FORMAT = "preflight-image-signals/1"
+CACHE_FORMAT = "preflight-image-signals/2"  # /2: keys are unsalted content hashes
 MAX_SEGMENTS = 8
-KEY_BYTES = 16
+KEY_BYTES = DIGEST_BYTES
 _TEMPLATE = analyze_chunk([], 1)          # dtypes and trailing shapes of every field
 _LISTS = tuple(f.name for f in fields(Signals) if isinstance(getattr(_TEMPLATE, f.name), list))
 
@@ -51,27 +55,16 @@ def salt(max_pixels: int) -> bytes:
     return f"{CACHE_FORMAT}|{__version__}|{max_pixels}|{THUMB}|{HIST_BINS}|{SHARP_SIDE}".encode()
 
 
-def file_key(path: str, salted: bytes) -> bytes | None:
-    """Hash of the file's bytes; None when it cannot be read (decoded each time, never cached)."""
-    try:
-        os.path.getsize(path)  # what the decoder checks first: a file it cannot stat is never cached
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return None
-    digest = hashlib.blake2b(salted + b"\0", digest_size=KEY_BYTES)
-    digest.update(data)
-    return digest.digest()
-
-
 def cached_decode(paths: list[str], decode: Callable[[list[str]], Signals], cache_dir: Path,
-                  max_pixels: int, notes: list[str] | None = None) -> Signals:
-    """Signals for `paths` in order: cached ones loaded, the rest decoded by `decode` and stored."""
-    salted = salt(max_pixels)
-    meta = hashlib.blake2b(salted, digest_size=8).hexdigest()
+                  max_pixels: int, notes: list[str] | None = None, root: str | Path | None = None) -> Signals:
+    """Signals for `paths` in order: cached ones loaded, the rest decoded by `decode` and stored.
+
+    root: the scanned dataset, which names the stat index of its files (None: hash every file)."""
+    notes = notes if notes is not None else []
+    meta = hashlib.blake2b(salt(max_pixels), digest_size=8).hexdigest()
     folder = Path(cache_dir) / "images"
-    keys = [file_key(p, salted) for p in paths]
-    segments = _load_all(folder, meta)
+    keys = content_digests(paths, root, folder / index_name(root) if root is not None else None, notes)
+    segments = _load_all(folder, meta, notes)
     index: dict[bytes, tuple[int, int]] = {}
     for s, (_, seg_keys, _) in enumerate(segments):
         for j, k in enumerate(seg_keys):
@@ -83,8 +76,7 @@ def cached_decode(paths: list[str], decode: Callable[[list[str]], Signals], cach
         try:
             _save(folder, meta, list(store), take(fresh, list(store.values())), segments)
         except OSError as exc:  # a cache must never fail a scan
-            if notes is not None:
-                notes.append(f"cache not written to {folder}: {exc}")
+            notes.append(f"cache not written to {folder}: {exc}")
     parts, order, offset = [fresh], np.empty(len(paths), np.int64), len(misses)
     order[misses] = np.arange(len(misses))
     missed = set(misses)
@@ -115,18 +107,18 @@ def concat(parts: list[Signals]) -> Signals:
     return Signals(**out)
 
 
-def _load_all(folder: Path, meta: str) -> list[tuple[Path, list[bytes], Signals]]:
+def _load_all(folder: Path, meta: str, notes: list[str]) -> list[tuple[Path, list[bytes], Signals]]:
     if not folder.is_dir():
         return []
     out = []
     for path in sorted(folder.glob("seg-*.npz")):
-        loaded = _load(path, meta)
+        loaded = _load(path, meta, notes)
         if loaded is not None:
             out.append((path, *loaded))
     return out
 
 
-def _load(path: Path, meta: str) -> tuple[list[bytes], Signals] | None:
+def _load(path: Path, meta: str, notes: list[str]) -> tuple[list[bytes], Signals] | None:
     """One segment; None if another version/settings wrote it (left alone), or if damaged (removed)."""
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -151,7 +143,9 @@ def _load(path: Path, meta: str) -> tuple[list[bytes], Signals] | None:
         return [bytes(k) for k in raw], Signals(**values)
     except FileNotFoundError:
         return None  # removed by a concurrent merge
-    except Exception:  # noqa: BLE001 - any damage: drop it, the images are decoded again
+    except Exception as exc:  # noqa: BLE001 - any damage: drop it, the images are decoded again
+        notes.append(f"warning: damaged cache file {path} ignored and deleted ({type(exc).__name__}: {exc}); "
+                     "its images are decoded again")
         path.unlink(missing_ok=True)
         return None
 

@@ -124,7 +124,7 @@ def build_image_profile(path: Path, *, config: Any, progress: Progress, cache_di
         from preflight.profile.image_cache import cached_decode
 
         signals = cached_decode(paths, lambda todo: _decode_all(todo, max_pixels, workers, progress, meanwhile),
-                                cache_dir, max_pixels, notes)
+                                cache_dir, max_pixels, notes, root=path)
     else:
         signals = _decode_all(paths, max_pixels, workers, progress, meanwhile)
     meanwhile()
