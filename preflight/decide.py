@@ -29,13 +29,17 @@ def heavy_imports(config: Config, kind: str) -> list[str]:
             for m in checks[name].heavy_imports(config.rules[name].params)]
 
 
+def ran_rules(profile: Any, config: Config) -> tuple[str, ...]:
+    """The rules run_checks runs: left on by select/ignore, and applicable (Report.rules)."""
+    checks = discover()
+    return tuple(name for name in config.enabled() if applicable(checks[name], profile))
+
+
 def run_checks(profile: Any, config: Config) -> tuple[Finding, ...]:
     checks = discover()
     findings: list[Finding] = []
-    for name in config.enabled():
+    for name in ran_rules(profile, config):
         check, rule = checks[name], config.rules[name]
-        if not applicable(check, profile):
-            continue
         ctx = Context(name, rule.code, rule.severity, rule.params, config.settings)
         try:
             findings.extend(check.run(profile, ctx))

@@ -62,6 +62,9 @@ class Report:
     suppressed: int | None = None
     # One-line notes for stderr (e.g. "cache disabled: ..."); never in to_dict().
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # Names of the rules that ran (after select/ignore, applicable to the data); None: not recorded
+    # (a Report built by hand). The JUnit test cases and SARIF rules; never in to_dict().
+    rules: tuple[str, ...] | None = None
 
     def summary(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0}

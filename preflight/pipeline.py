@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from preflight.config import Config, load_config
-from preflight.decide import apply_policies, exit_code, heavy_imports, run_checks
+from preflight.decide import apply_policies, exit_code, heavy_imports, ran_rules, run_checks
 from preflight.findings import Report
 from preflight.progress import Progress
 from preflight.warm import Warmup
@@ -85,7 +85,8 @@ def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
 
         shown = build_views(profile, findings, stats, path=str(path), exit_code=code, fail_on=config.fail_on)
     return Report(profile.dataset_summary(str(path)), findings, stats, code, config.fail_on, views=shown,
-                  baseline=decided.baseline, suppressed=decided.suppressed, notes=tuple(notes))
+                  baseline=decided.baseline, suppressed=decided.suppressed, notes=tuple(notes),
+                  rules=ran_rules(profile, config))
 
 
 def _load_baseline(path: Path, baseline: str | Path | None,

@@ -106,7 +106,10 @@ def test_sarif_structure_and_fingerprints(demo_out) -> None:
     run = doc["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert run["tool"]["driver"]["name"] == "preflight" and "informationUri" not in run["tool"]["driver"]
-    assert [r["id"] for r in rules] == sorted({r["ruleId"] for r in run["results"]})
+    junit_cases = [c.get("name").split()[0] for c in ET.fromstring(demo_out["junit"][1]).iter("testcase")]
+    assert [r["id"] for r in rules] == junit_cases            # the rules that ran, with or without results
+    assert {r["ruleId"] for r in run["results"]} < set(junit_cases)
+    assert "PF304" not in junit_cases                         # --ignore label-issues: not run, not declared
     for result in run["results"]:
         rule = rules[result["ruleIndex"]]
         assert rule["id"] == result["ruleId"]
@@ -162,6 +165,53 @@ def test_junit_skipped_fail_on_and_control_characters() -> None:
     assert cases["PF201 duplicate-rows"].find("failure") is None
     assert "bad \\x07 bell" in cases["PF201 duplicate-rows"].find("system-out").text
     assert root.get("skipped") == "1" and root.get("failures") == "0"
+
+
+def _cases_and_rules(argv: list[str]) -> tuple[list[str], list[str]]:
+    out = {}
+    for fmt in ("junit", "sarif"):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            assert main(argv + ["--format", fmt, "-q", "--fail-on", "never"]) == 0
+        out[fmt] = buf.getvalue()
+    cases = [c.get("name") for c in ET.fromstring(out["junit"]).iter("testcase")]
+    rules = [f"{r['id']} {r['name']}" for r in json.loads(out["sarif"])["runs"][0]["tool"]["driver"]["rules"]]
+    return cases, rules
+
+
+def test_junit_and_sarif_list_the_rules_that_ran(write_csv) -> None:
+    """--select/--ignore and the config's select/ignore: a deselected rule is not a passing test case."""
+    rows = "".join(f"{i % 7},{(i * 37) % 11},{'ab'[i % 2]}\n" for i in range(60))
+    data = write_csv("x1,x2,label\n" + rows + "1,1,a\n1,1,a\n")     # one duplicate pair
+    cases, rules = _cases_and_rules(["scan", str(data), "--select", "PF2,class-imbalance", "--ignore", "PF203"])
+    assert cases == rules == ["PF201 duplicate-rows", "PF202 conflicting-labels", "PF301 class-imbalance"]
+    (data.parent / "preflight.toml").write_text('select = ["PF1", "PF3"]\nignore = ["PF30", "missing-values"]\n')
+    cases, rules = _cases_and_rules(["scan", str(data)])
+    assert cases == rules == ["PF100 no-label-column", "PF102 non-finite-values", "PF103 constant-feature",
+                              "PF104 mixed-types", "PF105 id-like-column", "PF106 empty-dataset",
+                              "PF107 whitespace-values"]
+    cases, rules = _cases_and_rules(["scan", str(data), "--select", "PF2"])  # flags override the config
+    assert cases == rules == ["PF201 duplicate-rows", "PF202 conflicting-labels", "PF203 near-duplicates"]
+
+
+def test_a_rule_whose_findings_are_known_still_ran_and_passes(write_csv, tmp_path, capsys) -> None:
+    rows = "".join(f"{i % 7},{(i * 37) % 11},{'ab'[i % 2]}\n" for i in range(60))
+    data = write_csv("x1,x2,label\n" + rows + "1,1,a\n1,1,a\n")
+    base = tmp_path / "baseline.json"
+    assert main(["scan", str(data), "-q", "--select", "PF201", "--write-baseline", str(base)]) == 1
+    capsys.readouterr()
+    assert main(["scan", str(data), "-q", "--select", "PF201", "--baseline", str(base), "--format", "junit"]) == 0
+    (case,) = ET.fromstring(capsys.readouterr().out).iter("testcase")
+    assert case.get("name") == "PF201 duplicate-rows" and list(case) == []
+
+
+def test_junit_of_a_report_built_by_hand_lists_the_applicable_rules() -> None:
+    ds = {"path": "d", "kind": "images", "rows": 3, "columns": 0, "label": None, "task": None}
+    cases = [c.get("name") for c in ET.fromstring(junit.render(_report(ds, []))).iter("testcase")]
+    assert cases == ["PF100 no-label-column", "PF203 near-duplicates", "PF204 duplicate-images",
+                     "PF205 split-leakage", "PF501 unreadable-file", "PF502 image-size-mismatch",
+                     "PF503 image-mode-mismatch", "PF504 dark", "PF505 bright", "PF506 blurry",
+                     "PF507 low-information", "PF508 ignored-files"]   # unlabelled images: no label rules
 
 
 def _finding(code: str, rule: str, severity: str, message: str, **fields) -> Finding:

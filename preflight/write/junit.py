@@ -1,9 +1,11 @@
-"""JUnit XML for CI test reports (GitLab, Jenkins, Azure): one test case per rule.
+"""JUnit XML for CI test reports (GitLab, Jenkins, Azure): one test case per rule that ran.
 
-A rule fails when it has findings at or above --fail-on; findings below it go to
-system-out; a rule that could not run for want of input (details.skipped) is skipped.
-The Report does not record --select/--ignore, so the cases are the rule pack's rules
-that apply to this dataset's kind, label and task.
+The cases are Report.rules: the rules left on by --select/--ignore (and the config's
+select/ignore) that apply to this dataset's kind, label and task. A deselected rule is no
+test case at all: it did not pass, it was not checked. A rule fails when it has findings at
+or above --fail-on; findings below it go to system-out; a rule that could not run for want
+of input (details.skipped) is skipped. A Report built by hand (rules None) gets the rule
+pack's rules that apply to its dataset.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ def _clean(text: str) -> str:
 
 
 def applies(check: Any, dataset: Mapping[str, Any]) -> bool:
-    """Whether the rule ran on this dataset (decide.applicable, read off the Report)."""
+    """Whether the rule applies to this dataset (decide.applicable, read off the Report)."""
     if dataset.get("kind", "tabular") not in check.kinds:
         return False
     if check.needs & {"label", "classification", "regression"} and not dataset.get("label"):
@@ -31,15 +33,24 @@ def applies(check: Any, dataset: Mapping[str, Any]) -> bool:
     return all(need not in ("classification", "regression") or task == need for need in check.needs)
 
 
-def render(report: Report) -> str:
-    from preflight.checks import discover
+def ran(report: Report) -> list[Any]:
+    """The rule pack entries of the rules that ran, by code (SARIF declares the same ones)."""
     from preflight.config import load_rule_pack
 
     _, pack = load_rule_pack()
-    checks = discover()
     seen = {f.rule for f in report.findings}
-    rules = sorted((r for r in pack.values() if r.name in seen or applies(checks[r.name], report.dataset)),
-                   key=lambda r: r.code)
+    if report.rules is not None:
+        names = set(report.rules) | seen
+    else:
+        from preflight.checks import discover
+
+        checks = discover()
+        names = {n for n in pack if n in seen or applies(checks[n], report.dataset)}
+    return sorted((pack[n] for n in names), key=lambda r: r.code)
+
+
+def render(report: Report) -> str:
+    rules = ran(report)
     bar = SEVERITY_RANK.get(report.fail_on, len(SEVERITY_RANK))  # "never": nothing fails
     path = str(report.dataset["path"])
     suite = ET.Element("testsuite", name="preflight")

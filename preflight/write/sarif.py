@@ -1,7 +1,11 @@
 """SARIF 2.1.0 for code-scanning tools (github/codeql-action/upload-sarif).
 
-Rules are declared from the rule pack (one-line doc, default level) and the check
-module's docstring; results point at files (and CSV lines) through write/locate.py.
+`tool.driver.rules` declares the rules that ran, the same set as the JUnit test cases
+(write/junit.ran): the spec lets a log carry metadata for any rules the tool supports
+(§3.19.23, Appendix E), and this choice makes the log say what was checked: a declared
+rule without results ran and found nothing; a deselected or inapplicable rule is absent.
+Each is declared from the rule pack (one-line doc, default level) and the check module's
+docstring; results point at files (and CSV lines) through write/locate.py.
 `partialFingerprints` lets GitHub follow one alert across runs as long as the same
 rule flags the same rows or files of the same file, even when messages change.
 """
@@ -23,15 +27,12 @@ FINGERPRINT = "preflightFindingHash/v1"
 
 
 def render(report: Report) -> str:
-    from preflight.config import load_rule_pack
     from preflight.explain import long_doc, render as explain
+    from preflight.write.junit import ran
 
-    _, pack = load_rule_pack()
-    by_code = {r.code: r for r in pack.values()}
-    codes = sorted({f.code for f in report.findings})
+    declared = ran(report)
     rules = []
-    for code in codes:
-        rule = by_code[code]
+    for rule in declared:
         rules.append({
             "id": rule.code,
             "name": rule.name,
@@ -40,7 +41,7 @@ def render(report: Report) -> str:
             "help": {"text": explain(rule)},
             "defaultConfiguration": {"level": LEVELS[rule.severity]},
         })
-    index = {code: i for i, code in enumerate(codes)}
+    index = {rule.code: i for i, rule in enumerate(declared)}
     results = [_result(report, f, index[f.code]) for f in report.findings]
     doc = {
         "$schema": SCHEMA,
