@@ -39,10 +39,26 @@ def test_key_rules_explain_their_remedies(rule, needles, capsys) -> None:
         assert needle in out
 
 
-def test_unknown_rule_exits_2_with_close_matches(capsys) -> None:
-    assert main(["explain", "class-imbalanse"]) == 2
+@pytest.mark.parametrize("query,hint", [
+    ("class-imbalanse", "did you mean 'class-imbalance' (PF301)?"),
+    ("near-duplicate", "did you mean 'near-duplicates' (PF203)?"),
+    ("PF230", "did you mean 'near-duplicates' (PF203)?"),                  # two digits swapped
+    ("pf40", "did you mean 'outliers' (PF401), 'needs-normalization' (PF402), 'needs-squashing' (PF403) "
+             "or 'target-scale' (PF404)?"),                                  # a code prefix
+    ("duplicate", "did you mean 'duplicate-rows' (PF201), 'near-duplicates' (PF203) or "
+                  "'duplicate-images' (PF204)?"),
+    ("needs normalization", "did you mean 'needs-normalization' (PF402)?"),
+    ("PF999", "`preflight rules` lists them all."),
+    ("no-such-thing-at-all", "`preflight rules` lists them all."),
+])
+def test_unknown_rule_exits_2_with_one_line_naming_close_matches(query, hint, capsys) -> None:
+    assert main(["explain", query]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"preflight: error: unknown rule '{query}' (neither a rule name nor a code); {hint}\n"
+
+
+def test_unknown_rule_message_stays_one_line(capsys) -> None:
+    assert main(["explain", "class-\nimbalance"]) == 2
     err = capsys.readouterr().err
-    assert err == "preflight: error: unknown rule 'class-imbalanse' (neither a rule name nor a code); " \
-                  "did you mean: class-imbalance?\n"
-    assert main(["explain", "no-such-thing-at-all"]) == 2
-    assert "`preflight rules` lists them all" in capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown rule 'class-\\nimbalance'" in err
