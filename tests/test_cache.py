@@ -249,3 +249,25 @@ def test_cached_rescan_writes_the_same_bytes(data, tmp_path, monkeypatch, trusti
     assert runs["first"] == runs["again"] == runs["plain"]
     rules = {f["rule"] for f in json.loads(runs["again"][0])["findings"]}
     assert {"duplicate-images", "split-leakage", "unreadable-file", "dark", "blurry", "image-size-mismatch"} <= rules
+
+
+def test_index_is_rewritten_only_when_something_changed(tmp_path, monkeypatch, trusting) -> None:
+    root = tmp_path / "files"
+    root.mkdir()
+    for name in "abc":
+        (root / name).write_bytes(name.encode() * 10)
+    paths = [str(root / n) for n in ("a", "b", "c", "missing")]
+    unreadable = str(root / "c")
+    real = file_hashes.hash_file
+    monkeypatch.setattr(file_hashes, "hash_file", lambda p: None if p == unreadable else real(p))
+    index, notes = tmp_path / "cache" / "files-x.npz", []
+    first = file_hashes.content_digests(paths, root, index, notes)
+    assert first == [real(paths[0]), real(paths[1]), None, None] and first[0] != first[1]
+    inode = index.stat().st_ino                                   # os.replace: a rewrite is a new inode
+    assert file_hashes.content_digests(paths, root, index, notes) == first and index.stat().st_ino == inode
+    assert file_hashes.content_digests(paths[:1], root, index, notes) == first[:1]   # b is gone: rewritten
+    assert index.stat().st_ino != inode and notes == []
+    with np.load(index) as z:
+        assert z["path"].tolist() == ["a"]                        # relative to the root
+    np.savez(index, format=np.array("preflight-file-hashes/0"))  # another version's index: no warning
+    assert file_hashes.content_digests(paths, root, index, notes) == first and notes == []

@@ -98,7 +98,8 @@ def content_digests(paths: list[str], root: str | Path | None, index: Path | Non
             now.digests[k] = np.frombuffer(digest, np.uint8)
         digests[i] = digest
     keep = readable & (now.times[:, 1:].max(axis=1, initial=np.iinfo(np.int64).min) <= start - RACY_NS)
-    unchanged = hit.all() and keep.all() and len(set(names)) == len(position)  # the same entries
+    kept = {name for name, k in zip(names, keep.tolist()) if k}
+    unchanged = bool((hit | ~keep).all()) and len(kept) == len(position)   # what it would write is there
     if index is not None and not unchanged:
         try:
             _save(index, now, keep)
@@ -111,7 +112,7 @@ def _load(index: Path, notes: list[str]) -> Index:
     try:
         with np.load(index, allow_pickle=False) as z:
             if str(z["format"]) != FORMAT:
-                raise ValueError(f"format {str(z['format'])!r}, expected {FORMAT!r}")
+                return EMPTY  # another version's index: rewritten in this one's format
             names, ids, times, digests = z["path"], z["ids"], z["times"], z["digest"]
             n = names.shape[0]
             if (names.dtype.kind != "U" or names.shape != (n,) or ids.dtype != np.uint64 or ids.shape != (n, 2)
