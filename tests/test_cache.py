@@ -271,3 +271,20 @@ def test_index_is_rewritten_only_when_something_changed(tmp_path, monkeypatch, t
         assert z["path"].tolist() == ["a"]                        # relative to the root
     np.savez(index, format=np.array("preflight-file-hashes/0"))  # another version's index: no warning
     assert file_hashes.content_digests(paths, root, index, notes) == first and notes == []
+
+
+def test_cache_files_that_cannot_be_read_are_left_alone(data, tmp_path, trusting) -> None:
+    """A folder where a cache file should be (or a file it may not open): a warning, never a crash."""
+    cache = tmp_path / "cache"
+    plain = _scan(data, None, ignore=["label-issues"])
+    (cache / "images" / "seg-0.npz").mkdir(parents=True)
+    (cache / "images" / file_hashes.index_name(data)).mkdir()
+    notes: list[str] = []
+    assert _scan(data, cache, notes, ignore=["label-issues"]) == plain
+    index, segment = cache / "images" / file_hashes.index_name(data), cache / "images" / "seg-0.npz"
+    expected = [f"warning: cache file {index} cannot be read (IsADirectoryError: ",
+                f"cache index not written to {index}: [Errno 21] Is a directory",
+                f"warning: cache file {segment} cannot be read (IsADirectoryError: "]
+    assert len(notes) == 3 and all(n.startswith(e) for n, e in zip(notes, expected)), notes
+    assert segment.is_dir() and index.is_dir()
+    assert _scan(data, cache, ignore=["label-issues"]) == plain

@@ -13,6 +13,7 @@ A damaged index is reported, deleted, and every file is hashed again. Safe to de
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -122,10 +123,15 @@ def _load(index: Path, notes: list[str]) -> Index:
             return Index(names.tolist(), ids, times, digests)
     except FileNotFoundError:
         return EMPTY
+    except OSError as exc:  # cannot be opened (permissions, a folder): left alone
+        notes.append(f"warning: cache file {index} cannot be read ({type(exc).__name__}: {exc}); "
+                     "every file is hashed again")
+        return EMPTY
     except Exception as exc:  # noqa: BLE001 - any damage: warn, drop it, hash every file again
         notes.append(f"warning: damaged cache file {index} ignored and deleted ({type(exc).__name__}: {exc}); "
                      "every file is hashed again")
-        index.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            index.unlink(missing_ok=True)
         return EMPTY
 
 

@@ -14,6 +14,7 @@ any time. Segments are loaded with allow_pickle=False: a planted file cannot run
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -143,10 +144,15 @@ def _load(path: Path, meta: str, notes: list[str]) -> tuple[list[bytes], Signals
         return [bytes(k) for k in raw], Signals(**values)
     except FileNotFoundError:
         return None  # removed by a concurrent merge
+    except OSError as exc:  # cannot be opened (permissions, a folder): left alone
+        notes.append(f"warning: cache file {path} cannot be read ({type(exc).__name__}: {exc}); "
+                     "its images are decoded again")
+        return None
     except Exception as exc:  # noqa: BLE001 - any damage: drop it, the images are decoded again
         notes.append(f"warning: damaged cache file {path} ignored and deleted ({type(exc).__name__}: {exc}); "
                      "its images are decoded again")
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
         return None
 
 
