@@ -74,6 +74,14 @@ class Config:
         return on
 
 
+def worker_count(settings: Mapping[str, Any]) -> int:
+    """The `workers` setting: image decoding processes, column and scoring threads (0 = cores)."""
+    import os
+
+    wanted = int(settings.get("workers", 0))
+    return wanted if wanted > 0 else (os.cpu_count() or 1)
+
+
 def _matches(selector: str, rule: RuleConfig) -> bool:
     return selector == rule.name or rule.code.startswith(selector.upper())
 

@@ -23,7 +23,6 @@ genuine extremes; look at flagged images and drop those that do not belong. max_
 the joint detector on or off."""
 from __future__ import annotations
 
-import os
 import warnings
 
 import numpy as np
@@ -31,6 +30,7 @@ import numpy as np
 from preflight.check import Check, Context, pct
 from preflight.checks._groups import first_by_hash
 from preflight.checks._image_outliers import IMAGE_PARAMS, image_outliers
+from preflight.config import worker_count
 from preflight.findings import Finding
 from preflight.params import Boolean, Interval
 
@@ -138,13 +138,8 @@ class Outliers(Check):
             warnings.simplefilter("ignore")
             forest = IsolationForest(n_estimators=100, random_state=settings["seed"]).fit(
                 x[np.searchsorted(union, fit_rows)])
-            anomaly = -_score_rows(forest, x[np.searchsorted(union, rows)], _threads(settings))
+            anomaly = -_score_rows(forest, x[np.searchsorted(union, rows)], worker_count(settings))
         return rows, robust_z(anomaly)
-
-
-def _threads(settings) -> int:
-    wanted = int(settings.get("workers", 0))
-    return wanted if wanted > 0 else (os.cpu_count() or 1)
 
 
 def _score_rows(forest, x: np.ndarray, threads: int) -> np.ndarray:

@@ -17,12 +17,13 @@ import contextlib
 import hashlib
 import os
 import stat
-import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from preflight.write.files import write_npz_atomic
 
 FORMAT = "preflight-file-hashes/1"
 DIGEST_BYTES = 16
@@ -146,11 +147,4 @@ def _save(index: Path, now: Index, keep: np.ndarray) -> None:
         "path": np.array(list(first), dtype=str) if first else np.zeros(0, "<U1"),
         "ids": now.ids[rows], "times": now.times[rows], "digest": now.digests[rows],
     }
-    fd, tmp = tempfile.mkstemp(prefix=".files-", suffix=".tmp", dir=index.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, index)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_npz_atomic(index, arrays)

@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import os
 import secrets
-import tempfile
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -27,7 +26,7 @@ import numpy as np
 
 from preflight.profile.file_hashes import DIGEST_BYTES, content_digests, index_name
 from preflight.profile.image_signals import HIST_BINS, SHARP_SIDE, THUMB, Signals, analyze_chunk
-from preflight.write.files import is_inside
+from preflight.write.files import is_inside, write_npz_atomic
 
 CACHE_FORMAT = "preflight-image-signals/2"  # /2: keys are unsalted content hashes
 MAX_SEGMENTS = 8
@@ -180,11 +179,4 @@ def _write(target: Path, meta: str, keys: list[bytes], s: Signals) -> None:
         arrays[f.name] = np.array(v, dtype=str) if isinstance(v, list) else v
         if isinstance(v, list) and not v:
             arrays[f.name] = np.zeros(0, dtype="<U1")
-    fd, tmp = tempfile.mkstemp(prefix=".seg-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_npz_atomic(target, arrays)

@@ -8,7 +8,6 @@ and the near-duplicate index is built once for the checks that need it.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import chain
@@ -18,6 +17,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pyarrow as pa
 
+from preflight.config import worker_count
 from preflight.profile.accumulators import MISSING_HASH, combine
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
@@ -113,7 +113,7 @@ def build_image_profile(path: Path, *, config: Any, progress: Progress, cache_di
                         notes: list[str] | None = None) -> ImageProfile:
     settings = config.settings
     source = open_images(path, image_col=str(settings.get("image_col") or ""), label=config.label)
-    max_pixels, workers, paths = int(settings["max_image_pixels"]), _workers(settings), [e.path for e in source.entries]
+    max_pixels, workers, paths = int(settings["max_image_pixels"]), worker_count(settings), [e.path for e in source.entries]
     labels: list[tuple] = []
 
     def meanwhile() -> None:  # the label column, built while the workers decode (its pyarrow/pandas
@@ -154,11 +154,6 @@ def _labels(source: Any, config: Any) -> tuple:
     if label is not None and task == "auto" and source.layout == "folders":
         task = "classification"  # class folders named 0..N are classes, never a regression target
     return (label, label_hash, *_target(label, task, settings))
-
-
-def _workers(settings: Mapping[str, Any]) -> int:
-    wanted = int(settings.get("workers", 0))
-    return wanted if wanted > 0 else (os.cpu_count() or 1)
 
 
 def _decode_all(paths: list[str], max_pixels: int, workers: int, progress: Progress,

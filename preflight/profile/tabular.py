@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,6 +10,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from preflight import transforms
+from preflight.config import worker_count
 from preflight.errors import DataError
 from preflight.profile.accumulators import combine, splitmix64
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
@@ -118,7 +118,7 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
                   settings: Mapping[str, Any], progress: Progress) -> TabularProfile:
     # Columns are independent and their work is numpy / pyarrow kernels that release the GIL:
     # profile them on one thread per core (`workers`); results are combined in column order.
-    with ThreadPoolExecutor(_threads(settings)) as pool:
+    with ThreadPoolExecutor(worker_count(settings)) as pool:
         while True:
             try:
                 profiles, file_rows, feature_hashes, row_hashes = _profile_batches(
@@ -163,11 +163,6 @@ def _profile_batches(source: TabularSource, label: str | None, settings: Mapping
     progress.close()
     profiles = dict(zip(names, pool.map(lambda name: builders[name].finish(), names)))
     return profiles, file_rows, feature_hashes, row_hashes
-
-
-def _threads(settings: Mapping[str, Any]) -> int:
-    wanted = int(settings.get("workers", 0))
-    return wanted if wanted > 0 else (os.cpu_count() or 1)
 
 
 def _cat(chunks: list[np.ndarray]) -> np.ndarray:
