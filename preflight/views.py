@@ -9,21 +9,18 @@ Plots are inline SVG bars drawn by the template from the heights computed here, 
 histogram is thirty numbers. matplotlib would be a heavy new dependency; measured, it takes 0.40 s
 to import and ~22 ms and ~12 kB per histogram SVG, where this whole report (views, render, write)
 takes ~0.09 s on the 10,000-image benchmark and a histogram here is thirty <rect>s.
-The image profile keeps only 16x16 gray thumbnails (features, not pictures), so the at most
-MAX_THUMBS files shown are decoded again here, small (JPEG draft mode) and in path order.
+Pictures shown are decoded small by preflight/thumbnails.py.
 """
 from __future__ import annotations
 
-import base64
-import io
 import math
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from preflight import transforms
 from preflight.findings import SEVERITY_RANK, Finding
+from preflight.thumbnails import Thumbs
 
 VIEWS_FORMAT = "preflight-views/1"
 BINS = 30             # histogram bins
@@ -33,8 +30,6 @@ MAX_COLUMNS = 40      # table columns shown in row tables
 MAX_ROWS = 20         # outlier rows and label issues shown
 MAX_GROUPS = 8        # duplicate groups shown per rule
 MAX_GROUP_SIZE = 6    # members shown per group
-MAX_THUMBS = 60       # images decoded for the report
-THUMB_SIDE = 96       # thumbnail size, pixels
 PER_RULE_THUMBS = 6   # flagged images shown per image rule
 PER_CLASS_THUMBS = 4  # example images per class (budget permitting)
 GROUP_RULES = ("duplicate-rows", "duplicate-images", "near-duplicates", "conflicting-labels", "split-leakage")
@@ -44,7 +39,7 @@ NUMERIC_TRANSFORMS = ("identity", "standardize", "log1p-standardize", "tanh")
 def build_views(profile: Any, findings: Sequence[Finding], stats: Mapping[str, Any], *,
                 path: str, exit_code: int, fail_on: str) -> dict[str, Any]:
     images = getattr(profile, "kind", "tabular") == "images"
-    thumbs = _Thumbs(profile) if images else None
+    thumbs = Thumbs(profile) if images else None
     views: dict[str, Any] = {
         "format": VIEWS_FORMAT,
         "kind": "images" if images else "tabular",
@@ -221,7 +216,7 @@ def _outliers(profile: Any, findings: Sequence[Finding]) -> dict | None:
             "shown": len(rows), "count": f"{f.count:,}"}
 
 
-def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: "_Thumbs | None") -> list[dict]:
+def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: "Thumbs | None") -> list[dict]:
     out = []
     for f in findings:
         if f.rule not in GROUP_RULES or not f.groups:
@@ -245,7 +240,7 @@ def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: "_Thumbs | No
     return out
 
 
-def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: "_Thumbs | None") -> dict | None:
+def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: "Thumbs | None") -> dict | None:
     found = [f for f in findings if f.rule == "label-issues" and f.details.get("issues")]
     if not found:
         return None
@@ -271,7 +266,7 @@ def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: "_Thumbs | 
 
 # --- images -------------------------------------------------------------------------------------
 
-def _images(profile: Any, findings: Sequence[Finding], section: Mapping[str, Any], thumbs: "_Thumbs") -> dict:
+def _images(profile: Any, findings: Sequence[Finding], section: Mapping[str, Any], thumbs: "Thumbs") -> dict:
     mean, std = section.get("channel_mean") or [], section.get("channel_std") or []
     names = ["R", "G", "B"] if len(mean) == 3 else ["gray"] * len(mean)
     channels = [{"name": n, "mean": f"{m:.4f}", "std": f"{s:.4f}", "width": _pct(m), "std_width": _pct(s)}
@@ -302,7 +297,7 @@ def _images(profile: Any, findings: Sequence[Finding], section: Mapping[str, Any
             "examples": _examples(profile, thumbs)}
 
 
-def _examples(profile: Any, thumbs: "_Thumbs") -> list[dict]:
+def _examples(profile: Any, thumbs: "Thumbs") -> list[dict]:
     """A few readable images per class (first in path order), as far as the thumbnail budget allows."""
     if profile.y is None:
         return []
@@ -316,7 +311,7 @@ def _examples(profile: Any, thumbs: "_Thumbs") -> list[dict]:
     return out
 
 
-def _image_item(profile: Any, thumbs: "_Thumbs", rel: str) -> dict:
+def _image_item(profile: Any, thumbs: "Thumbs", rel: str) -> dict:
     """One picture: its thumbnail key (None: unreadable, or over the budget), name, class, problem."""
     index = thumbs.index.get(rel)
     label, problem = "", ""
@@ -328,54 +323,6 @@ def _image_item(profile: Any, thumbs: "_Thumbs", rel: str) -> dict:
     folder, _, name = rel.rpartition("/")
     return {"file": rel, "name": name, "dir": folder + "/" if folder else "", "label": label,
             "problem": problem or ("" if index is not None else "not in the scan"), "thumb": thumbs.want(rel)}
-
-
-class _Thumbs:
-    """Collects the files the report shows (first come, up to MAX_THUMBS), then decodes them small."""
-
-    def __init__(self, profile: Any) -> None:
-        self.profile = profile
-        self.index = {f: i for i, f in enumerate(profile.files)}
-        self.wanted: dict[str, None] = {}
-
-    def want(self, rel: str) -> str | None:
-        i = self.index.get(rel)
-        if i is None or not self.profile.readable[i]:
-            return None
-        if rel not in self.wanted and len(self.wanted) >= MAX_THUMBS:
-            return None
-        self.wanted[rel] = None
-        return rel
-
-    def decode(self) -> dict[str, str]:
-        root = Path(self.profile.path)
-        base = root if root.is_dir() else root.parent
-        out = {}
-        for rel in sorted(self.wanted):
-            uri = _thumbnail(base / rel)
-            if uri:
-                out[rel] = uri
-        return out
-
-
-def _thumbnail(path: Path) -> str | None:
-    import warnings
-
-    from PIL import Image, ImageOps
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(path) as img:
-                img.draft("RGB", (THUMB_SIDE, THUMB_SIDE))  # JPEG: decode at 1/2..1/8 scale
-                img.thumbnail((THUMB_SIDE, THUMB_SIDE))
-                small = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB")
-                small = ImageOps.exif_transpose(small)  # as displayed, like the scan's signals
-        buf = io.BytesIO()
-        small.save(buf, "PNG")
-    except Exception:  # noqa: BLE001 - a thumbnail is decoration; the scan already judged the file
-        return None
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 # --- formatting ---------------------------------------------------------------------------------
