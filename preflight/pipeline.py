@@ -65,7 +65,7 @@ def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
         profile = build_image_profile(path, config=config, progress=bar, cache_dir=cache_dir, notes=notes)
     else:
         # pyarrow imports pandas on its first array conversion (its pandas shim): warm it too.
-        warmup = Warmup(["pandas", *heavy_imports(config, "tabular")])
+        warmup = Warmup(heavy_imports(config, "tabular"))
         profile = _tabular_profile(path, config, bar)
         warmup.wait()
     _attach_user_arrays(profile, pred_probs, features)

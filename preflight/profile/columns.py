@@ -15,11 +15,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from preflight.profile.accumulators import MISSING_HASH, BottomK, Moments, hash_floats
+from preflight.profile.arrow import bools, mask, numbers, strings
 from preflight.profile.siphash import hash_strings
 
 NUMBER = r"(?i)^[+-]?((\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)$"
 QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
 EXAMPLES = 5
+_NAN = strings(["nan"])  # "nan" written out: a missing value
 
 
 @dataclass
@@ -91,7 +93,7 @@ class ColumnBuilder:
 
     def __init__(self, name: str, placeholders: list[str], sample_rows: int, max_codes: int) -> None:
         self.name = name
-        self.placeholders = pa.array(sorted({p.strip().lower() for p in placeholders}), pa.string())
+        self.placeholders = strings(sorted({p.strip().lower() for p in placeholders}))
         self.max_codes = max_codes
         self.moments = Moments()
         self.sample = BottomK(sample_rows)
@@ -142,7 +144,7 @@ class ColumnBuilder:
         self.sample.add(priorities[ok], values[ok])
 
     def _numeric(self, arr: pa.Array):
-        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        values = numbers(pc.cast(arr, pa.float64()), np.nan)
         missing = np.isnan(values)
         text = np.zeros(len(arr), dtype=bool)
         self.ws.append(text)
@@ -154,19 +156,18 @@ class ColumnBuilder:
         then gather per row: a column of a million cells often holds a few thousand texts."""
         enc = pc.dictionary_encode(arr)  # distinct raw texts, in order of first appearance
         raw = enc.dictionary
-        idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)  # -1: null, the last slot
+        idx = numbers(pc.cast(enc.indices, pa.int64()), -1).astype(np.intp, copy=False)  # -1: null, the last slot
         trimmed = pc.utf8_trim_whitespace(raw)
         lowered = pc.utf8_lower(trimmed)
-        token = _np_bool(pc.is_in(lowered, value_set=self.placeholders))
-        number = _np_bool(pc.match_substring_regex(trimmed, NUMBER)) & ~token
+        token = bools(pc.is_in(lowered, value_set=self.placeholders))
+        number = bools(pc.match_substring_regex(trimmed, NUMBER)) & ~token
         values = np.full(len(raw) + 1, np.nan)
         if number.any():
-            values[:-1][number] = pc.cast(pc.filter(trimmed, pa.array(number)), pa.float64()).to_numpy(
-                zero_copy_only=False)
+            values[:-1][number] = numbers(pc.cast(pc.filter(trimmed, mask(number)), pa.float64()), np.nan)
             number &= ~np.isnan(values[:-1])  # "nan" written out is a missing value
-        missing = token | (~number & np.isnan(values[:-1]) & _np_bool(pc.equal(lowered, "nan")))
+        missing = token | (~number & np.isnan(values[:-1]) & bools(pc.is_in(lowered, value_set=_NAN)))
         text = ~missing & ~number
-        ws = text & _np_bool(pc.not_equal(raw, trimmed))
+        ws = text & bools(pc.not_equal(raw, trimmed))
         seen = np.bincount(idx[idx >= 0], minlength=len(raw))
         for j in np.flatnonzero(token):
             self.tokens[trimmed[j].as_py()] += int(seen[j])
@@ -177,7 +178,7 @@ class ColumnBuilder:
         h = np.full(len(raw) + 1, MISSING_HASH, dtype=np.uint64)
         h[:-1] = np.where(number, hash_floats(values[:-1], ~number), hash_strings(trimmed))
         h[:-1][missing] = MISSING_HASH
-        kept = pc.filter(trimmed, pa.array(~missing))
+        kept = pc.filter(trimmed, mask(~missing))
         lookup = np.full(len(raw) + 1, -1, dtype=np.int32)  # missing texts and nulls: -1
         if len(self.vocab) + len(pc.unique(kept)) <= self.max_codes or not len(kept):
             lookup[:-1][~missing] = [self.vocab.setdefault(t, len(self.vocab)) for t in kept.to_pylist()]
@@ -187,11 +188,11 @@ class ColumnBuilder:
         self.ws.append(np.append(ws, False)[idx])
         return values[idx], np.append(missing, True)[idx], np.append(text, False)[idx], codes, h[idx]
 
-    def _remember(self, kind: str, arr: pa.Array, mask: np.ndarray) -> None:
+    def _remember(self, kind: str, arr: pa.Array, where: np.ndarray) -> None:
         store = self.examples[kind]
-        if len(store) >= EXAMPLES or not mask.any():
+        if len(store) >= EXAMPLES or not where.any():
             return
-        for value in pc.filter(arr, pa.array(mask)).slice(0, 1000).to_pylist():
+        for value in pc.filter(arr, mask(where)).slice(0, 1000).to_pylist():
             if len(store) >= EXAMPLES:
                 break
             store.setdefault(value, None)
@@ -246,11 +247,7 @@ def _as_string(arr: pa.Array) -> pa.Array:
     try:
         return pc.cast(arr, pa.string())
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
-        return pa.array([None if v is None else str(v) for v in arr.to_pylist()], pa.string())
-
-
-def _np_bool(mask: pa.Array) -> np.ndarray:
-    return mask.fill_null(False).to_numpy(zero_copy_only=False)
+        return strings(None if v is None else str(v) for v in arr.to_pylist())
 
 
 def _cat(chunks: list[np.ndarray], dtype) -> np.ndarray:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
-import pyarrow as pa
 
 from preflight.config import worker_count
 from preflight.profile.accumulators import MISSING_HASH, combine
+from preflight.profile.arrow import strings
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
 from preflight.progress import Progress
@@ -146,7 +146,7 @@ def _labels(source: Any, config: Any) -> tuple:
     if any(e.label is not None for e in source.entries):
         builder = ColumnBuilder(source.label_name or "class", settings["placeholders"], settings["sample_rows"],
                                 max_codes=100_000)
-        label_hash = builder.add(pa.array([e.label for e in source.entries], pa.string()))
+        label_hash = builder.add(strings(e.label for e in source.entries))
         label = builder.finish()
     else:
         label_hash = np.full(n, MISSING_HASH, np.uint64)
