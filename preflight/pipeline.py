@@ -64,7 +64,6 @@ def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
         cache_dir = resolve_cache_dir(path, config.settings, output_dir, notes)
         profile = build_image_profile(path, config=config, progress=bar, cache_dir=cache_dir, notes=notes)
     else:
-        # pyarrow imports pandas on its first array conversion (its pandas shim): warm it too.
         warmup = Warmup(heavy_imports(config, "tabular"))
         profile = _tabular_profile(path, config, bar)
         warmup.wait()

@@ -5,7 +5,8 @@ sklearn.utils pulls in), as much as profiling a million rows; on two cores the t
 overlap. The pipeline waits for the thread before any check runs, so no check races an
 import. A module that fails to import here is imported again by its check, which then
 fails the run with the real error (exit 3), as it would without the warm-up.
-pandas is warmed first on tables: pyarrow imports it on its first array conversion.
+scikit-learn imports pandas too (sklearn.utils.fixes); the profile itself never does
+(preflight.profile.arrow).
 Used on the tabular path only: the image path forks decoding workers, and a fork while
 another thread holds an import lock can hang the child.
 """
