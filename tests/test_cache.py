@@ -288,3 +288,69 @@ def test_cache_files_that_cannot_be_read_are_left_alone(data, tmp_path, trusting
     assert len(notes) == 3 and all(n.startswith(e) for n, e in zip(notes, expected)), notes
     assert segment.is_dir() and index.is_dir()
     assert _scan(data, cache, ignore=["label-issues"]) == plain
+
+
+@pytest.fixture
+def outlier_data(tmp_path: Path) -> Path:
+    root = tmp_path / "outliers"
+    shutil.copytree(ROOT / "fixtures" / "images_outliers", root)
+    return root
+
+
+@pytest.fixture
+def searched(monkeypatch) -> list[int]:
+    """Sizes of the neighbour searches actually run (a memoised result runs none)."""
+    from preflight.profile import image_neighbours
+
+    seen: list[int] = []
+    real = image_neighbours.neighbour_distance
+
+    def counting(x, ref, k):
+        seen.append(len(x))
+        return real(x, ref, k)
+
+    monkeypatch.setattr(image_neighbours, "neighbour_distance", counting)
+    return seen
+
+
+def _outlier_files(scanned: str) -> list[str]:
+    return [f for x in json.loads(scanned)["findings"] if x["rule"] == "outliers" for f in x["files"]]
+
+
+def test_neighbour_distances_are_memoised_per_content(outlier_data, tmp_path, searched, trusting) -> None:
+    cache = tmp_path / "cache"
+    plain = _scan(outlier_data, None)
+    assert _outlier_files(plain[0]) == ["cat/noise.png", "dog/shapes.png"] and searched == [38]
+    assert _scan(outlier_data, cache) == plain and searched == [38, 38]
+    memo = list((cache / "derived").glob("image-neighbours-*.npz"))
+    assert len(memo) == 1
+    assert _scan(outlier_data, cache) == plain and searched == [38, 38]   # loaded, not searched
+    (outlier_data / "bird" / "000.png").unlink()                            # another dataset: searched again
+    assert _scan(outlier_data, cache) == _scan(outlier_data, None) and searched == [38, 38, 37, 37]
+    assert len(list((cache / "derived").glob("image-neighbours-*.npz"))) == 2
+
+
+def test_damaged_memo_is_deleted_and_recomputed(outlier_data, tmp_path, searched, trusting) -> None:
+    cache = tmp_path / "cache"
+    plain = _scan(outlier_data, cache)
+    (memo,) = (cache / "derived").glob("image-neighbours-*.npz")
+    np.savez(memo, value=np.zeros(3))   # loads, but the wrong shape: as bad as a torn file
+    notes: list[str] = []
+    assert _scan(outlier_data, cache, notes) == plain and searched == [38, 38]
+    assert [n.split(" ignored")[0] for n in notes] == [f"warning: damaged cache file {memo}"]
+    assert memo.exists() and _scan(outlier_data, cache) == plain and searched == [38, 38]
+
+
+def test_memo_keeps_the_newest_few(tmp_path) -> None:
+    from preflight.profile import memo
+
+    notes: list[str] = []
+    for i in range(memo.KEEP + 3):
+        value = memo.memoised(tmp_path, "kind", [bytes([i])], lambda: np.full(2, float(i)), (2,), notes)
+        assert value.tolist() == [i, i]
+        os.utime(next(p for p in (tmp_path / "derived").glob("kind-*.npz")
+                      if np.load(p)["value"][0] == i), (i, i))  # mtimes in write order, whatever the clock
+    kept = sorted(float(np.load(p)["value"][0]) for p in (tmp_path / "derived").glob("kind-*.npz"))
+    assert kept == [float(i) for i in range(3, memo.KEEP + 3)] and notes == []
+    again = memo.memoised(tmp_path, "kind", [bytes([memo.KEEP + 2])], lambda: np.zeros(2), (2,), notes)
+    assert again.tolist() == [memo.KEEP + 2] * 2   # stored, so compute is not called

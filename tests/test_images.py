@@ -303,7 +303,7 @@ def test_clean_images_have_no_outliers():
 def test_neighbour_distance_matches_scikit_learn():
     from sklearn.neighbors import NearestNeighbors
 
-    from preflight.checks._image_outliers import neighbour_distance
+    from preflight.profile.image_neighbours import neighbour_distance
 
     x = np.random.default_rng(1).normal(size=(300, 7))
     x[5] = x[6]  # an exact copy is a neighbour at distance 0, but nobody is its own neighbour

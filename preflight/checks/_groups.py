@@ -27,14 +27,3 @@ def hash_groups(hashes: np.ndarray, keep: np.ndarray | None = None) -> list[np.n
     groups = [idx[s:s + n] for s, n in zip(starts[several].tolist(), sizes[several].tolist())]
     groups.sort(key=lambda g: int(g[0]))
     return groups
-
-
-def first_by_hash(row_hash: np.ndarray, k: int) -> np.ndarray:
-    """The k rows with the smallest content hashes, ascending: a content-keyed sample, in
-    linear time (np.sort(np.argsort(row_hash, kind="stable")[:k]))."""
-    if k >= row_hash.size:
-        return np.arange(row_hash.size)
-    cut = np.partition(row_hash, k - 1)[k - 1]
-    below = np.flatnonzero(row_hash < cut)
-    tied = np.flatnonzero(row_hash == cut)[: k - below.size]
-    return np.sort(np.concatenate([below, tied]))

@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 
 from preflight.check import Check, Context, pct
-from preflight.checks._groups import first_by_hash
+from preflight.profile.accumulators import first_by_hash
 from preflight.checks._image_outliers import IMAGE_PARAMS, image_outliers
 from preflight.config import worker_count
 from preflight.findings import Finding

@@ -47,6 +47,17 @@ def combine(hashes: list[np.ndarray], n: int) -> np.ndarray:
     return acc
 
 
+def first_by_hash(row_hash: np.ndarray, k: int) -> np.ndarray:
+    """The k rows with the smallest content hashes, ascending: a content-keyed sample, in
+    linear time (np.sort(np.argsort(row_hash, kind="stable")[:k]))."""
+    if k >= row_hash.size:
+        return np.arange(row_hash.size)
+    cut = np.partition(row_hash, k - 1)[k - 1]
+    below = np.flatnonzero(row_hash < cut)
+    tied = np.flatnonzero(row_hash == cut)[: k - below.size]
+    return np.sort(np.concatenate([below, tied]))
+
+
 @dataclass
 class Moments:
     """count, mean, M2, min, max; merged with Chan et al.'s parallel formulas."""

@@ -45,6 +45,8 @@ class ImageProfile:
     layout: str = "folders"
     settings: Mapping[str, Any] = field(default_factory=dict)
     columns: tuple = ()
+    cache_dir: Path | None = None        # where whole-dataset results are memoised (None: nowhere)
+    notes: list[str] = field(default_factory=list, repr=False)  # the scan's notes (cache warnings)
     _pairs: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -100,6 +102,15 @@ class ImageProfile:
 
         return median_nn_distance(self.signals.phash[self.readable])
 
+    @cached_property
+    def neighbour_distance(self) -> tuple[np.ndarray, int]:
+        """Per readable image (in order), its mean distance to its nearest images; and how many
+        reference images were searched (preflight.profile.image_neighbours)."""
+        from preflight.profile.image_neighbours import image_neighbour_distance
+
+        return image_neighbour_distance(self.signals, np.flatnonzero(self.readable), self.feature_hash,
+                                        self.cache_dir, self.notes)
+
     def near_pairs(self, radius: int) -> tuple[np.ndarray, np.ndarray]:
         """Index pairs (i < j) of readable images with equal pixels or pHash distance <= radius."""
         if radius not in self._pairs:
@@ -134,7 +145,8 @@ def build_image_profile(path: Path, *, config: Any, progress: Progress, cache_di
         path=str(path), files=tuple(e.rel for e in source.entries), splits=tuple(e.split for e in source.entries),
         signals=signals, label=label, task=resolved, classes=classes, y=y, feature_hash=signals.content,
         row_hash=combine([signals.content, label_hash], n), ignored=source.ignored,
-        problems=source.problems, layout=source.layout, settings=settings)
+        problems=source.problems, layout=source.layout, settings=settings, cache_dir=cache_dir,
+        notes=notes if notes is not None else [])
 
 
 def _labels(source: Any, config: Any) -> tuple:
