@@ -46,6 +46,35 @@ def robust_z(x: np.ndarray, typical: np.ndarray | None = None) -> np.ndarray | N
     return np.abs(x - med) / scale if scale > 0 else None
 
 
+def _extreme(col, limit: float) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, robust z) of the present cells whose z may exceed `limit`: the z of every other
+    cell is never shown. Bounds on the raw values pick the candidates in two passes (a margin
+    keeps rounding at the bound on the safe side), then z is computed exactly as robust_z
+    would over the whole filled column: missing, text and infinite cells count as the fill."""
+    fill = col.transform["fill"]
+    logged = col.transform["kind"] == "log1p-standardize"
+    typical = _typical(col, fill, logged)
+    med = float(np.median(typical))
+    scale = 1.4826 * float(np.median(np.abs(typical - med)))
+    if not scale > 0:
+        return np.empty(0, np.int64), np.empty(0)
+    lo, hi = med - 0.999 * limit * scale, med + 0.999 * limit * scale
+    if logged:  # log1p(max(x, 0)) is monotone: bound x by the inverse, expm1
+        lo, hi = (float(np.expm1(lo)) if lo > 0 else -np.inf), float(np.expm1(hi))
+    values = col.values
+    if 0.001 * limit * scale <= 1e-9 * abs(med):  # a spread below float resolution: no safe bound
+        lo, hi = np.inf, -np.inf
+    rows = np.flatnonzero((values > hi) | (values < lo))  # NaN compares False: filled cells below
+    rows = rows[~col.nonfinite_mask[rows]]
+    fill_z = abs((np.log1p(max(fill, 0.0)) if logged else fill) - med) / scale
+    if fill_z > 0.999 * limit:  # a fill far out (rare): its cells are candidates too
+        filled = np.flatnonzero((np.isnan(values) | col.nonfinite_mask) & ~col.missing_mask)
+        rows = np.union1d(rows, filled)
+    x = np.where(col.nonfinite_mask[rows] | np.isnan(values[rows]), fill, values[rows])
+    z = np.abs((np.log1p(np.maximum(x, 0)) if logged else x) - med) / scale
+    return rows, z
+
+
 def _typical(col, fill: float, logged: bool) -> np.ndarray:
     """The column's content-keyed sample plus its share of filled cells: the same median and
     MAD as the whole filled column while the sample holds every value (up to sample_rows
@@ -80,17 +109,12 @@ class Outliers(Check):
         cols = [c for c in profile.columns if c.transform["kind"] in ("standardize", "log1p-standardize", "tanh")]
         if not cols:
             return []
-        score = np.zeros(profile.rows)
-        source = np.full(profile.rows, "", dtype=object)
-        for col in cols:
-            fill = col.transform["fill"]
-            x = np.where(col.nonfinite_mask | np.isnan(col.values), fill, col.values)
-            logged = col.transform["kind"] == "log1p-standardize"
-            z = robust_z(np.log1p(np.maximum(x, 0)) if logged else x, _typical(col, fill, logged))
-            if z is None:
-                continue
-            better = (z > score) & ~col.missing_mask
-            score[better], source[better] = z[better], col.name
+        score = np.zeros(profile.rows)  # the worst per-feature z, kept only where it can flag
+        source = np.full(profile.rows, -1, dtype=np.int32)  # index into cols of that feature
+        for k, col in enumerate(cols):
+            rows, z = _extreme(col, p["max_robust_z"])
+            better = z > score[rows]
+            score[rows[better]], source[rows[better]] = z[better], k
         flagged = score > p["max_robust_z"]
         joint, scored = 0, profile.rows
         if p["multivariate"]:
@@ -102,21 +126,23 @@ class Outliers(Check):
                 hit &= ~flagged
                 joint = int(hit.sum())
                 score[rows] = np.where(hit[rows], iz, score[rows])
-                source[hit] = "(multivariate)"
+                source[hit] = len(cols)
                 flagged |= hit
         found = np.flatnonzero(flagged)
         if found.size == 0:
             return []
         worst = found[np.argmax(score[found])]
+        names = np.array([c.name for c in cols] + ["(multivariate)"], dtype=object)
+        source = names[source[found]]
         sampled = f" (joint scores on a content-keyed sample of {scored:,} rows)" if scored < profile.rows else ""
         return [ctx.finding(
             f"{found.size} outlier rows ({pct(found.size, profile.rows)}): {found.size - joint} by a single "
             f"feature (robust z > {p['max_robust_z']:g}), {joint} jointly (isolation-forest robust z > "
-            f"{p['max_isolation_z']:g}){sampled}; worst: row {worst} ({source[worst]}, z {score[worst]:.1f}); "
+            f"{p['max_isolation_z']:g}){sampled}; worst: row {worst} ({source[found == worst][0]}, z {score[worst]:.1f}); "
             "inspect them: fix entry errors, drop or clip",
-            rows=found, columns=sorted({str(source[r]) for r in found} - {"(multivariate)"}),
+            rows=found, columns=sorted(set(source.tolist()) - {"(multivariate)"}),
             details={"scores": [round(float(score[r]), 3) for r in found[:10_000]],
-                     "sources": [str(source[r]) for r in found[:10_000]], "jointly_scored_rows": scored})]
+                     "sources": [str(v) for v in source[:10_000]], "jointly_scored_rows": scored})]
 
     @staticmethod
     def _isolation_z(profile, settings) -> tuple[np.ndarray, np.ndarray | None]:
@@ -129,8 +155,9 @@ class Outliers(Check):
 
         rows = first_by_hash(profile.row_hash, settings["sample_rows"])
         fit_rows = first_by_hash(profile.row_hash, FIT_ROWS)
-        union = np.union1d(rows, fit_rows)
-        x, _, varying = profile.matrix_at(union)
+        union = np.sort(np.concatenate([rows, fit_rows]))  # np.union1d, minus numpy 2's slow hash unique
+        union = union[np.r_[True, union[1:] != union[:-1]]]
+        x, _, varying = profile.matrix_at(union, np.float32)  # the trees' own dtype: no conversion copy
         if varying.sum() < 2:
             return np.empty(0, int), None
         x = x[:, varying]
