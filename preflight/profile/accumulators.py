@@ -17,17 +17,21 @@ MISSING_HASH = np.uint64(0x6D15517A9E3779B9)
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
     """A strong, cheap 64-bit mixer (vectorised, wrapping arithmetic; in place on one copy)."""
+    z = x.astype(np.uint64, copy=True)
+    _mix(z, np.empty_like(z))
+    return z
+
+
+def _mix(z: np.ndarray, t: np.ndarray) -> None:
+    """splitmix64 of z, in place; t: scratch of the same shape."""
     with np.errstate(over="ignore"):
-        z = x.astype(np.uint64, copy=True)
         z += _GOLDEN
-        t = np.empty_like(z)
         for shift, mult in ((30, _M1), (27, _M2)):
             np.right_shift(z, np.uint64(shift), out=t)
             z ^= t
             z *= mult
         np.right_shift(z, np.uint64(31), out=t)
         z ^= t
-        return z
 
 
 def hash_floats(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
@@ -40,10 +44,12 @@ def hash_floats(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
 
 def combine(hashes: list[np.ndarray], n: int) -> np.ndarray:
     """Order-sensitive combination of per-column hashes into one hash per row."""
-    acc = np.zeros(n, dtype=np.uint64)
+    acc, t = np.zeros(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for j, h in enumerate(hashes):
-            acc = splitmix64(acc ^ (h + np.uint64(j + 1) * _GOLDEN))
+        for j, h in enumerate(hashes):  # acc = splitmix64(acc ^ (h + (j + 1) * golden)), in place
+            np.add(h, np.uint64(j + 1) * _GOLDEN, out=t)
+            acc ^= t
+            _mix(acc, t)
     return acc
 
 

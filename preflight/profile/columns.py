@@ -104,11 +104,11 @@ class ColumnBuilder:
         self.integral = True
         self.values: list[np.ndarray] = []
         self.missing: list[np.ndarray] = []
-        self.is_text: list[np.ndarray] = []
-        self.ws: list[np.ndarray] = []
-        self.codes: list[np.ndarray] = []
+        self.is_text: list[np.ndarray | None] = []  # None: a native-number batch
+        self.ws: list[np.ndarray | None] = []  # None: a native-number batch
+        self.codes: list[np.ndarray | None] = []  # None: a native-number batch
         self.vocab: dict[str, int] = {}
-        self.hashes: list[np.ndarray] = []
+        self.hashes: list[np.ndarray | None] = []  # None: a native-number batch
         self._last: np.ndarray | None = None
 
     def add(self, arr: pa.Array) -> np.ndarray:
@@ -119,21 +119,33 @@ class ColumnBuilder:
         t = arr.type
         whole = pa.types.is_integer(t) or pa.types.is_boolean(t)  # integral without looking
         if whole or pa.types.is_floating(t) or pa.types.is_decimal(t):
-            values, missing, text, codes, h = self._numeric(arr)
+            # A batch of native numbers keeps no per-row text, whitespace, codes or hashes: they
+            # are all "none" (None here; finish fills them in only if the column needs them).
+            values = numbers(pc.cast(arr, pa.float64()), np.nan)
+            missing = np.isnan(values)
+            text = ws = codes = stored = None
+            h = hash_floats(values, missing)
+            n_missing = int(missing.sum())
+            nonfinite = int(np.count_nonzero(np.isinf(values)))
+            n_numeric, n_text = len(arr) - n_missing, 0
         else:
-            values, missing, text, codes, h = self._text(_as_string(arr))
-        nonfinite = np.isinf(values) & ~missing & ~text
-        finite = values[~missing & ~text & ~nonfinite]
-        self.counts.update(rows=len(arr), missing=int(missing.sum()), nonfinite=int(nonfinite.sum()),
-                           numeric=int((~missing & ~text).sum()), text=int(text.sum()))
+            values, missing, text, ws, codes, h = self._text(_as_string(arr))
+            stored = h
+            n_missing = int(missing.sum())
+            nonfinite = int(np.count_nonzero(np.isinf(values) & ~missing & ~text))
+            n_text = int(text.sum())
+            n_numeric = len(arr) - n_missing - n_text
+        finite = values[np.isfinite(values)]  # NaN marks missing and text cells alike
+        self.counts.update(rows=len(arr), missing=n_missing, nonfinite=nonfinite, numeric=n_numeric, text=n_text)
         if finite.size:
             self.moments = self.moments.merge(Moments.of(finite))
             self.integral = self.integral and (whole or bool(np.array_equal(finite, np.trunc(finite))))
         self.values.append(values)
         self.missing.append(missing)
         self.is_text.append(text)
+        self.ws.append(ws)
         self.codes.append(codes)
-        self.hashes.append(h)
+        self.hashes.append(stored)
         self._last = values
         return h
 
@@ -142,14 +154,6 @@ class ColumnBuilder:
         values = self._last
         ok = np.isfinite(values)
         self.sample.add(priorities[ok], values[ok])
-
-    def _numeric(self, arr: pa.Array):
-        values = numbers(pc.cast(arr, pa.float64()), np.nan)
-        missing = np.isnan(values)
-        text = np.zeros(len(arr), dtype=bool)
-        self.ws.append(text)
-        codes = np.full(len(arr), -2, dtype=np.int32)  # -2: numeric cell, coded at finish if needed
-        return values, missing, text, codes, hash_floats(values, missing)
 
     def _text(self, arr: pa.Array):
         """Judge each distinct cell text once (trim, placeholder, number, whitespace, hash),
@@ -185,8 +189,8 @@ class ColumnBuilder:
             codes = lookup[idx]
         else:
             codes = np.full(len(idx), -3, np.int32)  # too many distinct values to keep codes
-        self.ws.append(np.append(ws, False)[idx])
-        return values[idx], np.append(missing, True)[idx], np.append(text, False)[idx], codes, h[idx]
+        return (values[idx], np.append(missing, True)[idx], np.append(text, False)[idx], np.append(ws, False)[idx],
+                codes, h[idx])
 
     def _remember(self, kind: str, arr: pa.Array, where: np.ndarray) -> None:
         store = self.examples[kind]
@@ -197,13 +201,21 @@ class ColumnBuilder:
                 break
             store.setdefault(value, None)
 
+    def _filled(self, chunks: list[np.ndarray | None], dtype, fill) -> np.ndarray:
+        """Concatenate per-batch arrays; a native-number batch's None becomes `fill` (for hashes,
+        fill=None: its numbers' hashes, recomputed as add computed them)."""
+        if all(c is None for c in chunks) and fill is not None:
+            return np.full(sum(len(v) for v in self.values), fill, dtype=dtype)
+        parts = [c if c is not None else
+                 (hash_floats(v, m) if fill is None else np.full(len(v), fill, dtype=dtype))
+                 for c, v, m in zip(chunks, self.values, self.missing)]
+        return _cat(parts, dtype)
+
     def finish(self) -> ColumnProfile:
         c = self.counts
         values = _cat(self.values, np.float64)
         missing = _cat(self.missing, bool)
-        is_text = _cat(self.is_text, bool)
-        codes = _cat(self.codes, np.int32)
-        hashes = _cat(self.hashes, np.uint64)
+        is_text = self._filled(self.is_text, bool, False)
         nonfinite = np.isinf(values) & ~missing & ~is_text
         present = c["rows"] - c["missing"]
         if present == 0:
@@ -214,7 +226,8 @@ class ColumnBuilder:
             kind = "mixed" if c["numeric"] else "categorical"
         categories: tuple[str, ...] = ()
         final_codes = None
-        if kind in ("categorical", "mixed") and not (codes == -3).any():
+        codes = self._filled(self.codes, np.int32, -2) if kind in ("categorical", "mixed") else None
+        if codes is not None and not (codes == -3).any():  # -2: a native number, coded now
             codes = _code_numeric_cells(codes, values, missing, self.vocab)
             order = sorted(self.vocab, key=str)
             remap = np.empty(len(self.vocab), dtype=np.int32)
@@ -236,8 +249,9 @@ class ColumnBuilder:
             min=m.min if numeric_stats else float("nan"), max=m.max if numeric_stats else float("nan"),
             quantiles=dict(zip(QUANTILES, qs)), integral=self.integral and numeric_stats,
             values=values, missing_mask=missing, nonfinite_mask=nonfinite,
-            whitespace_mask=_cat(self.ws, bool), codes=final_codes,
-            categories=categories, sample=self.sample.values.copy(), hashes=None if kind in ("numeric", "empty") else hashes,
+            whitespace_mask=self._filled(self.ws, bool, False), codes=final_codes,
+            categories=categories, sample=self.sample.values.copy(),
+            hashes=None if kind in ("numeric", "empty") else self._filled(self.hashes, np.uint64, None),
         )
 
 
