@@ -28,11 +28,11 @@ import warnings
 import numpy as np
 
 from preflight.check import Check, Context, pct
-from preflight.profile.accumulators import first_by_hash
 from preflight.checks._image_outliers import IMAGE_PARAMS, image_outliers
 from preflight.config import worker_count
 from preflight.findings import Finding
 from preflight.params import Boolean, Interval
+from preflight.profile.accumulators import first_by_hash
 
 FIT_ROWS = 10_000
 
@@ -131,14 +131,15 @@ class Outliers(Check):
         found = np.flatnonzero(flagged)
         if found.size == 0:
             return []
-        worst = found[np.argmax(score[found])]
+        w = int(np.argmax(score[found]))
+        worst = found[w]
         names = np.array([c.name for c in cols] + ["(multivariate)"], dtype=object)
-        source = names[source[found]]
+        source = names[source[found]]  # per found row, the feature (or the joint detector) that flagged it
         sampled = f" (joint scores on a content-keyed sample of {scored:,} rows)" if scored < profile.rows else ""
         return [ctx.finding(
             f"{found.size} outlier rows ({pct(found.size, profile.rows)}): {found.size - joint} by a single "
             f"feature (robust z > {p['max_robust_z']:g}), {joint} jointly (isolation-forest robust z > "
-            f"{p['max_isolation_z']:g}){sampled}; worst: row {worst} ({source[found == worst][0]}, z {score[worst]:.1f}); "
+            f"{p['max_isolation_z']:g}){sampled}; worst: row {worst} ({source[w]}, z {score[worst]:.1f}); "
             "inspect them: fix entry errors, drop or clip",
             rows=found, columns=sorted(set(source.tolist()) - {"(multivariate)"}),
             details={"scores": [round(float(score[r]), 3) for r in found[:10_000]],
