@@ -141,6 +141,8 @@ def fixed_costs(repeat: int, root: Path) -> list[tuple[str, Measured]]:
         return [("python -c pass", measure(python("pass"), repeat)),
                 ("import pyarrow.csv, pyarrow.parquet", measure(python(READERS["csv"] + "\n" + READERS["parquet"]),
                                                                 repeat)),
+                # outliers' IsolationForest: sklearn.base pulls in scipy.stats and pandas; every scan pays it
+                ("import sklearn.ensemble", measure(python("import sklearn.ensemble"), repeat)),
                 (f"preflight scan of {FIXED_ROWS:,} rows", scan(tiny, repeat, Path(out), root))]
 
 

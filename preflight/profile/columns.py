@@ -108,6 +108,7 @@ class ColumnBuilder:
         self.ws: list[np.ndarray | None] = []  # None: a native-number batch
         self.codes: list[np.ndarray | None] = []  # None: a native-number batch
         self.vocab: dict[str, int] = {}
+        self._coded = True  # False once a batch held more distinct texts than max_codes
         self.hashes: list[np.ndarray | None] = []  # None: a native-number batch
         self._last: np.ndarray | None = None
 
@@ -179,16 +180,19 @@ class ColumnBuilder:
         self._remember("ws", raw, ws)
         self._remember("text", trimmed, text)
         self._remember("num", trimmed, number)
-        h = np.full(len(raw) + 1, MISSING_HASH, dtype=np.uint64)
-        h[:-1] = np.where(number, hash_floats(values[:-1], ~number), hash_strings(trimmed))
-        h[:-1][missing] = MISSING_HASH
+        h = np.full(len(raw) + 1, MISSING_HASH, dtype=np.uint64)  # numbers by value, texts by SipHash
+        h[:-1][number] = hash_floats(values[:-1][number], np.zeros(int(number.sum()), bool))
+        if text.any():  # only the texts: a column of numbers written as text has a million of them
+            h[:-1][text] = hash_strings(pc.filter(trimmed, mask(text)))
         kept = pc.filter(trimmed, mask(~missing))
         lookup = np.full(len(raw) + 1, -1, dtype=np.int32)  # missing texts and nulls: -1
-        if len(self.vocab) + len(pc.unique(kept)) <= self.max_codes or not len(kept):
+        if self._coded and (len(self.vocab) + len(kept) <= self.max_codes or not len(kept)
+                            or len(self.vocab) + len(pc.unique(kept)) <= self.max_codes):
             lookup[:-1][~missing] = [self.vocab.setdefault(t, len(self.vocab)) for t in kept.to_pylist()]
             codes = lookup[idx]
-        else:
-            codes = np.full(len(idx), -3, np.int32)  # too many distinct values to keep codes
+        else:  # too many distinct values to keep codes, for this batch and so for the column
+            codes = np.full(len(idx), -3, np.int32)
+            self._coded = False
         return (values[idx], np.append(missing, True)[idx], np.append(text, False)[idx], np.append(ws, False)[idx],
                 codes, h[idx])
 
