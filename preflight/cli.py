@@ -130,10 +130,6 @@ def stats_check(stats: Path, path: Path, label: str | None, config_file: Path | 
     return EXIT_FINDINGS
 
 def main(argv: list[str] | None = None) -> int:
-    # numpy madvises huge pages for big arrays; where the kernel's THP defrag is "madvise" (a common
-    # default, and CI's) those page faults stall in compaction: a 1M-row CSV scan took 3.68 s with
-    # them, 3.31 s without. Read when numpy is first imported; a user's own setting wins.
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     try:
         code = cli.main(args=argv, prog_name="preflight", standalone_mode=False)
         return int(code or EXIT_OK)

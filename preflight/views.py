@@ -124,21 +124,23 @@ def _pairs(d: Mapping[str, Any] | None) -> list[dict]:
 # --- features -----------------------------------------------------------------------------------
 
 def _features(profile: Any) -> list[dict]:
-    out = []
-    for col in profile.columns:
-        spec = col.transform
-        if spec.get("kind") not in NUMERIC_TRANSFORMS or not math.isfinite(col.mean):
-            continue
-        ok = ~col.missing_mask & np.isfinite(col.values)
-        raw = col.values[ok]
-        if raw.size == 0:
-            continue
-        out.append({"name": col.name, "transform": _describe(spec),
-                    "before": _histogram(raw), "after": _histogram(transforms.apply_numeric(spec, raw)),
-                    "note": _feature_note(col, int(raw.size))})
-        if len(out) == MAX_FEATURES:
-            break
-    return out
+    from concurrent.futures import ThreadPoolExecutor
+
+    from preflight.config import worker_count
+
+    cols = [c for c in profile.columns
+            if c.transform.get("kind") in NUMERIC_TRANSFORMS and math.isfinite(c.mean) and c.numeric_count > c.nonfinite]
+    # Two histograms of every value per feature (~5 ms each on a million rows): one thread per
+    # core (numpy releases the GIL), kept in column order.
+    with ThreadPoolExecutor(worker_count(getattr(profile, "settings", {}))) as pool:
+        return list(pool.map(_feature, cols[:MAX_FEATURES]))
+
+
+def _feature(col: Any) -> dict:
+    raw = col.values[~col.missing_mask & np.isfinite(col.values)]
+    return {"name": col.name, "transform": _describe(col.transform),
+            "before": _histogram(raw), "after": _histogram(transforms.apply_numeric(col.transform, raw)),
+            "note": _feature_note(col, int(raw.size))}
 
 
 def _describe(spec: Mapping[str, Any]) -> str:

@@ -20,8 +20,10 @@ _DTYPES = {pa.float64(): np.float64, pa.int64(): np.int64}
 def numbers(arr: pa.Array, fill: float | int) -> np.ndarray:
     """A float64 or int64 array as numpy, `fill` where null (a read-only view when no null)."""
     dtype = _DTYPES[arr.type]
-    values = np.frombuffer(arr.buffers()[1], dtype, len(arr), arr.offset * np.dtype(dtype).itemsize) \
-        if len(arr) else np.empty(0, dtype)
+    data = arr.buffers()[1]
+    if data is None or not len(arr):  # no values buffer: every slot is null (or there is none)
+        return np.full(len(arr), fill, dtype)
+    values = np.frombuffer(data, dtype, len(arr), arr.offset * np.dtype(dtype).itemsize)
     if arr.null_count:
         values = values.copy()
         values[~_valid(arr)] = fill
@@ -58,9 +60,12 @@ def strings(values: Iterable[str | None]) -> pa.StringArray:
 
 
 def _valid(arr: pa.Array) -> np.ndarray:
-    return _bits(arr.buffers()[0], arr.offset, len(arr))
+    validity = arr.buffers()[0]
+    return np.ones(len(arr), bool) if validity is None else _bits(validity, arr.offset, len(arr))
 
 
-def _bits(buf: pa.Buffer, offset: int, n: int) -> np.ndarray:
+def _bits(buf: pa.Buffer | None, offset: int, n: int) -> np.ndarray:
+    if buf is None:  # a boolean array with no values buffer: all null, read as False
+        return np.zeros(n, bool)
     raw = np.frombuffer(buf, np.uint8)
     return np.unpackbits(raw, count=offset + n, bitorder="little")[offset:].view(bool)
