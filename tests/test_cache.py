@@ -22,39 +22,39 @@ from preflight.profile import file_hashes, image_cache, images
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _copy(tmp_path: Path, fixture: str) -> Path:
+    shutil.copytree(ROOT / "fixtures" / fixture, tmp_path / fixture)
+    return tmp_path / fixture
+
+
+def _recorded(monkeypatch, module, name: str, record) -> list:
+    """Wrap module.name so each call first appends record(*args) to the returned list."""
+    seen: list = []
+    real = getattr(module, name)
+
+    def recording(*args):
+        seen.extend(record(*args))
+        return real(*args)
+
+    monkeypatch.setattr(module, name, recording)
+    return seen
+
+
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
-    root = tmp_path / "imgs"
-    shutil.copytree(ROOT / "fixtures" / "images", root)
-    return root
+    return _copy(tmp_path, "images")
 
 
 @pytest.fixture
 def decoded(monkeypatch) -> list[str]:
     """Paths actually decoded (workers=1 decodes in this process)."""
-    seen: list[str] = []
-    real = images.analyze_chunk
-
-    def counting(paths, max_pixels):
-        seen.extend(paths)
-        return real(paths, max_pixels)
-
-    monkeypatch.setattr(images, "analyze_chunk", counting)
-    return seen
+    return _recorded(monkeypatch, images, "analyze_chunk", lambda paths, max_pixels: paths)
 
 
 @pytest.fixture
 def hashed(monkeypatch) -> list[str]:
     """Paths whose bytes were read to hash them (the stat shortcut skips the others)."""
-    seen: list[str] = []
-    real = file_hashes.hash_file
-
-    def counting(path):
-        seen.append(path)
-        return real(path)
-
-    monkeypatch.setattr(file_hashes, "hash_file", counting)
-    return seen
+    return _recorded(monkeypatch, file_hashes, "hash_file", lambda path: [path])
 
 
 @pytest.fixture
@@ -292,9 +292,7 @@ def test_cache_files_that_cannot_be_read_are_left_alone(data, tmp_path, trusting
 
 @pytest.fixture
 def outlier_data(tmp_path: Path) -> Path:
-    root = tmp_path / "outliers"
-    shutil.copytree(ROOT / "fixtures" / "images_outliers", root)
-    return root
+    return _copy(tmp_path, "images_outliers")
 
 
 @pytest.fixture
@@ -302,15 +300,7 @@ def searched(monkeypatch) -> list[int]:
     """Sizes of the neighbour searches actually run (a memoised result runs none)."""
     from preflight.profile import image_neighbours
 
-    seen: list[int] = []
-    real = image_neighbours.neighbour_distance
-
-    def counting(x, ref, k):
-        seen.append(len(x))
-        return real(x, ref, k)
-
-    monkeypatch.setattr(image_neighbours, "neighbour_distance", counting)
-    return seen
+    return _recorded(monkeypatch, image_neighbours, "neighbour_distance", lambda x, ref, k: [len(x)])
 
 
 def _outlier_files(scanned: str) -> list[str]:
