@@ -127,8 +127,8 @@ class BottomK:
     def add(self, priorities: np.ndarray, values: np.ndarray) -> None:
         self._seen += priorities.size
         if self._cut is not None:
-            keep = priorities <= self._cut
-            priorities, values = priorities[keep], values[keep]
+            keep = np.flatnonzero(priorities <= self._cut)
+            priorities, values = priorities.take(keep), values.take(keep)
         self._p.append(priorities)
         self._v.append(values)
         if sum(p.size for p in self._p) > 2 * self.k:
@@ -143,8 +143,8 @@ class BottomK:
         p, v = np.concatenate(self._p), np.concatenate(self._v)
         if p.size > self.k:
             self._cut = np.partition(p, self.k - 1)[self.k - 1]
-            keep = p <= self._cut
-            p, v = p[keep], v[keep]
+            keep = np.flatnonzero(p <= self._cut)  # index gathers: a random boolean mask is ~5x slower
+            p, v = p.take(keep), v.take(keep)
         self._p, self._v = [p], [v]
 
     def _settle(self) -> tuple[np.ndarray, np.ndarray]:
@@ -156,7 +156,8 @@ class BottomK:
             if p.size > self.k:
                 keep = p < self._cut
                 keep[np.flatnonzero(p == self._cut)[: self.k - int(keep.sum())]] = True
-                p, v = p[keep], v[keep]
+                keep = np.flatnonzero(keep)
+                p, v = p.take(keep), v.take(keep)
             self._p, self._v = [p], [v]
             self._settled = (p, v)
         return self._settled
