@@ -36,8 +36,8 @@ def _mix(z: np.ndarray, t: np.ndarray) -> None:
 
 def hash_floats(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
     """Hash numbers by value: 1, 1.0 and "1" hash alike; -0.0 as 0.0."""
-    v = np.add(values, 0.0, dtype=np.float64)  # -0.0 + 0.0 == +0.0
-    h = splitmix64(v.view(np.uint64))
+    h = np.add(values, 0.0, dtype=np.float64).view(np.uint64)  # -0.0 + 0.0 == +0.0; a fresh array
+    _mix(h, np.empty_like(h))  # splitmix64 in place: no second copy
     h[missing] = MISSING_HASH
     return h
 
@@ -79,7 +79,9 @@ class Moments:
         if x.size == 0:
             return cls()
         mean = float(x.mean())
-        return cls(int(x.size), mean, float(((x - mean) ** 2).sum()), float(x.min()), float(x.max()))
+        d = x - mean
+        np.square(d, out=d)  # ((x - mean) ** 2).sum(), one temporary instead of two
+        return cls(int(x.size), mean, float(d.sum()), float(x.min()), float(x.max()))
 
     def merge(self, other: "Moments") -> "Moments":
         if other.n == 0:
