@@ -138,7 +138,7 @@ def stats_check(stats: Path, path: Path, label: str | None, config_file: Path | 
 def _without_cyclic_gc() -> Iterator[None]:
     """Python's cyclic collector off for one scan. Importing scikit-learn and scipy builds about a
     million objects, and the collector re-walks that growing heap again and again: 0.1-0.25 s of a
-    scan (1,000-row table 1.66 -> 1.51 s, 1,000 images 1.93 -> 1.69 s). Reference counting still
+    scan (every rule: 1,000-row table 1.66 -> 1.51 s, 1,000 images 1.93 -> 1.69 s). Reference counting still
     frees everything a scan allocates; peak memory measured the same (1M rows, every rule: 2.91 GB
     vs 2.89 GB). The CLI's process only: the library leaves a caller's collector alone."""
     was_on = gc.isenabled()
