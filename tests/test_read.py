@@ -105,3 +105,26 @@ def test_streamed_csv_column_that_turns_to_text_restarts_as_text(tmp_path, monke
     assert [f.rows for f in mixed] == [(400,)]
     assert [f.to_dict() for f in streamed.findings] == [f.to_dict() for f in whole.findings]
     assert dumps(streamed.stats) == dumps(whole.stats)
+
+
+def test_folder_whose_files_disagree_on_a_column_type_profiles_as_one_text_column(tmp_path) -> None:
+    """A column read as numbers in one file and as text in another is one mixed column, exactly as
+    if a single file held all its rows: its number cells hash and code by value in both."""
+    from preflight.config import load_config
+    from preflight.pipeline import _tabular_profile
+    from preflight.progress import Progress
+
+    d = tmp_path / "data"
+    d.mkdir()
+    numbers = [f"{i % 4},{i * 0.5},{i % 2}" for i in range(30)]
+    texts = [f"{['a', ' b', '3', '1.0'][i % 4]},{i * 0.5 + 15},{i % 2}" for i in range(30)]
+    (d / "a.csv").write_text("x,z,y\n" + "\n".join(numbers) + "\n")  # x: int64 here
+    (d / "b.csv").write_text("x,z,y\n" + "\n".join(texts) + "\n")    # x: text here
+    whole = tmp_path / "whole.csv"
+    whole.write_text("x,z,y\n" + "\n".join(numbers + texts) + "\n")  # x: text throughout
+    assert _scan_dump(d) == _scan_dump(whole)
+    x = [_tabular_profile(p, load_config(p, overrides={"label": "y"}), Progress(False)).columns[0] for p in (d, whole)]
+    assert x[0].kind == x[1].kind == "mixed" and x[0].categories == x[1].categories == ("0", "1", "1.0", "2", "3", "a", "b")
+    for field in ("codes", "hashes", "values", "missing_mask", "whitespace_mask", "nonfinite_mask"):
+        np.testing.assert_array_equal(getattr(x[0], field), getattr(x[1], field), err_msg=field)
+    assert x[0].distinct == x[1].distinct == 6
