@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from preflight.profile.accumulators import splitmix64
+from preflight.profile.accumulators import first_by_hash, splitmix64
 
 MODELS = ("logreg", "knn", "hgb")
 DEFAULT_MODELS = ("logreg", "knn")
@@ -92,18 +92,11 @@ def stratified_sample(hashes: np.ndarray, y: np.ndarray, size: int) -> np.ndarra
     extra = np.lexsort((classes, -(share - quota)))[: size - int(quota.sum())]
     quota[extra] += 1
     quota = np.maximum(quota, np.minimum(counts, SAMPLE_FLOOR))
-    keep = [_lowest(np.flatnonzero(y == k), h, q) for k, q in zip(classes, quota)]
+    keep = []
+    for k, q in zip(classes, quota):
+        idx = np.flatnonzero(y == k)
+        keep.append(idx[first_by_hash(h[idx], int(q))])
     return np.sort(np.concatenate(keep))
-
-
-def _lowest(idx: np.ndarray, h: np.ndarray, k: int) -> np.ndarray:
-    """The k of idx with the smallest h (ties by index), in linear time."""
-    if k >= idx.size:
-        return idx
-    hk = h[idx]
-    cut = np.partition(hk, k - 1)[k - 1]
-    below = idx[hk < cut]
-    return np.concatenate([below, idx[hk == cut][: k - below.size]])
 
 
 def _model(name: str, n_train: int, seed: int) -> Any:

@@ -34,11 +34,12 @@ def _mix(z: np.ndarray, t: np.ndarray) -> None:
         z ^= t
 
 
-def hash_floats(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """Hash numbers by value: 1, 1.0 and "1" hash alike; -0.0 as 0.0."""
+def hash_floats(values: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
+    """Hash numbers by value: 1, 1.0 and "1" hash alike; -0.0 as 0.0; MISSING_HASH where missing."""
     h = np.add(values, 0.0, dtype=np.float64).view(np.uint64)  # -0.0 + 0.0 == +0.0; a fresh array
     _mix(h, np.empty_like(h))  # splitmix64 in place: no second copy
-    h[missing] = MISSING_HASH
+    if missing is not None:
+        h[missing] = MISSING_HASH
     return h
 
 

@@ -110,7 +110,7 @@ class ColumnBuilder:
         self.vocab: dict[str, int] = {}
         self._coded = True  # False once a batch held more distinct texts than max_codes
         self.hashes: list[np.ndarray | None] = []  # None: a native-number batch
-        self._last: np.ndarray | None = None
+        self._last: tuple[np.ndarray, np.ndarray] | None = None  # the last batch's finite mask, values
 
     def add(self, arr: pa.Array) -> np.ndarray:
         """Profile one batch; returns the per-row value hashes (for row hashing)."""
@@ -136,7 +136,8 @@ class ColumnBuilder:
             nonfinite = int(np.count_nonzero(np.isinf(values) & ~missing & ~text))
             n_text = int(text.sum())
             n_numeric = len(arr) - n_missing - n_text
-        finite = values[np.isfinite(values)]  # NaN marks missing and text cells alike
+        ok = np.isfinite(values)  # NaN marks missing and text cells alike
+        finite = values[ok]
         self.counts.update(rows=len(arr), missing=n_missing, nonfinite=nonfinite, numeric=n_numeric, text=n_text)
         if finite.size:
             self.moments = self.moments.merge(Moments.of(finite))
@@ -147,14 +148,13 @@ class ColumnBuilder:
         self.ws.append(ws)
         self.codes.append(codes)
         self.hashes.append(stored)
-        self._last = values
+        self._last = (ok, finite)
         return h
 
     def add_sample(self, priorities: np.ndarray) -> None:
         """Offer this batch's finite numbers to the bottom-k sample, keyed by row content."""
-        values = self._last
-        ok = np.isfinite(values)
-        self.sample.add(priorities[ok], values[ok])
+        ok, finite = self._last  # from add: the same finite cells, not picked out twice
+        self.sample.add(priorities[ok], finite)
 
     def _text(self, arr: pa.Array):
         """Judge each distinct cell text once (trim, placeholder, number, whitespace, hash),
@@ -181,7 +181,7 @@ class ColumnBuilder:
         self._remember("text", trimmed, text)
         self._remember("num", trimmed, number)
         h = np.full(len(raw) + 1, MISSING_HASH, dtype=np.uint64)  # numbers by value, texts by SipHash
-        h[:-1][number] = hash_floats(values[:-1][number], np.zeros(int(number.sum()), bool))
+        h[:-1][number] = hash_floats(values[:-1][number])
         if text.any():  # only the texts: a column of numbers written as text has a million of them
             h[:-1][text] = hash_strings(pc.filter(trimmed, mask(text)))
         kept = pc.filter(trimmed, mask(~missing))
