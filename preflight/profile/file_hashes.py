@@ -13,7 +13,6 @@ A damaged index is reported, deleted, and every file is hashed again. Safe to de
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import stat
@@ -23,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from preflight.profile.cache_files import read_cache_file
 from preflight.write.files import write_npz_atomic
 
 FORMAT = "preflight-file-hashes/1"
@@ -111,29 +111,20 @@ def content_digests(paths: list[str], root: str | Path | None, index: Path | Non
 
 
 def _load(index: Path, notes: list[str]) -> Index:
-    try:
-        with np.load(index, allow_pickle=False) as z:
-            if str(z["format"]) != FORMAT:
-                return EMPTY  # another version's index: rewritten in this one's format
-            names, ids, times, digests = z["path"], z["ids"], z["times"], z["digest"]
-            n = names.shape[0]
-            if (names.dtype.kind != "U" or names.shape != (n,) or ids.dtype != np.uint64 or ids.shape != (n, 2)
-                    or times.dtype != np.int64 or times.shape != (n, 3) or digests.dtype != np.uint8
-                    or digests.shape != (n, DIGEST_BYTES)):
-                raise ValueError("arrays of the wrong type or shape")
-            return Index(names.tolist(), ids, times, digests)
-    except FileNotFoundError:
-        return EMPTY
-    except OSError as exc:  # cannot be opened (permissions, a folder): left alone
-        notes.append(f"warning: cache file {index} cannot be read ({type(exc).__name__}: {exc}); "
-                     "every file is hashed again")
-        return EMPTY
-    except Exception as exc:  # noqa: BLE001 - any damage: warn, drop it, hash every file again
-        notes.append(f"warning: damaged cache file {index} ignored and deleted ({type(exc).__name__}: {exc}); "
-                     "every file is hashed again")
-        with contextlib.suppress(OSError):
-            index.unlink(missing_ok=True)
-        return EMPTY
+    return read_cache_file(index, _parse, notes, "every file is hashed again") or EMPTY
+
+
+def _parse(index: Path) -> Index:
+    with np.load(index, allow_pickle=False) as z:
+        if str(z["format"]) != FORMAT:
+            return EMPTY  # another version's index: rewritten in this one's format
+        names, ids, times, digests = z["path"], z["ids"], z["times"], z["digest"]
+        n = names.shape[0]
+        if (names.dtype.kind != "U" or names.shape != (n,) or ids.dtype != np.uint64 or ids.shape != (n, 2)
+                or times.dtype != np.int64 or times.shape != (n, 3) or digests.dtype != np.uint8
+                or digests.shape != (n, DIGEST_BYTES)):
+            raise ValueError("arrays of the wrong type or shape")
+        return Index(names.tolist(), ids, times, digests)
 
 
 def _save(index: Path, now: Index, keep: np.ndarray) -> None:

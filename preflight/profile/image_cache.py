@@ -14,7 +14,6 @@ any time. Segments are loaded with allow_pickle=False: a planted file cannot run
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import secrets
@@ -24,6 +23,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from preflight.profile.cache_files import read_cache_file
 from preflight.profile.file_hashes import DIGEST_BYTES, content_digests, index_name
 from preflight.profile.image_signals import HIST_BINS, SHARP_SIDE, THUMB, Signals, analyze_chunk
 from preflight.write.files import is_inside, write_npz_atomic
@@ -120,39 +120,30 @@ def _load_all(folder: Path, meta: str, notes: list[str]) -> list[tuple[Path, lis
 
 def _load(path: Path, meta: str, notes: list[str]) -> tuple[list[bytes], Signals] | None:
     """One segment; None if another version/settings wrote it (left alone), or if damaged (removed)."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if str(z["meta"]) != meta:
-                return None
-            raw = z["keys"]
-            n = raw.shape[0]
-            if raw.dtype != np.uint8 or raw.shape != (n, KEY_BYTES):
-                raise ValueError("bad keys")
-            values = {}
-            for f in fields(Signals):
-                v = z[f.name]
-                if f.name in _LISTS:
-                    if v.shape != (n,) or v.dtype.kind != "U":
-                        raise ValueError(f"bad {f.name}")
-                    values[f.name] = [str(x) for x in v.tolist()]
-                else:
-                    t = getattr(_TEMPLATE, f.name)
-                    if v.dtype != t.dtype or v.shape != (n, *t.shape[1:]):
-                        raise ValueError(f"bad {f.name}")
-                    values[f.name] = v
-        return [bytes(k) for k in raw], Signals(**values)
-    except FileNotFoundError:
-        return None  # removed by a concurrent merge
-    except OSError as exc:  # cannot be opened (permissions, a folder): left alone
-        notes.append(f"warning: cache file {path} cannot be read ({type(exc).__name__}: {exc}); "
-                     "its images are decoded again")
-        return None
-    except Exception as exc:  # noqa: BLE001 - any damage: drop it, the images are decoded again
-        notes.append(f"warning: damaged cache file {path} ignored and deleted ({type(exc).__name__}: {exc}); "
-                     "its images are decoded again")
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
-        return None
+    return read_cache_file(path, lambda p: _parse(p, meta), notes, "its images are decoded again")
+
+
+def _parse(path: Path, meta: str) -> tuple[list[bytes], Signals] | None:
+    with np.load(path, allow_pickle=False) as z:
+        if str(z["meta"]) != meta:
+            return None
+        raw = z["keys"]
+        n = raw.shape[0]
+        if raw.dtype != np.uint8 or raw.shape != (n, KEY_BYTES):
+            raise ValueError("bad keys")
+        values = {}
+        for f in fields(Signals):
+            v = z[f.name]
+            if f.name in _LISTS:
+                if v.shape != (n,) or v.dtype.kind != "U":
+                    raise ValueError(f"bad {f.name}")
+                values[f.name] = [str(x) for x in v.tolist()]
+            else:
+                t = getattr(_TEMPLATE, f.name)
+                if v.dtype != t.dtype or v.shape != (n, *t.shape[1:]):
+                    raise ValueError(f"bad {f.name}")
+                values[f.name] = v
+    return [bytes(k) for k in raw], Signals(**values)
 
 
 def _save(folder: Path, meta: str, keys: list[bytes], signals: Signals,

@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from preflight.profile.cache_files import read_cache_file
 from preflight.write.files import write_npz_atomic
 
 KEEP = 4  # per kind: a few datasets (or versions of one) sharing a cache folder
@@ -48,23 +49,14 @@ def memoised(cache_dir: Path | None, kind: str, inputs: Iterable[bytes], compute
 
 
 def _load(path: Path, shape: tuple[int, ...], notes: list[str]) -> np.ndarray | None:
-    try:
-        with np.load(path, allow_pickle=False) as z:
+    def parse(p: Path) -> np.ndarray:
+        with np.load(p, allow_pickle=False) as z:
             value = z["value"]
         if value.dtype != np.float64 or value.shape != shape:
             raise ValueError(f"holds {value.dtype} {value.shape}, expected float64 {shape}")
         return value
-    except FileNotFoundError:
-        return None
-    except OSError as exc:  # cannot be opened (permissions, a folder): left alone, recomputed
-        notes.append(f"warning: cache file {path} cannot be read ({type(exc).__name__}: {exc}); recomputed")
-        return None
-    except Exception as exc:  # noqa: BLE001 - any damage: drop it and recompute
-        notes.append(f"warning: damaged cache file {path} ignored and deleted ({type(exc).__name__}: {exc}); "
-                     "recomputed")
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
-        return None
+
+    return read_cache_file(path, parse, notes, "recomputed")
 
 
 def _prune(folder: Path, kind: str, keep: Path) -> None:
