@@ -127,8 +127,8 @@ def build_image_profile(path: Path, *, config: Any, progress: Progress, cache_di
     max_pixels, workers, paths = int(settings["max_image_pixels"]), worker_count(settings), [e.path for e in source.entries]
     labels: list[tuple] = []
 
-    def meanwhile() -> None:  # the label column, built while the workers decode (its pyarrow/pandas
-        if not labels:        # imports cost ~0.15 s that would otherwise wait for the decode)
+    def meanwhile() -> None:  # the label column, built while the workers decode (its pyarrow
+        if not labels:        # compute imports would otherwise wait for the decode)
             labels.append(_labels(source, config))
 
     if cache_dir is not None:  # unchanged files: signals from preflight.profile.image_cache, not decoded
