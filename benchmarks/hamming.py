@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from preflight.profile.hamming import hamming_pairs, popcount  # noqa: E402
+from preflight.kernels.hamming import hamming_pairs, popcount  # noqa: E402
 
 TARGET_S = 10.0
 

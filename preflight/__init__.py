@@ -1,24 +1,38 @@
 """preflight: a data-quality gate that runs before any model is trained.
 
-`scan(path)` returns a Report; `load_stats(path)` gives training code the fitted
-transforms and output-layer initialisation. Importing preflight stays cheap: the
-heavy libraries load inside the functions that need them.
+`scan(path)` returns a Report (findings, stats, exit code); `load_stats(path)` gives training
+code the fitted transforms and output-layer initialisation as a Stats object. Importing
+preflight stays cheap: numpy, pyarrow and scikit-learn load inside the functions that need them.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-__all__ = ["scan", "load_stats", "__version__"]
+from preflight.errors import CheckCrashed, ConfigError, DataError, PreflightError
+from preflight.findings import Finding, Report
+from preflight.pipeline import scan
+from preflight.version import __version__
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from preflight.stats.load import Stats, StatsMismatch
+
+__all__ = ["scan", "load_stats", "Report", "Finding", "Stats", "StatsMismatch", "PreflightError",
+           "ConfigError", "DataError", "CheckCrashed", "__version__"]
 
 
-def scan(*args: Any, **kwargs: Any) -> Any:
-    from preflight.pipeline import scan as _scan
-
-    return _scan(*args, **kwargs)
-
-
-def load_stats(path: Any) -> Any:
-    from preflight.stats import load_stats as _load
+def load_stats(path: str | Path) -> Stats:
+    """Load a stats.json written by `preflight scan -o DIR`: transforms, output bias, class weights."""
+    from preflight.stats.load import load_stats as _load
 
     return _load(path)
+
+
+def __getattr__(name: str) -> Any:
+    """Stats and StatsMismatch on first use (they import numpy)."""
+    if name in ("Stats", "StatsMismatch"):
+        from preflight.stats import load
+
+        return getattr(load, name)
+    raise AttributeError(f"module 'preflight' has no attribute {name!r}")

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import click
 
-from preflight import __version__
+from preflight.version import __version__
 from preflight.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CheckCrashed, PreflightError
 from preflight.write.formats import FORMATS
 
@@ -62,7 +62,7 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
          no_cache: bool = False,
          no_report: bool = False) -> int:
     """Scan PATH (a data file or a folder of them) and report problems."""
-    from preflight.write.files import dumps, is_inside, write_atomic
+    from preflight.files import dumps, is_inside, write_atomic
 
     if output is not None and path.is_dir() and is_inside(output, path):
         raise PreflightError(f"{output}: output folder is inside the scanned dataset {path}; "
@@ -83,7 +83,7 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
         write_atomic(output / "stats.json", dumps(report.stats))
         write_atomic(output / "findings.json", findings_json)
         if report.views is not None:
-            from preflight.write.report import render_html
+            from preflight.write.html import render_html
 
             write_atomic(output / "report.html", render_html(report))
     if fmt != "text" or not quiet or report.exit_code:  # -q: text only when failing
@@ -94,7 +94,7 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
 @cli.command()
 def rules() -> int:
     """List every rule: code, name, default severity and what it checks."""
-    from preflight.config import load_rule_pack
+    from preflight.decide.config import load_rule_pack
 
     _, pack = load_rule_pack()
     for rule in sorted(pack.values(), key=lambda r: r.code):
@@ -106,7 +106,8 @@ def rules() -> int:
 @click.argument("rule")
 def explain(rule: str) -> int:
     """Explain RULE (a name or a code): what it checks, why, an example, the fix, its options."""
-    from preflight.explain import find_rule, render as render_rule
+    from preflight.decide.rules import find_rule
+    from preflight.write.explain import render as render_rule
 
     sys.stdout.write(render_rule(find_rule(rule)))
     return EXIT_OK
@@ -120,11 +121,13 @@ def explain(rule: str) -> int:
               help="Config file (default: nearest preflight.toml or pyproject.toml [tool.preflight]).")
 def stats_check(stats: Path, path: Path, label: str | None, config_file: Path | None) -> int:
     """Exit 0 if STATS (a stats.json) still fingerprints PATH, 1 if stale (saying what changed)."""
-    from preflight import staleness
+    from preflight.pipeline import scan as run_scan
+    from preflight.stats import freshness
 
-    old = staleness.read_fingerprint(stats)
-    label = label or staleness.default_label(path, old["label"])
-    changed = staleness.differences(old, staleness.current_fingerprint(path, label, config_file))
+    old = freshness.read_fingerprint(stats)
+    label = label or freshness.default_label(path, old["label"])
+    current = run_scan(path, label=label, select=freshness.FRESHNESS_RULES, config_file=config_file)
+    changed = freshness.differences(old, current.stats["fingerprint"])
     if not changed:
         click.echo(f"preflight: stats fresh: {stats} matches {path} ({old['rows']} rows)")
         return EXIT_OK

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping, TypedDict
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+Severity = Literal["error", "warning", "info"]
+FailOn = Literal["error", "warning", "info", "never"]
+TaskName = Literal["auto", "classification", "regression"]
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 FINDINGS_FORMAT = "preflight-findings/1"
 
 
@@ -13,12 +16,13 @@ class Finding:
     """One problem (or one note) found by one rule.
 
     `rows` are 0-based row indices in file order; `files` are paths relative to the
-    scanned root (image datasets). `details` holds rule-specific, JSON-ready data.
+    scanned root (image datasets). `details` holds rule-specific, JSON-ready data; the keys
+    another stage reads are declared below (RowScores, LabelIssue, ...).
     """
 
     rule: str
     code: str
-    severity: str
+    severity: Severity
     message: str
     count: int = 0
     rows: tuple[int, ...] = ()
@@ -45,6 +49,31 @@ class Finding:
         }
 
 
+# --- details that another stage reads (the report, decide): declared once, here ---
+
+class Skipped(TypedDict):
+    """A check that could not run for want of input: one info finding with these details."""
+
+    skipped: bool
+
+
+class RowScores(TypedDict):
+    """Per listed row (same order as `rows`): its score and the column (or detector) behind it."""
+
+    scores: list[float]
+    sources: list[str]
+
+
+class LabelIssue(TypedDict, total=False):
+    """One suspected label error: a table `row` or an image `file`, given vs suggested label."""
+
+    row: int
+    file: str
+    given: Any
+    suggested: Any
+    score: float
+
+
 @dataclass(frozen=True)
 class Report:
     """What `preflight.scan` returns: the dataset summary, findings, stats, exit code."""
@@ -53,8 +82,8 @@ class Report:
     findings: tuple[Finding, ...]
     stats: Mapping[str, Any]
     exit_code: int
-    fail_on: str
-    # What report.html shows (preflight.views), built only by scan(views=True); never in to_dict().
+    fail_on: FailOn
+    # What report.html shows (preflight.report.views), built only by scan(views=True); never in to_dict().
     views: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     # --baseline: {"path", "known", "fixed", "new"}; in to_dict() only when a baseline was used.
     baseline: Mapping[str, Any] | None = None

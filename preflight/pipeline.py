@@ -1,54 +1,48 @@
-"""The library entry point: read -> profile -> check -> decide. Writers and the CLI are clients."""
+"""The library entry point: read -> profile -> check -> decide -> stats (and the report's views).
+
+Writers and the CLI are clients of `scan`; it writes nothing but a baseline asked for.
+"""
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from preflight.config import Config, load_config
-from preflight.decide import apply_policies, exit_code, heavy_imports, ran_rules, run_checks
-from preflight.findings import Report
+from preflight.decide.config import Config, load_config
+from preflight.files import is_inside
+from preflight.findings import FailOn, Report, TaskName
 from preflight.progress import Progress
-from preflight.warm import Warmup
-from preflight.write.files import is_inside
+
+if TYPE_CHECKING:
+    from preflight.profile.protocol import Profile
 
 
-def detect_kind(path: Path, config: Config) -> str:
-    """'images' for a folder holding images and no data files (or --image-col), else 'tabular'."""
-    from preflight.read.images import IMAGE_SUFFIXES
-    from preflight.read.tabular import file_format
-
-    if config.settings.get("image_col"):
-        return "images"
-    if not path.is_dir():
-        return "tabular"
-    has_images = False
-    for folder, _, names in os.walk(path):  # as rglob did, minus a Path and a stat per file (10,000: 0.06 s)
-        for name in names:
-            image = os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES
-            if not image and file_format(Path(name)) and os.path.isfile(os.path.join(folder, name)):
-                return "tabular"
-            has_images = has_images or (image and os.path.isfile(os.path.join(folder, name)))
-    return "images" if has_images else "tabular"
-
-
-def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
+def scan(path: str | Path, *, label: str | None = None, task: TaskName | None = None,
          select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
-         fail_on: str | None = None, config_file: str | Path | None = None,
+         fail_on: FailOn | None = None, config_file: str | Path | None = None,
          progress: bool = False, pred_probs: str | Path | None = None,
          features: str | Path | None = None, views: bool = False,
          baseline: str | Path | None = None, write_baseline: str | Path | None = None,
          output_dir: str | Path | None = None, **options: Any) -> Report:
     """Scan a dataset and return its Report (findings, stats, exit code). Raises PreflightError.
 
+    path: a data file (.csv, .tsv, .parquet, .jsonl, optionally .gz), a folder of them, or a
+    folder of images in class folders. label / task / select / ignore / fail_on override the
+    config file (preflight.toml or [tool.preflight] in pyproject.toml, nearest the data, or
+    config_file); other keyword options are config settings (image_col, workers, cache, ...).
     pred_probs: .npy of out-of-sample class probabilities (rows x classes, in stats.json's class
     order) from the user's own model; features: .npy of embeddings (rows x dims). Either replaces
     the built-in models of the label-issues and near-duplicates rules. views: also compute what
-    report.html shows (Report.views; preflight.views), while the profile is in memory.
+    report.html shows (Report.views), while the profile is in memory.
     baseline: a baseline file; only findings not in it are reported and gate the exit code.
     write_baseline: record the findings (after config suppressions) there. output_dir: where
-    -o writes; the image cache defaults to output_dir/cache (options cache=False, cache_dir=...).
+    the CLI's -o writes; the image cache defaults to output_dir/cache (options cache=False,
+    cache_dir=...).
     """
+    from preflight.checks.run import run_checks
+    from preflight.decide.gate import apply_policies, exit_code
+    from preflight.decide.select import heavy_imports, plan, ran_rules
+    from preflight.read.kind import detect_kind
+
     path = Path(path)
     overrides = {"label": label, "task": task, "fail_on": fail_on,
                  "select": list(select) if select is not None else None,
@@ -57,30 +51,34 @@ def scan(path: str | Path, *, label: str | None = None, task: str | None = None,
     bar = Progress(progress and bool(config.settings["progress"]))
     known = _load_baseline(path, baseline, write_baseline)
     notes: list[str] = []
-    if detect_kind(path, config) == "images":
+    profile: Profile
+    if detect_kind(path, str(config.settings.get("image_col") or "")) == "images":
         from preflight.profile.image_cache import resolve_cache_dir
         from preflight.profile.images import build_image_profile
 
         cache_dir = resolve_cache_dir(path, config.settings, output_dir, notes)
-        profile = build_image_profile(path, config=config, progress=bar, cache_dir=cache_dir, notes=notes)
+        profile = build_image_profile(path, settings=config.settings, label=config.label, task=config.task,
+                                      progress=bar, cache_dir=cache_dir, notes=notes)
     else:
+        from preflight.warm import Warmup
+
         warmup = Warmup(heavy_imports(config, "tabular"))
         profile = _tabular_profile(path, config, bar)
         warmup.wait()
     _attach_user_arrays(profile, pred_probs, features)
-    decided = apply_policies(run_checks(profile, config), profile, config, known)
+    decided = apply_policies(run_checks(profile, plan(profile, config)), profile, config, known)
     findings = decided.findings
     if write_baseline is not None:
-        from preflight.baseline import build
-        from preflight.write.files import dumps, write_atomic
+        from preflight.decide.baseline import build
+        from preflight.files import dumps, write_atomic
 
         write_atomic(Path(write_baseline), dumps(build(decided.accepted, profile)))
-    from preflight.artifact import build_stats
+    from preflight.stats.build import build_stats
 
     stats, code = build_stats(profile, config.settings), exit_code(findings, config.fail_on)
     shown = None
     if views:
-        from preflight.views import build_views
+        from preflight.report.views import build_views
 
         shown = build_views(profile, findings, stats, path=str(path), exit_code=code, fail_on=config.fail_on)
     return Report(profile.dataset_summary(str(path)), findings, stats, code, config.fail_on, views=shown,
@@ -98,13 +96,14 @@ def _load_baseline(path: Path, baseline: str | Path | None,
                           "preflight never writes into the data it scans (choose another path).")
     if baseline is None:
         return None
-    from preflight.baseline import load
+    from preflight.decide.baseline import load
 
     return load(Path(baseline)), Path(baseline)
 
 
-def _tabular_profile(path: Path, config: Config, bar: Progress) -> Any:
-    from preflight.profile.tabular import build_profile, resolve_label
+def _tabular_profile(path: Path, config: Config, bar: Progress) -> Profile:
+    from preflight.profile.tabular import build_profile
+    from preflight.read.labels import resolve_label
     from preflight.read.tabular import open_tabular
 
     source = open_tabular(path)
@@ -112,7 +111,7 @@ def _tabular_profile(path: Path, config: Config, bar: Progress) -> Any:
     return build_profile(source, label=label_name, task=config.task, settings=config.settings, progress=bar)
 
 
-def _attach_user_arrays(profile: Any, pred_probs: str | Path | None, features: str | Path | None) -> None:
+def _attach_user_arrays(profile: Profile, pred_probs: str | Path | None, features: str | Path | None) -> None:
     """Validate user arrays against the profile (rows, classes) before any check runs."""
     from preflight.errors import DataError
     from preflight.read.arrays import load_npy

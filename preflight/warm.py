@@ -7,7 +7,7 @@ saves little (measured: the same total on the 1M-row benchmark). The pipeline wa
 import. A module that fails to import here is imported again by its check, which then
 fails the run with the real error (exit 3), as it would without the warm-up.
 scikit-learn imports pandas too (sklearn.utils.fixes); the profile itself never does
-(preflight.profile.arrow).
+(preflight.kernels.arrow).
 Used on the tabular path only: the image path forks decoding workers, and a fork while
 another thread holds an import lock can hang the child.
 """

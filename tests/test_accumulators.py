@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from preflight.profile.accumulators import BottomK, Moments, hash_floats, splitmix64
+from preflight.kernels.hashing import hash_floats, splitmix64
+from preflight.profile.accumulators import BottomK, Moments
 
 
 @pytest.mark.parametrize("cuts", [[0, 1000], [0, 1, 999, 1000], [0, 333, 334, 700, 1000]])
@@ -45,7 +46,7 @@ def test_siphash_matches_pandas_hash_array():
     import pandas as pd
     import pyarrow as pa
 
-    from preflight.profile.siphash import hash_strings
+    from preflight.kernels.siphash import hash_strings
 
     rng = np.random.default_rng(3)
     alphabet = list("abcé✓ 12\t")

@@ -1,4 +1,4 @@
-"""preflight.profile.arrow: the buffer-level conversions equal pyarrow's own, pandas stays unimported."""
+"""preflight.kernels.arrow: the buffer-level conversions equal pyarrow's own, pandas stays unimported."""
 from __future__ import annotations
 
 import subprocess
@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from preflight.profile.arrow import bools, mask, numbers, strings
+from preflight.kernels.arrow import bools, mask, numbers, strings
 
 ROOT = Path(__file__).resolve().parents[1]
 

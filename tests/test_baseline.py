@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import preflight
-from preflight.baseline import BASELINE_FORMAT
+from preflight.decide.baseline import BASELINE_FORMAT
 from preflight.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +126,7 @@ def test_image_baseline_keys_files_by_path_and_content(tmp_path) -> None:
 def test_identity_units(kind) -> None:
     from types import SimpleNamespace
 
-    from preflight.baseline import identify
+    from preflight.decide.baseline import identify
     from preflight.findings import Finding
 
     profile = SimpleNamespace(kind="images", files=("a.png", "b.png"),

@@ -12,8 +12,8 @@ from PIL import Image
 
 import preflight
 from preflight.cli import main
-from preflight.profile.hamming import hamming_pairs, popcount
-from preflight.stats import Stats
+from preflight.kernels.hamming import hamming_pairs, popcount
+from preflight.stats.load import Stats
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED = ROOT / "fixtures" / "images"
@@ -206,7 +206,7 @@ def test_components_match_scipy():
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from preflight.profile.hamming import components
+    from preflight.kernels.hamming import components
 
     rng = np.random.default_rng(3)
     for n, m in ((50, 30), (400, 390), (1000, 50), (300, 299)):

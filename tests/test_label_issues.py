@@ -102,7 +102,7 @@ def _capped_lines() -> list[str]:
 
 def test_planted_rows_lie_outside_the_sample(tmp_path) -> None:
     """Keeps the capped case meaningful: its planted rows are scored by the fitted sample only."""
-    from preflight.config import load_config
+    from preflight.decide.config import load_config
     from preflight.learn.crossval import stratified_sample
     from preflight.pipeline import _tabular_profile
     from preflight.progress import Progress

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from preflight.checks.outliers import _extreme, _typical, robust_z
-from preflight.config import load_config
+from preflight.decide.config import load_config
 from preflight.pipeline import _tabular_profile
 from preflight.progress import Progress
 

@@ -11,7 +11,7 @@ import pytest
 import pyarrow.parquet as pq
 
 import preflight
-from preflight.write.files import dumps
+from preflight.files import dumps
 
 DF = pd.DataFrame({"a": [1.5, 2.0, None, 4.0, 1.5], "b": ["x", "y", "y", None, "x"], "y": [0, 1, 0, 1, 0]})
 
@@ -110,7 +110,7 @@ def test_streamed_csv_column_that_turns_to_text_restarts_as_text(tmp_path, monke
 def test_folder_whose_files_disagree_on_a_column_type_profiles_as_one_text_column(tmp_path) -> None:
     """A column read as numbers in one file and as text in another is one mixed column, exactly as
     if a single file held all its rows: its number cells hash and code by value in both."""
-    from preflight.config import load_config
+    from preflight.decide.config import load_config
     from preflight.pipeline import _tabular_profile
     from preflight.progress import Progress
 

@@ -110,12 +110,14 @@ def test_image_report_thumbnails_are_real_pngs_and_deterministic(tmp_path) -> No
 
 
 def test_image_label_issues_show_thumbnails_worst_first() -> None:
-    from preflight.config import load_config
+    from preflight.decide.config import load_config
     from preflight.profile.images import build_image_profile
     from preflight.progress import Progress
-    from preflight.views import build_views
+    from preflight.report.views import build_views
 
-    profile = build_image_profile(IMAGES, config=load_config(IMAGES, overrides={}), progress=Progress(False))
+    config = load_config(IMAGES, overrides={})
+    profile = build_image_profile(IMAGES, settings=config.settings, label=config.label, task=config.task,
+                                  progress=Progress(False))
     cat = profile.files.index("train/cat/001.png")
     dog = profile.files.index("train/dog/002.png")
     finding = Finding("label-issues", "PF304", "warning", "2 rows look mislabeled", count=2, rows=(dog, cat),

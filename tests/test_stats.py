@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import preflight
-from preflight.stats import Stats, StatsMismatch
-from preflight.write.files import dumps, write_atomic
+from preflight.stats.load import Stats, StatsMismatch
+from preflight.files import dumps, write_atomic
 
 
 def _stats(report, tmp_path: Path) -> Stats:

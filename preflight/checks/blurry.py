@@ -1,4 +1,4 @@
-"""PF506: images far blurrier than the dataset's norm (out of focus, upscaled thumbnails).
+"""images far blurrier than the dataset's norm (out of focus, upscaled thumbnails).
 
 Sharpness is log1p of the variance of a Laplacian on the gray image (downscaled to at
 most 256 px). Flat images (no contrast at all) are left to low-information.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context
-from preflight.checks._images import robust_outliers
+from preflight.checks.base import Check, Context
+from preflight.checks.images import robust_outliers
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -24,6 +24,8 @@ FLAT = 2.0 / 255.0  # luminance std below this: a flat image, not a blurry one
 class Blurry(Check):
     name = "blurry"
     code = "PF506"
+    summary = (
+        "Images much blurrier than the rest of the dataset (robust z-score of log Laplacian variance).")
     kinds = frozenset({"images"})
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "min_delta": Interval(float, 0.0, None), "min_images": Interval(int, 3, None)}

@@ -1,4 +1,4 @@
-"""PF505: images far brighter than the dataset's own norm (overexposed, blank white).
+"""images far brighter than the dataset's own norm (overexposed, blank white).
 
 Scored on -log(1.01 - brightness), the mirror image of dark's scale.
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context
-from preflight.checks._images import robust_outliers
+from preflight.checks.base import Check, Context
+from preflight.checks.images import robust_outliers
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -22,6 +22,8 @@ EPS = 0.01  # keeps a pure white frame finite
 class Bright(Check):
     name = "bright"
     code = "PF505"
+    summary = (
+        "Images much brighter than the rest of the dataset (robust z-score of -log(1 - mean brightness); min_delta in log units).")
     kinds = frozenset({"images"})
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "min_delta": Interval(float, 0.0, None), "min_images": Interval(int, 3, None)}

@@ -1,4 +1,4 @@
-"""PF301: imbalanced classes: set the output bias to the log priors, weigh the loss.
+"""imbalanced classes: set the output bias to the log priors, weigh the loss.
 
 Why: with a zero output bias the first predictions are uniform (loss ln K), so the first
 steps are spent learning the class frequencies (the "hockey stick" loss curve), and the
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context
+from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -25,6 +25,8 @@ from preflight.params import Interval
 class ClassImbalance(Check):
     name = "class-imbalance"
     code = "PF301"
+    summary = "The largest class outnumbers the smallest by more than max_ratio."
+    report_section = "classes"
     kinds = frozenset({"tabular", "images"})
     needs = frozenset({"classification"})
     params = {"max_ratio": Interval(float, 1.0, None, closed="neither")}

@@ -1,4 +1,4 @@
-"""PF202: identical features, different labels: at least one label in each group is wrong.
+"""identical features, different labels: at least one label in each group is wrong.
 
 Why: no model can fit both labels; the pair caps the reachable accuracy, adds noise to the
 gradient, and one of them is a labelling error that also corrupts evaluation.
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context, preview
-from preflight.checks._groups import hash_groups
+from preflight.checks.base import Check, Context, preview
+from preflight.checks.groups import hash_groups
 from preflight.findings import Finding
 from preflight.params import Boolean
 
@@ -26,6 +26,8 @@ from preflight.params import Boolean
 class ConflictingLabels(Check):
     name = "conflicting-labels"
     code = "PF202"
+    summary = "Rows (or images) with identical or near-identical features carry different labels."
+    report_section = "duplicates"
     kinds = frozenset({"tabular", "images"})
     needs = frozenset({"label"})
     params = {"near": Boolean()}
@@ -40,7 +42,7 @@ class ConflictingLabels(Check):
         labels = profile.y if profile.y is not None else label.values
         present = ~label.missing_mask
         if ctx.params["near"] and profile.rows >= 2:
-            from preflight.profile.tabular import near_groups
+            from preflight.learn.near_duplicates import near_groups
 
             # Near-copy groups contain the exact ones: they replace them.
             candidates = [g[present[g]] for g in map(np.asarray, near_groups(profile)[0])]
@@ -59,7 +61,7 @@ class ConflictingLabels(Check):
 
 
 def _images(profile, ctx: Context) -> list[Finding]:
-    from preflight.checks._images import near_radius, path_groups, shown_groups, similar_groups
+    from preflight.checks.images import near_radius, path_groups, shown_groups, similar_groups
 
     radius = near_radius(profile, ctx.settings)
     labels = profile.y if profile.y is not None else profile.label.values

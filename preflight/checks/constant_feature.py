@@ -1,4 +1,4 @@
-"""PF103: a feature with one value everywhere carries no signal (and has std 0).
+"""a feature with one value everywhere carries no signal (and has std 0).
 
 Why: it cannot help any model, and standardizing divides by its std of 0; it often means a
 broken join or an export that lost a column.
@@ -8,13 +8,14 @@ Example: source = web in every row, or a column that is empty in every row.
 Fix: drop the column (stats.transform drops it already), or fix the export that emptied it."""
 from __future__ import annotations
 
-from preflight.check import Check, Context
+from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 
 
 class ConstantFeature(Check):
     name = "constant-feature"
     code = "PF103"
+    summary = "A feature has a single value in every row: it carries no information."
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.rows < 2:

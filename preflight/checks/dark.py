@@ -1,4 +1,4 @@
-"""PF504: images far darker than the dataset's own norm (underexposed, black frames).
+"""images far darker than the dataset's own norm (underexposed, black frames).
 
 Scored on log(brightness + 0.01): darkness is relative (0.02 vs 0.3 is as stark as
 0.05 vs 0.75), and a dataset dark by nature (MNIST) sets its own median.
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context
-from preflight.checks._images import robust_outliers
+from preflight.checks.base import Check, Context
+from preflight.checks.images import robust_outliers
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -25,6 +25,8 @@ EPS = 0.01  # keeps a pure black frame finite
 class Dark(Check):
     name = "dark"
     code = "PF504"
+    summary = (
+        "Images much darker than the rest of the dataset (robust z-score of log mean brightness; min_delta in log units).")
     kinds = frozenset({"images"})
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "min_delta": Interval(float, 0.0, None), "min_images": Interval(int, 3, None)}

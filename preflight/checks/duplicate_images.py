@@ -1,4 +1,4 @@
-"""PF204: image files with identical decoded pixels: they over-weight what they show.
+"""image files with identical decoded pixels: they over-weight what they show.
 
 Why: copies count several times in the loss and, after a random split, sit on both sides
 of it, inflating the test score. Pixels are compared after decoding, so a PNG and a JPEG
@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context
-from preflight.checks._groups import hash_groups
-from preflight.checks._images import path_groups, shown_groups
+from preflight.checks.base import Check, Context
+from preflight.checks.groups import hash_groups
+from preflight.checks.images import path_groups, shown_groups
 from preflight.findings import Finding
 
 
 class DuplicateImages(Check):
     name = "duplicate-images"
     code = "PF204"
+    summary = "Image files with identical decoded pixels: they over-weight examples."
+    report_section = "duplicates"
     kinds = frozenset({"images"})
 
     def run(self, profile, ctx: Context) -> list[Finding]:

@@ -1,4 +1,4 @@
-"""PF201: exact duplicate rows over features and label; they over-weight examples and leak.
+"""exact duplicate rows over features and label; they over-weight examples and leak.
 
 Why: repeated rows count several times in the loss, and after a random split copies land
 in both train and test, so the test score measures memory, not generalisation.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context, pct, preview
-from preflight.checks._groups import hash_groups
+from preflight.checks.base import Check, Context, pct, preview
+from preflight.checks.groups import hash_groups
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -21,6 +21,9 @@ from preflight.params import Interval
 class DuplicateRows(Check):
     name = "duplicate-rows"
     code = "PF201"
+    summary = (
+        "Rows repeat exactly (features and label): they over-weight examples and leak across splits.")
+    report_section = "duplicates"
     params = {"max_fraction": Interval(float, 0.0, 1.0, closed="left")}
 
     def run(self, profile, ctx: Context) -> list[Finding]:

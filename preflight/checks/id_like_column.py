@@ -1,4 +1,4 @@
-"""PF105: an identifier among the features lets a model memorise rows.
+"""an identifier among the features lets a model memorise rows.
 
 Why: a column unique per row (customer id, row number, timestamp) predicts the training
 labels perfectly and nothing else: the model overfits and leaks, and a sequential id can
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context
+from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -37,6 +37,7 @@ def _is_id(col, min_unique: float) -> bool:
 class IdLikeColumn(Check):
     name = "id-like-column"
     code = "PF105"
+    summary = "A feature is unique per row (an identifier): a model can memorise it instead of learning."
     params = {"min_rows": Interval(int, 2, None),
               "min_unique_fraction": Interval(float, 0.0, 1.0, closed="right")}
 

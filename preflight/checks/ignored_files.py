@@ -1,4 +1,4 @@
-"""PF508: say once which files in the dataset folder were not scanned, and why.
+"""say once which files in the dataset folder were not scanned, and why.
 
 Why: a stray file is either junk (thumbs.db, notes) that a loader may choke on, or data in
 a format the gate did not check (a .heic among .jpg), which then reaches training unchecked.
@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from preflight.check import Check, Context, preview
+from preflight.checks.base import Check, Context, preview
 from preflight.findings import Finding
 
 
 class IgnoredFiles(Check):
     name = "ignored-files"
     code = "PF508"
+    summary = "Files in the dataset folder that are not images (or links out of it) were not scanned."
+    report_section = "ignored"
     kinds = frozenset({"images"})
 
     def run(self, profile, ctx: Context) -> list[Finding]:

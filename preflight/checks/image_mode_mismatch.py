@@ -1,4 +1,4 @@
-"""PF503: images whose colour mode differs from the dataset's usual one.
+"""images whose colour mode differs from the dataset's usual one.
 
 Why: RGBA, CMYK, palette or grayscale files among RGB ones (or the reverse) break batch
 shapes or get converted inconsistently (alpha dropped, CMYK colours inverted).
@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from preflight.check import Check, Context, preview
+from preflight.checks.base import Check, Context, preview
 from preflight.findings import Finding
 
 
 class ImageModeMismatch(Check):
     name = "image-mode-mismatch"
     code = "PF503"
+    summary = (
+        "Images whose colour mode (RGB, L, RGBA, P, CMYK, ...) differs from the dataset's usual mode.")
     kinds = frozenset({"images"})
 
     def run(self, profile, ctx: Context) -> list[Finding]:

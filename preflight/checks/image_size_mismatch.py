@@ -1,4 +1,4 @@
-"""PF502: images whose size or shape is far from the dataset's: resizing will distort them.
+"""images whose size or shape is far from the dataset's: resizing will distort them.
 
 Far means an area more than max_area_ratio times larger or smaller than the median
 area, or an aspect ratio more than max_aspect_ratio times off the median aspect.
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context, preview
-from preflight.checks._images import paths
+from preflight.checks.base import Check, Context, preview
+from preflight.checks.images import paths
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -23,6 +23,7 @@ from preflight.params import Interval
 class ImageSizeMismatch(Check):
     name = "image-size-mismatch"
     code = "PF502"
+    summary = "An image's area or aspect ratio is far from the dataset's median."
     kinds = frozenset({"images"})
     params = {"max_area_ratio": Interval(float, 1.0, None, closed="neither"),
               "max_aspect_ratio": Interval(float, 1.0, None, closed="neither")}

@@ -1,4 +1,4 @@
-"""PF304: rows whose label disagrees with what the rest of the data predicts for them.
+"""rows whose label disagrees with what the rest of the data predicts for them.
 
 Confident learning (cleanlab) on out-of-sample probabilities: the user's own
 (--pred-probs), or cross-validated scikit-learn models fitted on preflight's
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context, pct, preview
+from preflight.checks.base import Check, Context, pct, preview
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -33,6 +33,9 @@ from preflight.params import Interval
 class LabelIssues(Check):
     name = "label-issues"
     code = "PF304"
+    summary = (
+        "Rows whose given label disagrees confidently with out-of-sample predictions (confident learning).")
+    report_section = "label-issues"
     kinds = frozenset({"tabular", "images"})
     needs = frozenset({"label"})
     params = {"min_rows": Interval(int, 10, None), "max_rows": Interval(int, 100, None),
@@ -60,12 +63,12 @@ class LabelIssues(Check):
             return [ctx.skipped(f"{labelled.size} labelled rows in {k} class(es); needs at least "
                                 f"{p['min_rows']} rows and 2 classes")]
         sample = None
-        pred_probs = getattr(profile, "pred_probs", None)
+        pred_probs = profile.pred_probs
         if pred_probs is not None:  # the user's probabilities: scoring every row is cheap
             probs = pred_probs[labelled]
             issues, info = find_label_issues(probs, y), {"source": "--pred-probs"}
         else:
-            features = getattr(profile, "user_features", None)
+            features = profile.user_features
             x = features if features is not None else profile.matrix[0]
             if x.shape[1] == 0:
                 return [ctx.skipped("no usable features (every column was dropped)")]

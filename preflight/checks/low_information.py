@@ -1,4 +1,4 @@
-"""PF507: blank or near-blank images: far less gray-level entropy than the dataset's norm.
+"""blank or near-blank images: far less gray-level entropy than the dataset's norm.
 
 Why: blank frames, placeholders ("image not available") and solid fills carry nothing to
 learn, yet they sit under a class label the model then tries to explain.
@@ -8,8 +8,8 @@ Example: a uniformly gray 224x224 placeholder in a folder of photos.
 Fix: drop blank frames and placeholders; the options work as in dark."""
 from __future__ import annotations
 
-from preflight.check import Check, Context
-from preflight.checks._images import robust_outliers
+from preflight.checks.base import Check, Context
+from preflight.checks.images import robust_outliers
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -17,6 +17,8 @@ from preflight.params import Interval
 class LowInformation(Check):
     name = "low-information"
     code = "PF507"
+    summary = (
+        "Images with far less detail than the rest (robust z-score of the gray-level entropy): blank or near-blank.")
     kinds = frozenset({"images"})
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "min_delta": Interval(float, 0.0, 8.0), "min_images": Interval(int, 3, None)}

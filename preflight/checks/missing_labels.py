@@ -1,4 +1,4 @@
-"""PF303: rows without a label cannot be trained on (and silently shrink the data).
+"""rows without a label cannot be trained on (and silently shrink the data).
 
 Why: loaders drop them, fill them with a default class, or crash; a placeholder such as
 '?' may even become a class of its own.
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context, pct, preview
+from preflight.checks.base import Check, Context, pct, preview
 from preflight.findings import Finding
 
 
 class MissingLabels(Check):
     name = "missing-labels"
     code = "PF303"
+    summary = "Rows have no label."
     kinds = frozenset({"tabular", "images"})
     needs = frozenset({"label"})
 

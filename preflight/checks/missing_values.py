@@ -1,4 +1,4 @@
-"""PF101: missing cells per column, with the placeholder tokens that were read as missing.
+"""missing cells per column, with the placeholder tokens that were read as missing.
 
 Why: most models cannot take NaN (one NaN input makes the loss NaN), and the ones that can
 treat it as a value the test data may not share. Placeholders such as '?' or 'NA' also turn
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context, pct
+from preflight.checks.base import Check, Context, pct
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -20,6 +20,8 @@ from preflight.params import Interval
 class MissingValues(Check):
     name = "missing-values"
     code = "PF101"
+    summary = (
+        "A column has missing values (empty cells, nulls or placeholder tokens such as '?' or 'NA').")
     params = {"max_fraction": Interval(float, 0.0, 1.0, closed="left")}
 
     def run(self, profile, ctx: Context) -> list[Finding]:

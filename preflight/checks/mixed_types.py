@@ -1,4 +1,4 @@
-"""PF104: a column mixing numbers and text, e.g. heights given as 165 and '5' 4"'.
+"""a column mixing numbers and text, e.g. heights given as 165 and '5' 4"'.
 
 Why: training code that reads the column as numbers crashes or turns the text into NaN;
 read as text, every number becomes a category. Either way the values mean different
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context, preview
+from preflight.checks.base import Check, Context, preview
 from preflight.findings import Finding
 
 
 class MixedTypes(Check):
     name = "mixed-types"
     code = "PF104"
+    summary = "A column mixes numbers and text (such as 165 and '5 ft 4'): a parsing or entry error."
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []

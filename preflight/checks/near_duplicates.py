@@ -1,4 +1,4 @@
-"""PF203: near-copies: rows or pictures that are the same up to rounding, re-encoding or resizing.
+"""near-copies: rows or pictures that are the same up to rounding, re-encoding or resizing.
 
 Why: near-copies leak across train/test splits and over-weight whatever they say, like exact
 copies, but hashing cannot see them.
@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context, pct, preview
-from preflight.checks._images import near_radius, path_groups, shown_groups, similar_groups
+from preflight.checks.base import Check, Context, pct, preview
+from preflight.checks.images import near_radius, path_groups, shown_groups, similar_groups
 from preflight.findings import Finding
 
 
 class NearDuplicates(Check):
     name = "near-duplicates"
     code = "PF203"
+    summary = (
+        "Near-copies: rows a tiny fraction of the typical nearest-neighbour distance apart, or images whose perceptual hashes differ in at most image_hash_radius bits.")
+    report_section = "duplicates"
     kinds = frozenset({"tabular", "images"})
 
     def heavy_imports(self, params) -> tuple[str, ...]:
@@ -40,7 +43,7 @@ class NearDuplicates(Check):
 
     @staticmethod
     def _rows(profile, ctx: Context) -> list[Finding]:
-        from preflight.profile.tabular import near_groups
+        from preflight.learn.near_duplicates import near_groups
 
         if profile.rows < 2:
             return [ctx.skipped(f"{profile.rows} row(s): nothing to compare")]

@@ -1,4 +1,4 @@
-"""PF402: inputs far from mean 0 / std 1 slow training or saturate units: standardize them.
+"""inputs far from mean 0 / std 1 slow training or saturate units: standardize them.
 
 Why: gradient descent takes one step size for all weights: a feature in the thousands
 next to one in [0, 1] makes the loss surface a long narrow valley (slow, unstable steps),
@@ -10,7 +10,7 @@ Fix: standardize with the fitted stats, (x - mean) / std, the same numbers for t
 validation and test: stats.transform(df) or stats.to_sklearn() does it."""
 from __future__ import annotations
 
-from preflight.check import Check, Context
+from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -18,6 +18,8 @@ from preflight.params import Interval
 class NeedsNormalization(Check):
     name = "needs-normalization"
     code = "PF402"
+    summary = "Numeric features are far from mean 0 and std 1: standardize them with the fitted stats."
+    report_section = "features"
     params = {"max_abs_mean": Interval(float, 0.0, None, closed="neither"),
               "min_std": Interval(float, 0.0, None, closed="neither"),
               "max_std": Interval(float, 0.0, None, closed="neither")}

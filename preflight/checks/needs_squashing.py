@@ -1,4 +1,4 @@
-"""PF403: a heavy tail or huge range (values over [0, 140000000]) leaves the bulk of the
+"""a heavy tail or huge range (values over [0, 140000000]) leaves the bulk of the
 data squeezed near one point after standardizing: squash with log1p or tanh(x/C) first.
 
 Why: standardizing divides by the std, which the tail inflates: with incomes up to 1.4e8
@@ -18,8 +18,8 @@ Fix: apply the fitted squashing in stats.json (stats.transform does):
   dominating."""
 from __future__ import annotations
 
-from preflight import transforms
-from preflight.check import Check, Context
+from preflight.profile import transforms
+from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 
 
@@ -35,6 +35,9 @@ def _describe(c) -> str:
 class NeedsSquashing(Check):
     name = "needs-squashing"
     code = "PF403"
+    summary = (
+        "Numeric features are heavy-tailed or span a huge range: squash them with log1p or tanh(x/C).")
+    report_section = "features"
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         cols = [c for c in profile.columns if c.transform["kind"] in ("log1p-standardize", "tanh")]

@@ -1,4 +1,4 @@
-"""PF100: say once that the label checks did not run, and how to turn them on.
+"""say once that the label checks did not run, and how to turn them on.
 
 Why: without a label, class balance, missing and conflicting labels, label errors and the
 output-layer numbers in stats.json (priors, output bias, expected initial loss) are not
@@ -11,14 +11,15 @@ Fix: name the label with --label COL or `label = "COL"` in preflight.toml (image
 file images as root/[split/]class/name.jpg). Ignore this rule for unlabelled data."""
 from __future__ import annotations
 
-from preflight.check import Check, Context
+from preflight.checks.base import Check, Context
 from preflight.findings import Finding
-from preflight.profile.tabular import LABEL_NAMES
+from preflight.read.labels import LABEL_NAMES
 
 
 class NoLabelColumn(Check):
     name = "no-label-column"
     code = "PF100"
+    summary = "No label column was found, so the label checks did not run."
     kinds = frozenset({"tabular", "images"})
 
     def run(self, profile, ctx: Context) -> list[Finding]:

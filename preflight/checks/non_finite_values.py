@@ -1,4 +1,4 @@
-"""PF102: inf / -inf in numeric columns: one such input makes the loss NaN.
+"""inf / -inf in numeric columns: one such input makes the loss NaN.
 
 Why: inf * 0 and inf - inf are NaN; a single inf in a batch turns the activations, the loss
 and then every weight into NaN, and standardizing with an infinite std zeroes the column.
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context, preview
+from preflight.checks.base import Check, Context, preview
 from preflight.findings import Finding
 
 
 class NonFiniteValues(Check):
     name = "non-finite-values"
     code = "PF102"
+    summary = "A numeric column holds inf or -inf, which turns losses and gradients into NaN."
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []

@@ -1,4 +1,4 @@
-"""PF401: rows (or images) far from the rest, per feature and jointly, in the transformed space.
+"""rows (or images) far from the rest, per feature and jointly, in the transformed space.
 
 Scores are robust (median/MAD). A heavy-tailed positive feature that the stats
 log-squash is judged on its log scale; every other one on its raw scale (a tanh
@@ -27,12 +27,12 @@ import warnings
 
 import numpy as np
 
-from preflight.check import Check, Context, pct
-from preflight.checks._image_outliers import IMAGE_PARAMS, image_outliers
-from preflight.config import worker_count
+from preflight.checks.base import Check, Context, pct
+from preflight.checks.image_outliers import IMAGE_PARAMS, image_outliers
+from preflight.workers import worker_count
 from preflight.findings import Finding
 from preflight.params import Boolean, Interval
-from preflight.profile.accumulators import first_by_hash
+from preflight.kernels.hashing import first_by_hash
 
 FIT_ROWS = 10_000
 
@@ -91,6 +91,9 @@ def _typical(col, fill: float, logged: bool) -> np.ndarray:
 class Outliers(Check):
     name = "outliers"
     code = "PF401"
+    summary = (
+        "Rows lie far from the rest: per feature (robust z-score) or jointly (IsolationForest score); images far from their nearest images.")
+    report_section = "outliers"
     kinds = frozenset({"tabular", "images"})
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "max_isolation_z": Interval(float, 0.0, None, closed="neither"),

@@ -1,4 +1,4 @@
-"""PF302: classes with too few examples to learn, or to measure on a held-out split.
+"""classes with too few examples to learn, or to measure on a held-out split.
 
 Why: a class with a handful of examples is learned by memorising them, and a test split
 may hold none or one of them, so its score is noise (or undefined).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context
+from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -18,6 +18,8 @@ from preflight.params import Interval
 class RareClass(Check):
     name = "rare-class"
     code = "PF302"
+    summary = "A class has fewer than min_count examples: too few to learn or to evaluate."
+    report_section = "classes"
     kinds = frozenset({"tabular", "images"})
     needs = frozenset({"classification"})
     params = {"min_count": Interval(int, 1, None)}

@@ -1,4 +1,4 @@
-"""PF205: the same (or a near-same) image in two splits: the held-out score is inflated.
+"""the same (or a near-same) image in two splits: the held-out score is inflated.
 
 Why: the model is evaluated on pictures it trained on, so the test score overstates how
 well it generalises, and model selection on it picks the best memoriser.
@@ -8,14 +8,17 @@ Example: train/cat/12.jpg and test/cat/12_resized.jpg (perceptual hashes a few b
 Fix: keep each group within one split (remove it from test, or split by source)."""
 from __future__ import annotations
 
-from preflight.check import Check, Context
-from preflight.checks._images import near_radius, path_groups, shown_groups, similar_groups
+from preflight.checks.base import Check, Context
+from preflight.checks.images import near_radius, path_groups, shown_groups, similar_groups
 from preflight.findings import Finding
 
 
 class SplitLeakage(Check):
     name = "split-leakage"
     code = "PF205"
+    summary = (
+        "The same or a near-same image sits in two splits (train and test): the test score is inflated.")
+    report_section = "duplicates"
     kinds = frozenset({"images"})
 
     def run(self, profile, ctx: Context) -> list[Finding]:

@@ -1,4 +1,4 @@
-"""PF404: a regression target far from 0/1: the output layer starts far from the answer.
+"""a regression target far from 0/1: the output layer starts far from the answer.
 
 Why: a freshly initialised network predicts about 0; with targets around 1e5 the first
 losses are enormous, the gradients explode or the learning rate must be tiny, and most
@@ -12,8 +12,8 @@ standardize the target and invert the scaling at prediction time; predict log1p(
 when it is heavy-tailed."""
 from __future__ import annotations
 
-from preflight import transforms
-from preflight.check import Check, Context
+from preflight.profile import transforms
+from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 from preflight.params import Interval
 
@@ -21,6 +21,8 @@ from preflight.params import Interval
 class TargetScale(Check):
     name = "target-scale"
     code = "PF404"
+    summary = (
+        "A regression target is far from mean 0 and std 1: set the output bias to its mean or standardize it.")
     needs = frozenset({"regression"})
     params = {"max_abs_mean": Interval(float, 0.0, None, closed="neither"),
               "max_std": Interval(float, 0.0, None, closed="neither")}

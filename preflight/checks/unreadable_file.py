@@ -1,4 +1,4 @@
-"""PF501: files Pillow cannot open or fully decode; each is reported and the scan goes on.
+"""files Pillow cannot open or fully decode; each is reported and the scan goes on.
 
 Why: a training loader would crash on them mid-epoch (or, with a lenient loader, train on
 gray filler). Too-large files (possible decompression bombs) are reported, never decoded.
@@ -9,7 +9,7 @@ Fix: re-download or re-export the files, or remove them. max_image_pixels (setti
 the size above which a file is not decoded."""
 from __future__ import annotations
 
-from preflight.check import Check, Context
+from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 
 FIXES = {
@@ -26,6 +26,8 @@ FIXES = {
 class UnreadableFile(Check):
     name = "unreadable-file"
     code = "PF501"
+    summary = (
+        "An image file Pillow cannot open or fully decode (truncated, empty, not an image, too large, no permission).")
     kinds = frozenset({"images"})
 
     def run(self, profile, ctx: Context) -> list[Finding]:

@@ -1,4 +1,4 @@
-"""PF107: 'cat ' and 'cat' are one category; preflight trims them, the training code may not.
+"""'cat ' and 'cat' are one category; preflight trims them, the training code may not.
 
 Why: one-hot encoders and embeddings see 'Berlin ' and 'Berlin' as two categories, which
 splits the examples of one value between two weights (and the test set may only have one).
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Check, Context, pct, preview
+from preflight.checks.base import Check, Context, pct, preview
 from preflight.findings import Finding
 
 
 class WhitespaceValues(Check):
     name = "whitespace-values"
     code = "PF107"
+    summary = "Text values carry stray leading or trailing whitespace ('cat ' next to 'cat')."
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from preflight.profile.accumulators import first_by_hash, splitmix64
+from preflight.kernels.hashing import first_by_hash, splitmix64
 
 MODELS = ("logreg", "knn", "hgb")
 DEFAULT_MODELS = ("logreg", "knn")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from preflight.profile.tabular import TabularProfile
+
 RADIUS_RATIO = 0.05
 MAX_ROWS = 1_000_000
 PROJECT_DIMS = 8
@@ -110,3 +112,19 @@ def _near_pairs(
     b = np.concatenate(b_parts).astype(np.int64)
     keep = (a < b) & (np.linalg.norm(S[a] - S[b], axis=1) < radius)
     return idx[a[keep]], idx[b[keep]]
+
+
+def near_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:
+    """Rows (almost) on top of each other in the model space; shared by two checks, computed once."""
+    cached = profile.__dict__.get("_near")
+    if cached is None:
+        own = profile.user_features is None
+        x = profile.matrix[0] if own else profile.user_features
+        # Equal feature hashes mean equal transformed rows (not so for the user's embeddings).
+        cached = near_duplicate_groups(x, seed=int(profile.settings.get("seed", 0)),
+                                       max_rows=int(profile.settings.get("sample_rows", 200_000)),
+                                       hashes=profile.feature_hash if own else None) \
+            if x.shape[1] else ([], {})
+        profile.__dict__["_near"] = cached
+    return cached
+

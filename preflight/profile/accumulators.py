@@ -1,4 +1,4 @@
-"""Mergeable accumulators and 64-bit content hashes.
+"""Mergeable accumulators: moments and the content-keyed bottom-k sample.
 
 Each accumulator can run per batch (or per partition on a distributed engine) and
 be merged; the merged result does not depend on how the rows were split.
@@ -8,62 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-MISSING_HASH = np.uint64(0x6D15517A9E3779B9)
-
-
-def splitmix64(x: np.ndarray) -> np.ndarray:
-    """A strong, cheap 64-bit mixer (vectorised, wrapping arithmetic; in place on one copy)."""
-    z = x.astype(np.uint64, copy=True)
-    _mix(z, np.empty_like(z))
-    return z
-
-
-def _mix(z: np.ndarray, t: np.ndarray) -> None:
-    """splitmix64 of z, in place; t: scratch of the same shape."""
-    with np.errstate(over="ignore"):
-        z += _GOLDEN
-        for shift, mult in ((30, _M1), (27, _M2)):
-            np.right_shift(z, np.uint64(shift), out=t)
-            z ^= t
-            z *= mult
-        np.right_shift(z, np.uint64(31), out=t)
-        z ^= t
-
-
-def hash_floats(values: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
-    """Hash numbers by value: 1, 1.0 and "1" hash alike; -0.0 as 0.0; MISSING_HASH where missing."""
-    h = np.add(values, 0.0, dtype=np.float64).view(np.uint64)  # -0.0 + 0.0 == +0.0; a fresh array
-    _mix(h, np.empty_like(h))  # splitmix64 in place: no second copy
-    if missing is not None:
-        h[missing] = MISSING_HASH
-    return h
-
-
-def combine(hashes: list[np.ndarray], n: int) -> np.ndarray:
-    """Order-sensitive combination of per-column hashes into one hash per row."""
-    acc, t = np.zeros(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j, h in enumerate(hashes):  # acc = splitmix64(acc ^ (h + (j + 1) * golden)), in place
-            np.add(h, np.uint64(j + 1) * _GOLDEN, out=t)
-            acc ^= t
-            _mix(acc, t)
-    return acc
-
-
-def first_by_hash(row_hash: np.ndarray, k: int) -> np.ndarray:
-    """The k rows with the smallest content hashes, ascending: a content-keyed sample, in
-    linear time (np.sort(np.argsort(row_hash, kind="stable")[:k]))."""
-    if k >= row_hash.size:
-        return np.arange(row_hash.size)
-    cut = np.partition(row_hash, k - 1)[k - 1]
-    below = np.flatnonzero(row_hash < cut)
-    tied = np.flatnonzero(row_hash == cut)[: k - below.size]
-    return np.sort(np.concatenate([below, tied]))
-
 
 @dataclass
 class Moments:

@@ -14,9 +14,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from preflight.profile.accumulators import MISSING_HASH, BottomK, Moments, hash_floats
-from preflight.profile.arrow import bools, mask, numbers, strings
-from preflight.profile.siphash import hash_strings
+from preflight.kernels.hashing import MISSING_HASH, hash_floats
+from preflight.profile.accumulators import BottomK, Moments
+from preflight.kernels.arrow import bools, mask, numbers, strings
+from preflight.kernels.siphash import hash_strings
 
 NUMBER = r"(?i)^[+-]?((\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)$"
 QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}

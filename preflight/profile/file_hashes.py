@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from preflight.profile.cache_files import read_cache_file
-from preflight.write.files import write_npz_atomic
+from preflight.files import write_npz_atomic
 
 FORMAT = "preflight-file-hashes/1"
 DIGEST_BYTES = 16

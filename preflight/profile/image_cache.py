@@ -26,7 +26,7 @@ import numpy as np
 from preflight.profile.cache_files import read_cache_file
 from preflight.profile.file_hashes import DIGEST_BYTES, content_digests, index_name
 from preflight.profile.image_signals import HIST_BINS, SHARP_SIDE, THUMB, Signals, analyze_chunk
-from preflight.write.files import is_inside, write_npz_atomic
+from preflight.files import is_inside, write_npz_atomic
 
 CACHE_FORMAT = "preflight-image-signals/2"  # /2: keys are unsalted content hashes
 MAX_SEGMENTS = 8
@@ -50,7 +50,7 @@ def resolve_cache_dir(path: Path, settings: Mapping[str, Any], output_dir: str |
 
 
 def salt(max_pixels: int) -> bytes:
-    from preflight import __version__
+    from preflight.version import __version__
 
     return f"{CACHE_FORMAT}|{__version__}|{max_pixels}|{THUMB}|{HIST_BINS}|{SHARP_SIDE}".encode()
 

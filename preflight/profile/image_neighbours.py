@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from preflight.profile.accumulators import first_by_hash
+from preflight.kernels.hashing import first_by_hash
 from preflight.profile.image_signals import Signals
 from preflight.profile.memo import memoised
 

@@ -16,9 +16,9 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from preflight.config import worker_count
-from preflight.profile.accumulators import MISSING_HASH, combine
-from preflight.profile.arrow import strings
+from preflight.workers import worker_count
+from preflight.kernels.hashing import MISSING_HASH, combine
+from preflight.kernels.arrow import strings
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
 from preflight.progress import Progress
@@ -47,6 +47,8 @@ class ImageProfile:
     columns: tuple = ()
     cache_dir: Path | None = None        # where whole-dataset results are memoised (None: nowhere)
     notes: list[str] = field(default_factory=list, repr=False)  # the scan's notes (cache warnings)
+    pred_probs: np.ndarray | None = None     # the user's out-of-sample probabilities (--pred-probs)
+    user_features: np.ndarray | None = None  # the user's embeddings (--features)
     _pairs: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -98,7 +100,7 @@ class ImageProfile:
     @cached_property
     def phash_nn_distance(self) -> float:
         """Median pHash distance to the nearest other distinct image: how alike this dataset's images are."""
-        from preflight.profile.hamming import median_nn_distance
+        from preflight.kernels.hamming import median_nn_distance
 
         return median_nn_distance(self.signals.phash[self.readable])
 
@@ -114,22 +116,22 @@ class ImageProfile:
     def near_pairs(self, radius: int) -> tuple[np.ndarray, np.ndarray]:
         """Index pairs (i < j) of readable images with equal pixels or pHash distance <= radius."""
         if radius not in self._pairs:
-            from preflight.profile.hamming import similar_pairs
+            from preflight.kernels.hamming import similar_pairs
 
             self._pairs[radius] = similar_pairs(self.signals.content, self.signals.phash, self.readable, radius)
         return self._pairs[radius]
 
 
-def build_image_profile(path: Path, *, config: Any, progress: Progress, cache_dir: Path | None = None,
+def build_image_profile(path: Path, *, settings: Mapping[str, Any], label: str | None, task: str,
+                        progress: Progress, cache_dir: Path | None = None,
                         notes: list[str] | None = None) -> ImageProfile:
-    settings = config.settings
-    source = open_images(path, image_col=str(settings.get("image_col") or ""), label=config.label)
+    source = open_images(path, image_col=str(settings.get("image_col") or ""), label=label)
     max_pixels, workers, paths = int(settings["max_image_pixels"]), worker_count(settings), [e.path for e in source.entries]
     labels: list[tuple] = []
 
     def meanwhile() -> None:  # the label column, built while the workers decode (its pyarrow
         if not labels:        # compute imports would otherwise wait for the decode)
-            labels.append(_labels(source, config))
+            labels.append(_labels(source, settings, task))
 
     if cache_dir is not None:  # unchanged files: signals from preflight.profile.image_cache, not decoded
         from preflight.profile.image_cache import cached_decode
@@ -140,20 +142,20 @@ def build_image_profile(path: Path, *, config: Any, progress: Progress, cache_di
         signals = _decode_all(paths, max_pixels, workers, progress, meanwhile)
     meanwhile()
     n = len(source.entries)
-    label, label_hash, resolved, classes, y = labels[0]
+    label_col, label_hash, resolved, classes, y = labels[0]
     return ImageProfile(
         path=str(path), files=tuple(e.rel for e in source.entries), splits=tuple(e.split for e in source.entries),
-        signals=signals, label=label, task=resolved, classes=classes, y=y, feature_hash=signals.content,
+        signals=signals, label=label_col, task=resolved, classes=classes, y=y, feature_hash=signals.content,
         row_hash=combine([signals.content, label_hash], n), ignored=source.ignored,
         problems=source.problems, layout=source.layout, settings=settings, cache_dir=cache_dir,
         notes=notes if notes is not None else [])
 
 
-def _labels(source: Any, config: Any) -> tuple:
+def _labels(source: Any, settings: Mapping[str, Any], task: str) -> tuple:
     """(label ColumnProfile or None, per-image label hashes, task, classes, y) from the folder names."""
-    from preflight.profile.tabular import _target
+    from preflight.profile.target import infer_target
 
-    settings, n = config.settings, len(source.entries)
+    n = len(source.entries)
     label = None
     if any(e.label is not None for e in source.entries):
         builder = ColumnBuilder(source.label_name or "class", settings["placeholders"], settings["sample_rows"],
@@ -162,10 +164,9 @@ def _labels(source: Any, config: Any) -> tuple:
         label = builder.finish()
     else:
         label_hash = np.full(n, MISSING_HASH, np.uint64)
-    task = config.task
     if label is not None and task == "auto" and source.layout == "folders":
         task = "classification"  # class folders named 0..N are classes, never a regression target
-    return (label, label_hash, *_target(label, task, settings))
+    return (label, label_hash, *infer_target(label, task, settings))
 
 
 def _decode_all(paths: list[str], max_pixels: int, workers: int, progress: Progress,

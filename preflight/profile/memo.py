@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from preflight.profile.cache_files import read_cache_file
-from preflight.write.files import write_npz_atomic
+from preflight.files import write_npz_atomic
 
 KEEP = 4  # per kind: a few datasets (or versions of one) sharing a cache folder
 
@@ -29,7 +29,7 @@ def memoised(cache_dir: Path | None, kind: str, inputs: Iterable[bytes], compute
     """compute(), or its stored result for the same `inputs` (a float64 array of `shape`)."""
     if cache_dir is None:
         return compute()
-    from preflight import __version__
+    from preflight.version import __version__
 
     h = hashlib.blake2b(f"{kind}|{__version__}".encode(), digest_size=16)
     for part in inputs:

@@ -9,15 +9,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from preflight import transforms
-from preflight.config import worker_count
+from preflight.profile import transforms
+from preflight.workers import worker_count
 from preflight.errors import DataError
-from preflight.profile.accumulators import combine, splitmix64
+from preflight.kernels.hashing import combine, splitmix64
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
+from preflight.profile.target import infer_target
 from preflight.progress import Progress
 from preflight.read.tabular import ReadRestart, TabularSource, iter_batches
-
-LABEL_NAMES = ("label", "target", "class", "y")
 
 
 @dataclass
@@ -89,32 +88,6 @@ class TabularProfile:
         return out, names, np.array(varying, dtype=bool)
 
 
-def near_groups(profile: "TabularProfile") -> tuple[list[list[int]], dict]:
-    """Rows (almost) on top of each other in the model space; shared by two checks, computed once."""
-    cached = profile.__dict__.get("_near")
-    if cached is None:
-        from preflight.learn.near_duplicates import near_duplicate_groups
-
-        own = profile.user_features is None
-        x = profile.matrix[0] if own else profile.user_features
-        # Equal feature hashes mean equal transformed rows (not so for the user's embeddings).
-        cached = near_duplicate_groups(x, seed=int(profile.settings.get("seed", 0)),
-                                       max_rows=int(profile.settings.get("sample_rows", 200_000)),
-                                       hashes=profile.feature_hash if own else None) \
-            if x.shape[1] else ([], {})
-        profile.__dict__["_near"] = cached
-    return cached
-
-
-def resolve_label(columns: tuple[str, ...], requested: str | None, where: str) -> str | None:
-    if requested is not None:
-        if requested not in columns:
-            raise DataError(f"{where}: label column '{requested}' not found (columns: {', '.join(columns)}).")
-        return requested
-    found = [c for c in columns if c.lower() in LABEL_NAMES]
-    return found[0] if len(found) == 1 else None
-
-
 def build_profile(source: TabularSource, *, label: str | None, task: str,
                   settings: Mapping[str, Any], progress: Progress) -> TabularProfile:
     # Columns are independent and their work is numpy / pyarrow kernels that release the GIL:
@@ -131,7 +104,7 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
     for col in profiles.values():
         col.transform = transforms.fit(col, settings)
     label_col = profiles.get(label) if label else None
-    resolved_task, classes, y = _target(label_col, task, settings)
+    resolved_task, classes, y = infer_target(label_col, task, settings)
     return TabularProfile(
         path=str(source.root), files=tuple((source.display(f), r) for f, r in zip(source.files, file_rows)),
         rows=sum(file_rows), columns=tuple(profiles[n] for n in features), label=label_col,
@@ -170,34 +143,3 @@ def _cat(chunks: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(chunks) if chunks else np.empty(0, np.uint64)
 
 
-def _target(col: ColumnProfile | None, task: str, settings: Mapping[str, Any]):
-    """Infer the task and encode classes: sorted, in the label's own type."""
-    if col is None:
-        return None, (), None
-    if task == "auto":
-        if col.kind in ("categorical", "mixed"):
-            task = "classification"
-        elif col.kind == "numeric" and col.integral and col.distinct <= settings["max_classes"]:
-            task = "classification"
-        elif col.kind == "empty":
-            task = "classification"
-        else:
-            task = "regression"
-    if task == "regression":
-        if col.kind not in ("numeric", "empty"):
-            raise DataError(f"label column '{col.name}' holds text ({', '.join(col.text_examples[:3])}); "
-                            "it cannot be a regression target (use --task classification).")
-        return task, (), None
-    present = ~col.missing_mask & ~col.nonfinite_mask
-    if col.kind == "empty":
-        return task, (), np.full(col.rows, -1, dtype=np.int64)
-    if col.kind == "numeric":
-        uniq = np.unique(col.values[present])
-        classes = tuple(int(v) if col.integral else float(v) for v in uniq)
-        y = np.full(col.rows, -1, dtype=np.int64)
-        y[present] = np.searchsorted(uniq, col.values[present])
-        return task, classes, y
-    if col.codes is None:
-        raise DataError(f"label column '{col.name}' has more than 100000 distinct values; "
-                        "it does not look like a class label (use --task regression or another --label).")
-    return task, tuple(col.categories), col.codes.astype(np.int64)

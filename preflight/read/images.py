@@ -96,7 +96,7 @@ def _from_folder(root: Path) -> ImageSource:
 
 
 def _from_table(path: Path, image_col: str, label: str | None) -> ImageSource:
-    from preflight.profile.tabular import resolve_label
+    from preflight.read.labels import resolve_label
     from preflight.read.tabular import ReadRestart, open_tabular
 
     source = open_tabular(path)

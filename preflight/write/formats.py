@@ -5,7 +5,7 @@ from typing import Callable
 
 from preflight.findings import Report
 from preflight.write import github, junit, sarif, text
-from preflight.write.files import dumps
+from preflight.files import dumps
 
 
 def findings_json(report: Report) -> str:

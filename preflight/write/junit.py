@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Any, Mapping
 
+from preflight.checks import discover
+from preflight.decide.config import RuleConfig, load_rule_pack
 from preflight.findings import SEVERITY_RANK, Finding, Report
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -23,29 +24,16 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def applies(check: Any, dataset: Mapping[str, Any]) -> bool:
-    """Whether the rule applies to this dataset (decide.applicable, read off the Report)."""
-    if dataset.get("kind", "tabular") not in check.kinds:
-        return False
-    if check.needs & {"label", "classification", "regression"} and not dataset.get("label"):
-        return False
-    task = dataset.get("task")
-    return all(need not in ("classification", "regression") or task == need for need in check.needs)
-
-
-def ran(report: Report) -> list[Any]:
+def ran(report: Report) -> list[RuleConfig]:
     """The rule pack entries of the rules that ran, by code (SARIF declares the same ones)."""
-    from preflight.config import load_rule_pack
-
     _, pack = load_rule_pack()
     seen = {f.rule for f in report.findings}
     if report.rules is not None:
         names = set(report.rules) | seen
-    else:
-        from preflight.checks import discover
-
-        checks = discover()
-        names = {n for n in pack if n in seen or applies(checks[n], report.dataset)}
+    else:  # a Report built by hand: the rules that apply to its dataset (Check.applies_to)
+        checks, ds = discover(), report.dataset
+        names = {n for n in pack if n in seen
+                 or checks[n].applies_to(str(ds.get("kind", "tabular")), bool(ds.get("label")), ds.get("task"))}
     return sorted((pack[n] for n in names), key=lambda r: r.code)
 
 

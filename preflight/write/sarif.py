@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from preflight import __version__
+from preflight.version import __version__
 from preflight.findings import Finding, Report
 from preflight.write.locate import Location, locations
 
@@ -27,7 +27,7 @@ FINGERPRINT = "preflightFindingHash/v1"
 
 
 def render(report: Report) -> str:
-    from preflight.explain import long_doc, render as explain
+    from preflight.write.explain import long_doc, render as explain
     from preflight.write.junit import ran
 
     declared = ran(report)

@@ -35,7 +35,7 @@ SETTINGS: dict[str, Constraint] = {
     "cache_dir": Text(),
 }
 USER_KEYS = {"label", "task", "select", "ignore", "rules", "per_path_ignores", "suppress", *SETTINGS}
-RULE_META = {"code", "severity", "doc"}
+RULE_META = {"severity"}
 
 
 @dataclass(frozen=True)
@@ -74,14 +74,6 @@ class Config:
         return on
 
 
-def worker_count(settings: Mapping[str, Any]) -> int:
-    """The `workers` setting: image decoding processes, column and scoring threads (0 = cores)."""
-    import os
-
-    wanted = int(settings.get("workers", 0))
-    return wanted if wanted > 0 else (os.cpu_count() or 1)
-
-
 def _matches(selector: str, rule: RuleConfig) -> bool:
     return selector == rule.name or rule.code.startswith(selector.upper())
 
@@ -91,7 +83,7 @@ def rule_pack_path() -> Path:
     packaged = resources.files("preflight").joinpath("rules", "default.toml")
     if packaged.is_file():
         return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "rules" / "default.toml"
+    return Path(__file__).resolve().parents[2] / "rules" / "default.toml"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -119,7 +111,8 @@ def load_rule_pack(path: Path | None = None) -> tuple[dict[str, Any], dict[str, 
         if check is None:
             raise ConfigError(f"{path}: rule '{name}' has no check module.")
         params = {k: v for k, v in table.items() if k not in RULE_META}
-        rules[name] = RuleConfig(name, table["code"], table["severity"], table.get("doc", ""),
+        severity = validate(name, "severity", table.get("severity"), SEVERITY)
+        rules[name] = RuleConfig(name, check.code, severity, check.summary,
                                  _validated_params(check, name, params, str(path)))
     return settings, rules
 
@@ -188,7 +181,7 @@ def load_config(scan_path: Path, *, config_file: Path | None = None,
     task = validate("preflight", "task", user.get("task", "auto"), Options(TASKS))
     select = _selectors(user.get("select", []), "select", rules, where)
     ignore = _selectors(user.get("ignore", []), "ignore", rules, where)
-    from preflight.suppress import parse_per_path_ignores, parse_suppressions
+    from preflight.decide.suppress import parse_per_path_ignores, parse_suppressions
 
     def check(s: str) -> None:
         _selectors([s], "per_path_ignores/suppress", rules, where)

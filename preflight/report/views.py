@@ -14,13 +14,17 @@ Pictures shown are decoded small by preflight/thumbnails.py.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence, cast
 
 import numpy as np
 
-from preflight import transforms
-from preflight.findings import SEVERITY_RANK, Finding
-from preflight.thumbnails import Thumbs
+from preflight.checks import discover
+from preflight.findings import SEVERITY_RANK, Finding, LabelIssue, RowScores
+from preflight.profile import transforms
+from preflight.report.thumbnails import Thumbs
+
+if TYPE_CHECKING:
+    from preflight.profile.protocol import Profile
 
 VIEWS_FORMAT = "preflight-views/1"
 BINS = 30             # histogram bins
@@ -32,13 +36,18 @@ MAX_GROUPS = 8        # duplicate groups shown per rule
 MAX_GROUP_SIZE = 6    # members shown per group
 PER_RULE_THUMBS = 6   # flagged images shown per image rule
 PER_CLASS_THUMBS = 4  # example images per class (budget permitting)
-GROUP_RULES = ("duplicate-rows", "duplicate-images", "near-duplicates", "conflicting-labels", "split-leakage")
 NUMERIC_TRANSFORMS = ("identity", "standardize", "log1p-standardize", "tanh")
 
 
-def build_views(profile: Any, findings: Sequence[Finding], stats: Mapping[str, Any], *,
+def section_of(f: Finding) -> str | None:
+    """Where the report shows a finding besides the list: its check's declared report_section."""
+    check = discover().get(f.rule)
+    return check.report_section if check is not None else None
+
+
+def build_views(profile: Profile, findings: Sequence[Finding], stats: Mapping[str, Any], *,
                 path: str, exit_code: int, fail_on: str) -> dict[str, Any]:
-    images = getattr(profile, "kind", "tabular") == "images"
+    images = profile.kind == "images"
     thumbs = Thumbs(profile) if images else None
     views: dict[str, Any] = {
         "format": VIEWS_FORMAT,
@@ -81,14 +90,12 @@ def _summary(profile: Any, findings: Sequence[Finding], path: str, exit_code: in
 def _findings(findings: Sequence[Finding]) -> list[dict]:
     ordered = sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], f.sort_key()))
     return [{"rule": f.rule, "code": f.code, "severity": f.severity, "message": f.message,
-             "count": f"{f.count:,}", "anchor": _anchor(f.rule)} for f in ordered]
+             "count": f"{f.count:,}", "anchor": _anchor(f)} for f in ordered]
 
 
-def _anchor(rule: str) -> str | None:
-    if rule in GROUP_RULES:
-        return "duplicates"
-    return {"label-issues": "label-issues", "outliers": "outliers", "needs-squashing": "features",
-            "needs-normalization": "features", "class-imbalance": "classes", "rare-class": "classes"}.get(rule)
+def _anchor(f: Finding) -> str | None:
+    where = section_of(f)
+    return None if where == "ignored" else where
 
 
 # --- target -------------------------------------------------------------------------------------
@@ -126,13 +133,13 @@ def _pairs(d: Mapping[str, Any] | None) -> list[dict]:
 def _features(profile: Any) -> list[dict]:
     from concurrent.futures import ThreadPoolExecutor
 
-    from preflight.config import worker_count
+    from preflight.workers import worker_count
 
     cols = [c for c in profile.columns
             if c.transform.get("kind") in NUMERIC_TRANSFORMS and math.isfinite(c.mean) and c.numeric_count > c.nonfinite]
     # Two histograms of every value per feature (~5 ms each on a million rows): one thread per
     # core (numpy releases the GIL), kept in column order.
-    with ThreadPoolExecutor(worker_count(getattr(profile, "settings", {}))) as pool:
+    with ThreadPoolExecutor(worker_count(profile.settings)) as pool:
         return list(pool.map(_feature, cols[:MAX_FEATURES]))
 
 
@@ -203,12 +210,12 @@ def _cell(col: Any, r: int) -> str:
 
 
 def _outliers(profile: Any, findings: Sequence[Finding]) -> dict | None:
-    found = [f for f in findings if f.rule == "outliers" and f.rows]
+    found = [f for f in findings if section_of(f) == "outliers" and f.rows]
     if not found:
         return None
     f = found[0]
-    scores = list(f.details.get("scores", []))
-    sources = list(f.details.get("sources", []))
+    scored = cast(RowScores, f.details)
+    scores, sources = list(scored.get("scores", [])), list(scored.get("sources", []))
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], f.rows[i]))[:MAX_ROWS]
     cols = _table_columns(profile)
     names = [c.name for c in cols]
@@ -221,7 +228,7 @@ def _outliers(profile: Any, findings: Sequence[Finding]) -> dict | None:
 def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: "Thumbs | None") -> list[dict]:
     out = []
     for f in findings:
-        if f.rule not in GROUP_RULES or not f.groups:
+        if section_of(f) != "duplicates" or not f.groups:
             continue
         groups = []
         for g in f.groups[:MAX_GROUPS]:
@@ -243,13 +250,14 @@ def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: "Thumbs | Non
 
 
 def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: "Thumbs | None") -> dict | None:
-    found = [f for f in findings if f.rule == "label-issues" and f.details.get("issues")]
+    found = [f for f in findings if section_of(f) == "label-issues" and f.details.get("issues")]
     if not found:
         return None
     f = found[0]
+    listed = cast(list[LabelIssue], f.details["issues"])
     # the check names images by "file", table rows by "row"
     at = {name: i for i, name in enumerate(profile.files)} if thumbs is not None else {}
-    issues = [{**d, "row": at[d["file"]]} if "row" not in d else d for d in f.details["issues"]]
+    issues = [{**d, "row": at[d["file"]]} if "row" not in d else d for d in listed]
     issues = sorted(issues, key=lambda d: (d["score"], d["row"]))[:MAX_ROWS]
     cols = None if thumbs is not None else _table_columns(profile)
     items = []
@@ -281,7 +289,7 @@ def _images(profile: Any, findings: Sequence[Finding], section: Mapping[str, Any
              ("modes", _counts(section.get("modes"))), ("formats", _counts(section.get("formats")))]
     flagged: dict[str, dict] = {}  # per rule: unreadable-file has one finding per file
     for f in findings:
-        if f.rule in GROUP_RULES or f.rule == "label-issues" or not f.files or f.rule == "ignored-files":
+        if section_of(f) in ("duplicates", "label-issues", "ignored") or not f.files:
             continue
         block = flagged.setdefault(f.rule, {"rule": f.rule, "code": f.code, "severity": f.severity,
                                             "files": [], "messages": []})

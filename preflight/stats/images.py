@@ -12,7 +12,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from preflight.artifact import STATS_FORMAT, _target, num
+from preflight.stats.format import STATS_FORMAT, num
+from preflight.stats.target import target_section
 
 
 def build_image_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def build_image_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, An
         "placeholders": list(settings["placeholders"]),
         "features": {},
         "feature_names_out": [],
-        "target": _target(profile),
+        "target": target_section(profile),
         "images": image_section(profile),
     }
 

@@ -1,22 +1,11 @@
-"""`preflight explain RULE`: one rule's documentation, in ruff's rule-doc shape.
-
-Each fact has one home: the one-line doc, severity and parameter defaults live in the
-rule pack; why the rule matters, an example and the fix live in the check module's
-docstring; parameter constraints live on the check class. This module only joins them.
-"""
+"""Finding a rule by name or code, and the rules a mistyped query probably meant."""
 from __future__ import annotations
 
 import difflib
-import importlib
-import inspect
-import json
 import re
-from typing import Any
 
-from preflight.config import RuleConfig, load_rule_pack
+from preflight.decide.config import RuleConfig, load_rule_pack
 from preflight.errors import PreflightError
-
-SEVERITY_CHOICES = "error | warning | info"
 
 
 class UnknownRule(PreflightError):
@@ -66,38 +55,3 @@ def _one_edit(a: str, b: str) -> bool:
     diff = [i for i in range(len(a)) if a[i] != b[i]] if len(a) == len(b) else []
     return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
                               and a[diff[1]] == b[diff[0]])
-
-
-def long_doc(rule: RuleConfig) -> str:
-    """The check module's docstring without its 'PFxxx: ' prefix: why, example, fix."""
-    from preflight.checks import discover
-
-    module = importlib.import_module(type(discover()[rule.name]).__module__)
-    text = inspect.cleandoc(module.__doc__ or "")
-    return re.sub(rf"^{rule.code}:\s*", "", text)
-
-
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return json.dumps(value)
-
-
-def render(rule: RuleConfig) -> str:
-    from preflight.checks import discover
-
-    constraints = discover()[rule.name].params
-    lines = [f"{rule.code} {rule.name} ({rule.severity})", "", rule.doc, "", long_doc(rule), "", "Options:"]
-    if not rule.params:
-        lines.append("  none")
-    for key, value in rule.params.items():
-        lines.append(f"  {key} = {toml_value(value)}  ({constraints[key].describe()})")
-    lines += ["", "Configure (preflight.toml, or [tool.preflight] in pyproject.toml):",
-              f'  ignore = ["{rule.name}"]  # turn it off (a rule name or a code prefix such as "{rule.code[:3]}")',
-              f'  # select = ["{rule.code}"]  # or run only the rules listed', "",
-              f"  [rules.{rule.name}]",
-              f'  severity = "{rule.severity}"  # {SEVERITY_CHOICES}']
-    lines += [f"  {key} = {toml_value(value)}" for key, value in rule.params.items()]
-    return "\n".join(lines) + "\n"

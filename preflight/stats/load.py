@@ -11,8 +11,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from preflight import transforms
-from preflight.artifact import STATS_FORMAT
+from preflight.profile import transforms
+from preflight.stats.format import STATS_FORMAT
 
 
 class StatsMismatch(ValueError):
@@ -112,7 +112,7 @@ class Stats:
         return np.hstack(blocks).astype(np.float32)
 
     def to_sklearn(self) -> Any:
-        from preflight.sklearn import StatsTransformer
+        from preflight.stats.sklearn_adapter import StatsTransformer
 
         return StatsTransformer(self)
 

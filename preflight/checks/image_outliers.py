@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Context, pct, preview
-from preflight.checks._images import paths
+from preflight.checks.base import Context, pct, preview
+from preflight.checks.images import paths
 from preflight.findings import Finding
 from preflight.params import Interval
 from preflight.profile.image_neighbours import NEIGHBOURS

@@ -1,4 +1,4 @@
-"""report.html: the views dict (preflight.views) through a Jinja2 template. Nothing is computed here.
+"""report.html: the views dict (preflight.report.views) through a Jinja2 template. Nothing is computed here.
 
 Jinja2 with autoescaping on: every value, file name and message in the page is escaped, whatever
 the dataset holds. The template ships inside the package (preflight/templates/).
@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from preflight import __version__
+from preflight.version import __version__
 from preflight.findings import Report
 
 TEMPLATE = "report.html.j2"

@@ -88,7 +88,7 @@ def _chunks(n: int, radius: int) -> int:
 
 def median_nn_distance(h: np.ndarray, sample: int = 512) -> float:
     """Median Hamming distance from a content-keyed sample of distinct hashes to their nearest other one."""
-    from preflight.profile.accumulators import splitmix64
+    from preflight.kernels.hashing import splitmix64
 
     h = np.unique(np.asarray(h, dtype=np.uint64))
     if h.size < 2:

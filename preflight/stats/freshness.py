@@ -16,7 +16,7 @@ FRESHNESS_RULES = ["empty-dataset"]  # the cheapest rule: the profile carries th
 
 
 def read_fingerprint(stats_path: Path) -> dict[str, Any]:
-    from preflight.artifact import STATS_FORMAT
+    from preflight.stats.format import STATS_FORMAT
 
     try:
         data = json.loads(stats_path.read_text(encoding="utf-8"))
@@ -31,12 +31,6 @@ def read_fingerprint(stats_path: Path) -> dict[str, Any]:
         raise DataError(f"{stats_path}: the stats have no complete fingerprint (rows, columns, label, content_hash).")
     return fp
 
-
-def current_fingerprint(path: Path, label: str | None, config_file: Path | None = None) -> dict[str, Any]:
-    from preflight.pipeline import scan
-
-    report = scan(path, label=label, select=FRESHNESS_RULES, config_file=config_file)
-    return dict(report.stats["fingerprint"])
 
 
 def default_label(path: Path, recorded: str | None) -> str | None:

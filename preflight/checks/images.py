@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.check import Context, preview
+from preflight.checks.base import Context, preview
 from preflight.findings import Finding
 
 
@@ -34,7 +34,7 @@ def near_radius(profile, settings) -> int:
 
 def similar_groups(profile, radius: int) -> list[np.ndarray]:
     """Readable images linked by equal pixels or pHash distance <= radius (connected groups)."""
-    from preflight.profile.hamming import components
+    from preflight.kernels.hamming import components
 
     a, b = profile.near_pairs(radius)
     return components(profile.rows, a, b)

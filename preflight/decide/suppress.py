@@ -110,12 +110,12 @@ def apply(findings: Iterable[Finding], profile: Any, config: Any) -> tuple[tuple
     Only the matching rows/files go: a finding left with none disappears; groups lose their
     suppressed members (a group may be left with one member: its copies were suppressed).
     """
-    ignores: tuple[PathIgnore, ...] = getattr(config, "per_path_ignores", ())
-    entries: tuple[Suppression, ...] = getattr(config, "suppress", ())
+    ignores: tuple[PathIgnore, ...] = config.per_path_ignores
+    entries: tuple[Suppression, ...] = config.suppress
     findings = tuple(findings)
     if not ignores and not entries:
         return findings, 0
-    files = _Files(profile, Path(getattr(config, "base_dir", "") or os.getcwd()))
+    files = _Files(profile, Path(config.base_dir or os.getcwd()))
     kept, suppressed = [], 0
     for f in findings:
         pats = [p for p in ignores if any(_matches(s, f) for s in p.rules)]
@@ -140,7 +140,7 @@ class _Files:
     def __init__(self, profile: Any, base: Path) -> None:
         root = Path(profile.path)
         self.base = base.resolve()
-        self.images = getattr(profile, "kind", "") == "images"
+        self.images = profile.kind == "images"
         folder = root if root.is_dir() else root.parent
         if self.images:
             self.names = list(profile.files)

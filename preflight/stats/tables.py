@@ -1,0 +1,47 @@
+"""stats.json of a table: per feature its kind, counts, moments, quantiles and fitted transform.
+
+Documented public contract "preflight-stats/1" (docs/stats-json.md).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from preflight.profile import transforms
+from preflight.stats.format import STATS_FORMAT, num
+from preflight.stats.target import target_section
+
+
+def build_table_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
+    features = {}
+    names_out: list[str] = []
+    for col in profile.columns:
+        features[col.name] = _column(col)
+        names_out += transforms.output_names(col.name, col.transform)
+    return {
+        "format": STATS_FORMAT,
+        "fingerprint": {
+            "rows": profile.rows,
+            "columns": [{"name": c.name, "dtype": c.dtype} for c in profile.columns]
+            + ([{"name": profile.label.name, "dtype": profile.label.dtype}] if profile.label else []),
+            "label": profile.label_name,
+            "content_hash": profile.content_hash,
+        },
+        "placeholders": list(settings["placeholders"]),
+        "features": features,
+        "feature_names_out": names_out,
+        "target": target_section(profile),
+    }
+
+
+def _column(col: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"dtype": col.dtype, "kind": col.kind, "count": col.rows - col.missing,
+                           "missing": col.missing}
+    if math.isfinite(col.mean):  # numeric, or mixed but mostly numbers
+        out.update(mean=num(col.mean), std=num(col.std), min=num(col.min), max=num(col.max),
+                   quantiles={k: num(v) for k, v in col.quantiles.items()})
+    else:
+        out["categories"] = len(col.categories) if col.codes is not None else col.distinct
+    out["transform"] = {k: (num(v) if isinstance(v, float) else v) for k, v in col.transform.items()}
+    return out
+
