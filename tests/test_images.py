@@ -12,7 +12,6 @@ from PIL import Image
 
 import preflight
 from preflight.cli import main
-from preflight.kernels.hamming import hamming_pairs, popcount
 from preflight.stats.load import Stats
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,37 +185,6 @@ def test_permission_denied_is_a_finding(tmp_path, monkeypatch):
     report = preflight.scan(tmp_path, workers=1)
     assert {f.files[0]: f.details["reason"] for f in report.by_rule("unreadable-file")} == {
         "cat/000.png": "permission-denied"}
-
-
-def test_hamming_search_matches_brute_force():
-    rng = np.random.default_rng(0)
-    h = np.unique(rng.integers(0, 2**63, 1500, dtype=np.uint64))
-    flips = rng.integers(0, 2**63, h.size, dtype=np.uint64) & rng.integers(0, 2**63, h.size, dtype=np.uint64) \
-        & rng.integers(0, 2**63, h.size, dtype=np.uint64) & rng.integers(0, 2**63, h.size, dtype=np.uint64)
-    h = np.unique(np.concatenate([h, h[:300] ^ flips[:300]]))
-    for radius in (0, 3, 6):
-        a, b = hamming_pairs(h, radius)
-        d = popcount((h[:, None] ^ h[None, :]).reshape(-1)).reshape(h.size, h.size)
-        i, j = np.nonzero(np.triu(d <= radius, 1))
-        assert sorted(zip(a.tolist(), b.tolist())) == sorted(zip(i.tolist(), j.tolist()))
-    # Its speed on 100,000 hashes is measured by benchmarks/hamming.py, not asserted here.
-
-
-def test_components_match_scipy():
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    from preflight.kernels.hamming import components
-
-    rng = np.random.default_rng(3)
-    for n, m in ((50, 30), (400, 390), (1000, 50), (300, 299)):
-        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
-        if n == 300:  # a path visited from its far end: the slowest case for label propagation
-            a, b = np.arange(299)[::-1] + 1, np.arange(299)[::-1]
-        _, label = connected_components(coo_matrix((np.ones(m), (a, b)), shape=(n, n)), directed=False)
-        want = sorted((np.flatnonzero(label == c) for c in np.unique(label) if (label == c).sum() > 1),
-                      key=lambda g: int(g[0]))
-        assert [g.tolist() for g in components(n, a, b)] == [g.tolist() for g in want]
 
 
 def _colour_classes(root: Path, mislabeled: dict[str, str]) -> None:

@@ -5,15 +5,9 @@ an image's mean distance to its 10 nearest images, in a thumbnail + colour + tex
 It is judged against the dataset itself: flagged when the robust z-score of the log distance
 (median, 1.4826 MAD) exceeds image_max_robust_z *and* the distance is at least
 image_min_distance_ratio times the median one, so a dataset sparse or alike by nature (MNIST)
-sets its own scale, and a tight spread alone flags nothing.
-
-Measured (robust z of the farthest clean image; of planted ones): 10,000 64x64 synthetic JPEGs
-(benchmarks/images.py) 4.2, a noise image among them 6.7; sklearn's 1,797 digits as 28x28 gray
-PNGs 5.0 (a faint '1' that low-information also flags), a noise image 18.8 and a photo 13.5
-among them; photo crops 2.4; fixtures/images_outliers 4.5, its noise and shapes 33 and 26.
-On the same features LocalOutlierFactor's scores reached z 30 on clean photo crops, and
-IsolationForest left the noise image out of its top 3 among 1,000 synthetic ones (clean
-10,000: up to 5.8): neither separates clean from planted as well.
+sets its own scale, and a tight spread alone flags nothing. The thresholds sit between the
+farthest clean images and planted ones of the measured sets; LocalOutlierFactor and an
+IsolationForest on the same features separated them less well (benchmarks/RESULTS.md).
 """
 from __future__ import annotations
 

@@ -126,12 +126,10 @@ ROWS_PER_COMPONENT = 20  # whitening scales noise directions up as much as signa
 def _principal(x: np.ndarray, seed: int, sample: np.ndarray | None = None) -> np.ndarray:
     """The image features (thumbnail pixels, colour histogram: 280 numbers) on their first
     principal components, whitened (each scaled to variance 1, as table columns are
-    standardized): 64 of them, at most one per 20 images. Measured on 10,000 generated images
-    with 5% of labels flipped (benchmarks/label_errors.py --images): 32 raw components F1 0.552,
-    32 whitened 0.640, 64 whitened 0.718, 96 whitened 0.706; the logistic regression also
-    converges in fewer steps on whitened components, so 64 of them cost no more than 32 raw
-    ones (1.1 s). On 47 images, 46 whitened components were mostly noise, blown up to the
-    colour signal's scale, and the planted images went unseen; 2 find them.
+    standardized): 64 of them, at most one per 20 images. Whitened components separate the
+    classes better than raw ones and the logistic regression converges in fewer steps on them;
+    with few images most components are noise that whitening blows up to the colour signal's
+    scale, hence one per 20 images (benchmarks/RESULTS.md, `label_errors.py --images`).
     Fitted on the sample the models are fitted on, if any."""
     from sklearn.decomposition import PCA
 

@@ -98,7 +98,7 @@ class Outliers(Check):
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "max_isolation_z": Interval(float, 0.0, None, closed="neither"),
               "multivariate": Boolean(), "min_rows": Interval(int, 3, None)}
-    params = {**params, **IMAGE_PARAMS}  # image_*: preflight/checks/_image_outliers.py
+    params = {**params, **IMAGE_PARAMS}  # image_*: preflight/checks/image_outliers.py
 
     def heavy_imports(self, params) -> tuple[str, ...]:
         return ("sklearn.ensemble",) if params["multivariate"] else ()

@@ -56,8 +56,8 @@ class Config:
     settings: Mapping[str, Any]
     rules: Mapping[str, RuleConfig]
     sources: tuple[str, ...] = field(default=())
-    per_path_ignores: tuple = field(default=())   # preflight.suppress.PathIgnore, globs from base_dir
-    suppress: tuple = field(default=())           # preflight.suppress.Suppression ([[suppress]] tables)
+    per_path_ignores: tuple = field(default=())   # decide.suppress.PathIgnore, globs from base_dir
+    suppress: tuple = field(default=())           # decide.suppress.Suppression ([[suppress]] tables)
     base_dir: str = ""                            # the config file's folder ("" = current directory)
 
     @property

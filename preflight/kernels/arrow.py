@@ -5,7 +5,8 @@ lazy pandas shim asks whether the object is a pandas one), which costs ~0.2 s of
 every scan that never touches pandas: a fifth of an image rescan. These helpers read and
 build the few array kinds the profile needs from their buffers (public pyarrow API:
 `buffers`, `from_buffers`, `py_buffer`), so a scan imports pandas only if a user's own
-code does. Same values as to_numpy / pa.array; tests/test_arrow.py compares them.
+code does. Reference: pyarrow's own to_numpy / pa.array, at every offset, with and without
+nulls and empty (tests/test_arrow.py, which also checks an image scan never imports pandas).
 """
 from __future__ import annotations
 

@@ -1,12 +1,15 @@
 """64-bit content hashes and content-keyed selection: the scan's identity of rows and values.
 
-Contracts (tests/test_kernels.py):
-- splitmix64: Steele, Lea and Flood's SplitMix64 finaliser, element-wise, wrapping uint64
-  arithmetic; checked against a pure-Python implementation of the published constants.
-- hash_floats: equal numbers hash alike whatever their spelling or dtype (1, 1.0, "1" once
-  parsed; -0.0 as 0.0); missing cells get MISSING_HASH.
-- combine: order-sensitive fold of per-column hashes into one hash per row.
-- first_by_hash: exactly np.sort(np.argsort(h, kind="stable")[:k]) in linear time.
+Contracts, each tested against a reference in tests/test_kernels.py:
+- splitmix64: the SplitMix64 finaliser (Steele, Lea and Flood), element-wise with wrapping
+  uint64 arithmetic; reference: a plain-Python implementation of the published constants.
+- hash_floats: splitmix64 of the float64 bits, so equal numbers hash alike whatever their
+  spelling or dtype (1, 1.0, "1" once parsed; -0.0 as 0.0); missing cells get MISSING_HASH.
+- combine: acc = splitmix64(acc ^ (h_j + (j + 1) * golden)) over the columns j, per row;
+  reference: the same fold in plain Python. Order-sensitive: swapping columns changes it.
+- first_by_hash: exactly np.sort(np.argsort(h, kind="stable")[:k]), in linear time.
+Row hashes are identities (baselines, fingerprints, duplicate groups): changing any of these
+functions changes every stored baseline, so they are frozen.
 """
 from __future__ import annotations
 
@@ -60,6 +63,8 @@ def combine(hashes: list[np.ndarray], n: int) -> np.ndarray:
 def first_by_hash(row_hash: np.ndarray, k: int) -> np.ndarray:
     """The k rows with the smallest content hashes, ascending: a content-keyed sample, in
     linear time (np.sort(np.argsort(row_hash, kind="stable")[:k]))."""
+    if k <= 0:
+        return np.empty(0, np.intp)
     if k >= row_hash.size:
         return np.arange(row_hash.size)
     cut = np.partition(row_hash, k - 1)[k - 1]

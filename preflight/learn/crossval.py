@@ -23,9 +23,8 @@ _HASH_ROUND_ROBIN_BELOW = 20  # per fold: smaller classes get exact round-robin 
 
 def one_thread() -> Any:
     """A context in which BLAS and OpenMP run one thread: the fits here are many and small, and
-    on a shared 2-core machine (load 4-5) two threads spin-waiting for each other made a scan of
-    digits take 23.9 s and 7.2 s (21.5 s and 11.5 s of CPU) against 2.0 s in one thread. One
-    thread also makes the floating-point sums, and so the rows flagged, independent of the
+    on a busy machine threads spin-waiting for each other cost several times the work itself.
+    One thread also makes the floating-point sums, and so the rows flagged, independent of the
     machine's core count."""
     import sklearn  # noqa: F401  (loads the BLAS and OpenMP runtimes: limits reach only loaded ones)
     from threadpoolctl import threadpool_limits
@@ -132,7 +131,7 @@ def _fitted(name: str, X: np.ndarray, y: np.ndarray, n_classes: int, seed: int) 
 
     def predict(Z: np.ndarray) -> np.ndarray:
         out = np.zeros((len(Z), n_classes))
-        # The boosted trees read a column per split: 2.8x faster on column-major rows (measured).
+        # The boosted trees read a column per split: column-major rows are read contiguously.
         out[:, cols] = model.predict_proba(np.asfortranarray(Z) if name == "hgb" else Z)
         return out
 
@@ -149,7 +148,7 @@ def neighbour_table(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     One search over all rows instead of one per fold, pass and repeat (20 on the default
     path): a fold's 20-NN are then the nearest pooled rows outside the fold, the same rows
     a search of that fold's training split would find (rows short of 20 such are searched
-    again exactly). On 10,000 images this took the 20-NN from 1.0 s to 0.3 s."""
+    again exactly)."""
     from sklearn.neighbors import NearestNeighbors
 
     X = np.asarray(X, dtype=np.float64)

@@ -123,7 +123,7 @@ def _sampled(X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
     so only the sample needs the first pass.
 
     The models are SAMPLED_MODELS: a 20-NN would compare each of a million rows with every
-    sampled row (10,000 rows against 50,000 took 1 s here: 95 s for 950,000), where boosted trees cost
+    sampled row (minutes for a million rows), where boosted trees cost
     microseconds a row and, unlike the 20-NN, shrug off columns that do not bear on the label.
     One fold assignment: REPEATS steadies a few hundred rows, not tens of thousands.
     """

@@ -3,9 +3,8 @@
 Near-copies leak across train/test splits and over-weight whatever they say, just like
 exact copies, but hashing cannot see them. "Near" is relative: a pair counts when its
 distance is under radius_ratio times the median nearest-neighbour distance, so the
-threshold follows the data's own scale. On sklearn's wine, breast_cancer, iris and
-digits (standardized) the closest distinct pair sits at 0.27-0.67 of that median, so the
-default 0.05 leaves a 5x margin.
+threshold follows the data's own scale. The default 0.05 sits well below the closest
+distinct pairs of real tables (benchmarks/RESULTS.md), so only copies with noise count.
 """
 from __future__ import annotations
 

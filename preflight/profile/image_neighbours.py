@@ -8,9 +8,9 @@ same whatever its width.
 
 An image's score is its mean distance to its NEIGHBOURS nearest other images, as cleanlab's
 Datalab outlier check scores (brute force: what sklearn's NearestNeighbors computes, without
-its 0.8 s import on scans that need no other model). Above REFERENCE images, distances are
+its import on scans that need no other model). Above REFERENCE images, distances are
 measured to a content-keyed sample of REFERENCE images (every image is still scored), so the
-cost stays linear: 0.15 s for 10,000 images.
+cost stays linear in the number of images.
 
 It is a whole-dataset result, so the per-image cache cannot hold it; it is memoised instead
 (preflight.profile.memo), keyed by the exact signals it reads: a rescan of an unchanged
@@ -40,8 +40,8 @@ def image_neighbour_distance(s: Signals, ok: np.ndarray, feature_hash: np.ndarra
     def compute() -> np.ndarray:
         from threadpoolctl import threadpool_limits
 
-        # One BLAS thread: these products are small, and on a busy 2-core machine OpenBLAS's
-        # spinning threads made the same work take 1 to 2 s.
+        # One BLAS thread: these products are small, and on a busy machine OpenBLAS's spinning
+        # threads cost more than the work.
         with threadpool_limits(1, user_api="blas"):
             return neighbour_distance(features(s, ok), ref, NEIGHBOURS)
 

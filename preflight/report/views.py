@@ -2,14 +2,12 @@
 
 Everything report.html shows is computed here (STYLE: formatters never compute): histogram counts
 and bar heights before and after each fitted transform, the rows to show (values as strings), the
-shares, and thumbnails. `preflight/write/report.py` only fills a template with it. It runs inside
+shares, and thumbnails. `preflight/write/html.py` only fills a template with it. It runs inside
 `pipeline.scan(views=True)`, while the profile is still in memory, and only when a report is wanted.
 
 Plots are inline SVG bars drawn by the template from the heights computed here, not matplotlib: a
-histogram is thirty numbers. matplotlib would be a heavy new dependency; measured, it takes 0.40 s
-to import and ~22 ms and ~12 kB per histogram SVG, where this whole report (views, render, write)
-takes ~0.09 s on the 10,000-image benchmark and a histogram here is thirty <rect>s.
-Pictures shown are decoded small by preflight/thumbnails.py.
+histogram is thirty numbers, and matplotlib's import alone would cost several times this whole
+report (benchmarks/RESULTS.md). Pictures shown are decoded small by report/thumbnails.py.
 """
 from __future__ import annotations
 
