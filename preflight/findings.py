@@ -105,7 +105,7 @@ class Report:
         return [f for f in self.findings if f.rule == rule]
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "format": FINDINGS_FORMAT,
             "dataset": dict(self.dataset),
             "findings": [f.to_dict() for f in self.findings],

@@ -10,9 +10,10 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 from preflight.errors import ConfigError
+from preflight.findings import FailOn
 from preflight.params import SEVERITY, Boolean, Constraint, Interval, Options, StrList, Text, validate
 
 TASKS = ("auto", "classification", "regression")
@@ -61,8 +62,8 @@ class Config:
     base_dir: str = ""                            # the config file's folder ("" = current directory)
 
     @property
-    def fail_on(self) -> str:
-        return str(self.settings["fail_on"])
+    def fail_on(self) -> FailOn:
+        return cast(FailOn, self.settings["fail_on"])
 
     def enabled(self) -> list[str]:
         """Rule names left on by select/ignore (names or code prefixes)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from preflight.kernels.hashing import MISSING_HASH, combine
 from preflight.kernels.arrow import strings
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
+from preflight.profile.protocol import Task
 from preflight.progress import Progress
 from preflight.read.images import open_images
 
@@ -29,13 +30,12 @@ CHUNK = 256  # images per worker task: big enough to amortise pickling, small en
 
 @dataclass
 class ImageProfile:
-    kind = "images"
     path: str
     files: tuple[str, ...]               # relative paths, sorted; row i is files[i]
     splits: tuple[str, ...]              # split folder (or column) per file, "" for none
     signals: Signals                     # per-file arrays (see image_signals.Signals)
     label: ColumnProfile | None
-    task: str | None
+    task: Task | None
     classes: tuple[Any, ...]
     y: np.ndarray | None
     feature_hash: np.ndarray             # uint64: decoded pixels (or raw bytes if unreadable)
@@ -50,6 +50,10 @@ class ImageProfile:
     pred_probs: np.ndarray | None = None     # the user's out-of-sample probabilities (--pred-probs)
     user_features: np.ndarray | None = None  # the user's embeddings (--features)
     _pairs: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def kind(self) -> Literal["images"]:
+        return "images"
 
     @property
     def rows(self) -> int:

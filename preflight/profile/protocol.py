@@ -18,7 +18,6 @@ Task = Literal["classification", "regression"]
 
 
 class Profile(Protocol):
-    kind: Kind
     path: str                           # the scanned path, as given
     label: ColumnProfile | None         # the label column's profile (images: the class names)
     task: Task | None                   # None without a label
@@ -29,6 +28,9 @@ class Profile(Protocol):
     settings: Mapping[str, Any]         # the validated scan settings
     pred_probs: np.ndarray | None       # the user's out-of-sample probabilities (--pred-probs)
     user_features: np.ndarray | None    # the user's embeddings (--features)
+
+    @property
+    def kind(self) -> Kind: ...
 
     @property
     def rows(self) -> int: ...

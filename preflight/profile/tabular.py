@@ -5,7 +5,7 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from preflight.workers import worker_count
 from preflight.errors import DataError
 from preflight.kernels.hashing import combine, splitmix64
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
+from preflight.profile.protocol import Task
 from preflight.profile.target import infer_target
 from preflight.progress import Progress
 from preflight.read.tabular import ReadRestart, TabularSource, iter_batches
@@ -21,13 +22,12 @@ from preflight.read.tabular import ReadRestart, TabularSource, iter_batches
 
 @dataclass
 class TabularProfile:
-    kind = "tabular"
     path: str
     files: tuple[tuple[str, int], ...]
     rows: int
     columns: tuple[ColumnProfile, ...]  # the features, in file order
     label: ColumnProfile | None
-    task: str | None                    # classification | regression | None (no label)
+    task: Task | None                   # None without a label
     classes: tuple[Any, ...]            # sorted class values (classification)
     y: np.ndarray | None                # class code per row, -1 where the label is missing
     feature_hash: np.ndarray            # uint64 per row over the feature columns
@@ -35,6 +35,10 @@ class TabularProfile:
     settings: Mapping[str, Any] = field(default_factory=dict)
     pred_probs: np.ndarray | None = None     # the user's out-of-sample probabilities (--pred-probs)
     user_features: np.ndarray | None = None  # the user's embeddings (--features)
+
+    @property
+    def kind(self) -> Literal["tabular"]:
+        return "tabular"
 
     @property
     def label_name(self) -> str | None:
