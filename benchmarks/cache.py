@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DATA, REPO, child_env  # noqa: E402
+from _common import DATA, REPO, child_env
 
 TARGET = 0.30
 _WRAPPER = """

@@ -98,7 +98,7 @@ def main() -> None:
     generate(root, args.count)
     cores = os.cpu_count() or 1
     cases = [
-        (f"bare Pillow open+load, 1 process", lambda: bare_decode(root, 1)),
+        ("bare Pillow open+load, 1 process", lambda: bare_decode(root, 1)),
         (f"bare Pillow open+load, {cores} processes", lambda: bare_decode(root, cores)),
         # cleanvision runs neither label-issues nor an outlier check: the like-for-like case
         ("preflight scan, cleanvision's checks", lambda: preflight_scan(root, "--ignore", "label-issues,outliers")),

@@ -49,7 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -72,7 +72,7 @@ def flip(y: np.ndarray, noise: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Noisy copy of y and the sorted indices of the flipped rows."""
     rng = np.random.default_rng(seed)
     k = int(y.max()) + 1
-    rows = np.sort(rng.choice(len(y), size=int(round(FLIP_FRACTION * len(y))), replace=False))
+    rows = np.sort(rng.choice(len(y), size=round(FLIP_FRACTION * len(y)), replace=False))
     noisy = y.copy()
     if noise == "uniform":
         noisy[rows] = (y[rows] + rng.integers(1, k, size=len(rows))) % k
@@ -184,7 +184,7 @@ def large_table(rows: int) -> tuple[str, np.ndarray]:
     rng = np.random.default_rng(SEED)
     score = 1.5 * s0 - 1.5 * s2 + online + np.sin(2 * s4) + 0.5 * age * s1 + rng.normal(0.0, 0.2, rows)
     clean = np.digitize(score, np.quantile(score, [0.5, 0.8])).astype(np.int64)  # 50% / 30% / 20%
-    flipped = np.sort(rng.choice(rows, size=int(round(LARGE_FLIP * rows)), replace=False))
+    flipped = np.sort(rng.choice(rows, size=round(LARGE_FLIP * rows), replace=False))
     noisy = clean.copy()
     noisy[flipped] = (clean[flipped] + rng.integers(1, 3, size=len(flipped))) % 3
     table = table.drop_columns(["target"]).append_column("target", pa.array(noisy))
@@ -211,7 +211,7 @@ def image_table(count: int) -> tuple[str, np.ndarray]:
     labels = np.array([f.split("/")[1] for f in files])
     classes = np.unique(labels)
     rng = np.random.default_rng(SEED)
-    flipped = np.sort(rng.choice(len(files), size=int(round(LARGE_FLIP * len(files))), replace=False))
+    flipped = np.sort(rng.choice(len(files), size=round(LARGE_FLIP * len(files)), replace=False))
     codes = np.searchsorted(classes, labels)
     codes[flipped] = (codes[flipped] + rng.integers(1, len(classes), size=len(flipped))) % len(classes)
     path = folder.parent / f"images-{count}-flipped.csv"
@@ -251,7 +251,8 @@ def large(rows: int, root: str, repeat: int, images: bool = False) -> int:
         scored = run("label-issues", "--config", config)[1]
     findings = [f for f in scored["findings"] if f["rule"] == "label-issues"]
     if images:
-        files = sorted(p for p in open(path).read().splitlines()[1:])
+        with open(path) as fh:
+            files = sorted(fh.read().splitlines()[1:])
         index = {line.split(",")[0]: i for i, line in enumerate(files)}
         found = np.array(sorted(index[f] for g in findings for f in g["files"]), dtype=np.int64)
     else:
@@ -297,7 +298,7 @@ def regression() -> int:
 
     def corrupt(y: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
         rng = np.random.default_rng(SEED)
-        rows = np.sort(rng.choice(len(y), size=int(round(0.05 * len(y))), replace=False))
+        rows = np.sort(rng.choice(len(y), size=round(0.05 * len(y)), replace=False))
         z = y.copy()
         if kind == "shift":
             z[rows] += rng.choice([-1, 1], len(rows)) * rng.uniform(2, 4, len(rows)) * y.std()
@@ -361,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         for noise in NOISES:
             noisy, truth = flip(y, noise, SEED)
             cells = []
-            for method, fn in (("preflight", lambda: ours(X, noisy)), (dl_name, lambda: datalab_rows(X, noisy))):
+            for method, fn in (("preflight", lambda X=X, noisy=noisy: ours(X, noisy)),
+                               (dl_name, lambda X=X, noisy=noisy: datalab_rows(X, noisy))):
                 found, secs = timed(fn)
                 p, r, f1 = score(found, truth)
                 f1s[method].append(f1)

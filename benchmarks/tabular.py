@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _common import DATA, REPO, Measured, child_env, measure, python  # noqa: E402
+from _common import DATA, REPO, Measured, child_env, measure, python
 
 ROWS = 1_000_000
 TARGET_RATIO = 4.0
@@ -204,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
           f" with conflicting-labels near = false (the target's scope), package from {args.root};"
           "\nno-sklearn = the same scan with outliers' multivariate = false: no IsolationForest, so no"
           " scikit-learn import (see the fixed costs above);"
-          "\nall rules = the same without --ignore (label-issues: models fitted on a stratified 20,000-row sample, every row scored).")
+          "\nall rules = the same without --ignore (label-issues: models fitted on a stratified 20,000-row "
+          "sample, every row scored).")
     return 0
 
 

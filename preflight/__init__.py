@@ -18,8 +18,19 @@ if TYPE_CHECKING:
 
     from preflight.stats.load import Stats, StatsMismatch
 
-__all__ = ["scan", "load_stats", "Report", "Finding", "Stats", "StatsMismatch", "PreflightError",
-           "ConfigError", "DataError", "CheckCrashed", "__version__"]
+__all__ = [
+    "CheckCrashed",
+    "ConfigError",
+    "DataError",
+    "Finding",
+    "PreflightError",
+    "Report",
+    "Stats",
+    "StatsMismatch",
+    "__version__",
+    "load_stats",
+    "scan",
+]
 
 
 def load_stats(path: str | Path) -> Stats:

@@ -5,13 +5,13 @@ import contextlib
 import gc
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import click
 
-from preflight.version import __version__
 from preflight.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CheckCrashed, PreflightError
+from preflight.version import __version__
 from preflight.write.formats import FORMATS
 
 SELECTORS = "comma-separated rule names or code prefixes (e.g. PF2,class-imbalance)"
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("PREFLIGHT_DEBUG"):
             raise
         return EXIT_INTERNAL
-    except Exception as exc:  # noqa: BLE001 - last resort: a bug, not a user error
+    except Exception as exc:
         click.echo(f"preflight: internal error: {type(exc).__name__}: {exc} (set PREFLIGHT_DEBUG=1 "
                    "for a traceback; please report it)", err=True)
         if os.environ.get("PREFLIGHT_DEBUG"):

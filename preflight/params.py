@@ -23,13 +23,11 @@ class Interval:
             return False
         if self.kind is int and not isinstance(value, int):
             return False
-        if self.low is not None:
-            if value < self.low or (value == self.low and self.closed in ("right", "neither")):
-                return False
-        if self.high is not None:
-            if value > self.high or (value == self.high and self.closed in ("left", "neither")):
-                return False
-        return True
+        too_low = self.low is not None and (
+            value < self.low or (value == self.low and self.closed in ("right", "neither")))
+        too_high = self.high is not None and (
+            value > self.high or (value == self.high and self.closed in ("left", "neither")))
+        return not (too_low or too_high)
 
     def describe(self) -> str:
         name = "an int" if self.kind is int else "a float"

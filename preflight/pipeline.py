@@ -4,8 +4,9 @@ Writers and the CLI are clients of `scan`; it writes nothing but a baseline aske
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from preflight.decide.config import Config, load_config
 from preflight.files import is_inside

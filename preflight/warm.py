@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 
 class Warmup:
@@ -29,7 +29,7 @@ class Warmup:
         for name in self.modules:
             try:
                 importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the check that needs it imports it again and reports
+            except Exception:
                 return
 
     def wait(self) -> None:

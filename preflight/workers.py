@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
+
 
 def worker_count(settings: Mapping[str, Any]) -> int:
     """The `workers` setting: image decoding processes, column and scoring threads (0 = cores)."""

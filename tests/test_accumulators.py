@@ -1,6 +1,8 @@
 """The profile's accumulators merge to the same answer however the rows are split."""
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -12,7 +14,7 @@ from preflight.profile.accumulators import BottomK, Moments
 def test_moments_merge_matches_numpy(cuts) -> None:
     x = np.random.default_rng(0).lognormal(3, 2, 1000)
     m = Moments()
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    for a, b in pairwise(cuts):
         m = m.merge(Moments.of(x[a:b]))
     assert m.n == 1000
     assert m.mean == pytest.approx(x.mean(), rel=1e-12)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import preflight
-from preflight.decide.baseline import BASELINE_FORMAT
 from preflight.cli import main
+from preflight.decide.baseline import BASELINE_FORMAT
 
 ROOT = Path(__file__).resolve().parent.parent
 

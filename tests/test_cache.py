@@ -336,7 +336,7 @@ def test_memo_keeps_the_newest_few(tmp_path) -> None:
 
     notes: list[str] = []
     for i in range(memo.KEEP + 3):
-        value = memo.memoised(tmp_path, "kind", [bytes([i])], lambda: np.full(2, float(i)), (2,), notes)
+        value = memo.memoised(tmp_path, "kind", [bytes([i])], lambda i=i: np.full(2, float(i)), (2,), notes)
         assert value.tolist() == [i, i]
         os.utime(next(p for p in (tmp_path / "derived").glob("kind-*.npz")
                       if np.load(p)["value"][0] == i), (i, i))  # mtimes in write order, whatever the clock

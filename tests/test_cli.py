@@ -55,7 +55,8 @@ def test_fail_on_never_and_warning(in_root) -> None:
     (lambda d: _write(d / "notes.txt", b"hello"), "notes.txt: unsupported format"),
     (lambda d: _write(d / "empty.csv", b""), "empty.csv: file is empty (no header)."),
     (lambda d: _write(d / "bad.parquet", b"PAR1 this is not parquet"), "bad.parquet: cannot read:"),
-    (lambda d: _write(d / "latin.csv", "a,b\n1,caf\xe9\n".encode("latin-1")), "latin.csv: cannot read: not valid UTF-8"),
+    (lambda d: _write(d / "latin.csv", "a,b\n1,caf\xe9\n".encode("latin-1")),
+     "latin.csv: cannot read: not valid UTF-8"),
     (lambda d: _write(d / "bad.jsonl", b'{"a": 1}\n{"a": \n'), "bad.jsonl: line 2 is not valid JSON"),
     (lambda d: _write(d / "ragged.csv", b"a,b\n1,2\n3,4,5\n"), "ragged.csv: cannot read: CSV parse error"),
 ])

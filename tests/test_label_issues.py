@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 
 import preflight
 from preflight.cli import main
 
-CASES = {c["name"]: c for c in tomllib.loads((Path(__file__).parent / "cases" / "label-issues.toml").read_text())["case"]}
+CASE_FILE = Path(__file__).parent / "cases" / "label-issues.toml"
+CASES = {c["name"]: c for c in tomllib.loads(CASE_FILE.read_text())["case"]}
 CASE = CASES["five flipped labels"]
 CAPPED = CASES["twelve flipped labels outside a 150-row sample"]
 BACK = {"y": "x", "z": "y", "x": "z"}  # CAPPED's planted rows carry the next class's label
@@ -59,7 +60,8 @@ def test_features_replace_the_built_in_features(planted, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("array,flag,message", [
-    (np.full((10, 3), 1 / 3), "--pred-probs", "expected 150 rows x 3 columns (one per class, in stats.json's class order), got 10 x 3."),
+    (np.full((10, 3), 1 / 3), "--pred-probs",
+     "expected 150 rows x 3 columns (one per class, in stats.json's class order), got 10 x 3."),
     (np.full((150, 3), 0.5), "--pred-probs", "rows must sum to 1 (probabilities), but 150 rows do not"),
     (np.full((150, 2), np.nan), "--features", "contains NaN in 150 rows (first: 0)."),
 ])

@@ -71,9 +71,9 @@ def test_no_import_cycles() -> None:
             if target == module or target not in GRAPH:
                 continue
             if state.get(target) == "open":
-                cycles.append(" -> ".join(stack[stack.index(target):] + [target]))
+                cycles.append(" -> ".join([*stack[stack.index(target):], target]))
             elif target not in state:
-                visit(target, stack + [target])
+                visit(target, [*stack, target])
         state[module] = "done"
 
     for module in sorted(GRAPH):

@@ -151,7 +151,8 @@ def test_pooled_neighbours_match_a_search_per_split() -> None:
     rng = np.random.default_rng(1)
     for train, test in [(np.flatnonzero(folds != 0), np.flatnonzero(folds == 0)),
                         (np.sort(rng.choice(len(y), 40, replace=False)), np.arange(len(y)))]:
-        expected = KNeighborsClassifier(n_neighbors=20, weights="distance").fit(X[train], y[train]).predict_proba(X[test])
+        knn = KNeighborsClassifier(n_neighbors=20, weights="distance").fit(X[train], y[train])
+        expected = knn.predict_proba(X[test])
         got = _knn_pred_probs(table, X, y, test, train, 3)
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
     assert np.any(got.max(axis=1) == 1.0)  # rows of the split itself: all weight on the zero distance
@@ -160,7 +161,7 @@ def test_pooled_neighbours_match_a_search_per_split() -> None:
 def test_degenerate_inputs() -> None:
     one_class = find_label_issues(np.ones((4, 1)), np.zeros(4, dtype=np.int64))
     assert len(one_class.rows) == 0 and one_class.quality.shape == (4,)
-    X, y = blobs()
+    X, _y = blobs()
     p, _ = out_of_sample_pred_probs(X[:3], np.array([0, 0, 0]), 3, seed=0)
     np.testing.assert_allclose(p[:, 0], 1.0)
 

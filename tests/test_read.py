@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pytest
 import pyarrow.parquet as pq
+import pytest
 
 import preflight
 from preflight.files import dumps
@@ -124,7 +124,8 @@ def test_folder_whose_files_disagree_on_a_column_type_profiles_as_one_text_colum
     whole.write_text("x,z,y\n" + "\n".join(numbers + texts) + "\n")  # x: text throughout
     assert _scan_dump(d) == _scan_dump(whole)
     x = [_tabular_profile(p, load_config(p, overrides={"label": "y"}), Progress(False)).columns[0] for p in (d, whole)]
-    assert x[0].kind == x[1].kind == "mixed" and x[0].categories == x[1].categories == ("0", "1", "1.0", "2", "3", "a", "b")
+    assert x[0].kind == x[1].kind == "mixed"
+    assert x[0].categories == x[1].categories == ("0", "1", "1.0", "2", "3", "a", "b")
     for field in ("codes", "hashes", "values", "missing_mask", "whitespace_mask", "nonfinite_mask"):
         np.testing.assert_array_equal(getattr(x[0], field), getattr(x[1], field), err_msg=field)
     assert x[0].distinct == x[1].distinct == 6

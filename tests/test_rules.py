@@ -5,11 +5,11 @@ findings: rows, groups, columns, counts, severities and chosen details.
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 
 import preflight
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import preflight
-from preflight.stats.load import Stats, StatsMismatch
 from preflight.files import dumps, write_atomic
+from preflight.stats.load import Stats, StatsMismatch
 
 
 def _stats(report, tmp_path: Path) -> Stats:
@@ -53,7 +53,7 @@ def test_transform_round_trip(table, tmp_path) -> None:
 
 
 def test_test_inputs_get_the_same_transform(table, tmp_path) -> None:
-    df, path = table
+    _df, path = table
     stats = _stats(preflight.scan(path), tmp_path)
     test = pd.DataFrame({"height": ["180", "?", " 150 "], "followers": [0, 1e8, None],
                          "delta": [0.0, 1e6, -1e6], "color": ["red", "purple", None], "label": ["a"] * 3})

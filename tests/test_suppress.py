@@ -9,8 +9,8 @@ import pytest
 
 import preflight
 from preflight.cli import main
-from preflight.errors import ConfigError
 from preflight.decide.suppress import glob_regex
+from preflight.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = [f"{i * 0.37 % 5:.2f},{(i * 7) % 11},{'ny'[i % 2]}" for i in range(40)]

@@ -7,14 +7,15 @@ matters, an example and the fix live in its module docstring.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from preflight.findings import Finding, Severity
 from preflight.params import Constraint
 
 if TYPE_CHECKING:
-    from preflight.profile.protocol import Profile
+    pass
 
 # Where report.html shows a rule's findings (besides the findings list).
 Section = Literal["duplicates", "label-issues", "outliers", "features", "classes", "ignored"]

@@ -23,7 +23,8 @@ class Bright(Check):
     name = "bright"
     code = "PF505"
     summary = (
-        "Images much brighter than the rest of the dataset (robust z-score of -log(1 - mean brightness); min_delta in log units).")
+        "Images much brighter than the rest of the dataset (robust z-score of -log(1 - mean brightness); "
+        "min_delta in log units).")
     kinds = frozenset({"images"})
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "min_delta": Interval(float, 0.0, None), "min_images": Interval(int, 3, None)}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.checks.base import Check, Context, preview
+from preflight.checks.base import Check, Context
 from preflight.checks.groups import hash_groups
 from preflight.findings import Finding
 from preflight.params import Boolean

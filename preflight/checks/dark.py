@@ -26,7 +26,8 @@ class Dark(Check):
     name = "dark"
     code = "PF504"
     summary = (
-        "Images much darker than the rest of the dataset (robust z-score of log mean brightness; min_delta in log units).")
+        "Images much darker than the rest of the dataset (robust z-score of log mean brightness; "
+        "min_delta in log units).")
     kinds = frozenset({"images"})
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "min_delta": Interval(float, 0.0, None), "min_images": Interval(int, 3, None)}

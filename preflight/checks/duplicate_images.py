@@ -9,8 +9,6 @@ Example: cat/001.jpg and cat/001 (1).jpg, a downloaded file saved twice.
 Fix: keep one of each group before splitting."""
 from __future__ import annotations
 
-import numpy as np
-
 from preflight.checks.base import Check, Context
 from preflight.checks.groups import hash_groups
 from preflight.checks.images import path_groups, shown_groups

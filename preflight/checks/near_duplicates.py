@@ -29,7 +29,8 @@ class NearDuplicates(Check):
     name = "near-duplicates"
     code = "PF203"
     summary = (
-        "Near-copies: rows a tiny fraction of the typical nearest-neighbour distance apart, or images whose perceptual hashes differ in at most image_hash_radius bits.")
+        "Near-copies: rows a tiny fraction of the typical nearest-neighbour distance apart, or images whose "
+        "perceptual hashes differ in at most image_hash_radius bits.")
     report_section = "duplicates"
     kinds = frozenset({"tabular", "images"})
 

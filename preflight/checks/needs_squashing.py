@@ -18,9 +18,9 @@ Fix: apply the fitted squashing in stats.json (stats.transform does):
   dominating."""
 from __future__ import annotations
 
-from preflight.profile import transforms
 from preflight.checks.base import Check, Context
 from preflight.findings import Finding
+from preflight.profile import transforms
 
 
 def _describe(c) -> str:

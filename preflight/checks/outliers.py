@@ -29,10 +29,10 @@ import numpy as np
 
 from preflight.checks.base import Check, Context, pct
 from preflight.checks.image_outliers import IMAGE_PARAMS, image_outliers
-from preflight.workers import worker_count
 from preflight.findings import Finding
-from preflight.params import Boolean, Interval
 from preflight.kernels.hashing import first_by_hash
+from preflight.params import Boolean, Interval
+from preflight.workers import worker_count
 
 FIT_ROWS = 10_000
 
@@ -92,7 +92,8 @@ class Outliers(Check):
     name = "outliers"
     code = "PF401"
     summary = (
-        "Rows lie far from the rest: per feature (robust z-score) or jointly (IsolationForest score); images far from their nearest images.")
+        "Rows lie far from the rest: per feature (robust z-score) or jointly (IsolationForest score); "
+        "images far from their nearest images.")
     report_section = "outliers"
     kinds = frozenset({"tabular", "images"})
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),

@@ -1,8 +1,8 @@
 """Run the chosen checks on a profile; a check that raises fails the run (CheckCrashed, exit 3)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from typing import Iterable
 
 from preflight.checks.base import Check, Context
 from preflight.errors import CheckCrashed

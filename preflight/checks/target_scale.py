@@ -12,10 +12,10 @@ standardize the target and invert the scaling at prediction time; predict log1p(
 when it is heavy-tailed."""
 from __future__ import annotations
 
-from preflight.profile import transforms
 from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 from preflight.params import Interval
+from preflight.profile import transforms
 
 
 class TargetScale(Check):

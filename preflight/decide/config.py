@@ -6,11 +6,13 @@ Unknown keys are errors: a typo must not silently turn a check off.
 """
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping, cast
+from typing import Any, cast
+
+import tomllib
 
 from preflight.errors import ConfigError
 from preflight.findings import FailOn

@@ -1,9 +1,9 @@
 """decide: config suppressions, then the baseline, then the exit code."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from preflight.decide.config import Config
 from preflight.errors import EXIT_FINDINGS, EXIT_OK

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
 from preflight.checks import discover
 from preflight.checks.base import Check, Context
 from preflight.decide.config import Config

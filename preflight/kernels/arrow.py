@@ -10,7 +10,7 @@ nulls and empty (tests/test_arrow.py, which also checks an image scan never impo
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa

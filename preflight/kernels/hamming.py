@@ -10,7 +10,7 @@ connected_components (test_components_match_scipy); `popcount` against bin(x).co
 """
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
 
@@ -34,7 +34,7 @@ def hamming_pairs(h: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
     t = radius // m
     bounds = np.linspace(0, 64, m + 1).astype(int)
     found_a, found_b = [], []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in pairwise(bounds):
         b = hi - lo
         keys = (h >> np.uint64(lo)) & np.uint64((1 << b) - 1)
         order = np.argsort(keys, kind="stable")

@@ -9,7 +9,8 @@ cross-validated there, and fitted once on the whole sample to score every other 
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -278,7 +279,7 @@ def out_of_sample_pred_probs(
         "weights": w,
         "folds": k,
         "log_loss": {m: round(_log_loss(y[fit], oof[m]), 6) for m in models},
-        "fit_rows": int(len(fit)),
+        "fit_rows": len(fit),
         "unscored_classes": [int(c) for c in single],
         "unscored_rows": [int(r) for r in lone],
     }

@@ -150,7 +150,7 @@ def _sampled(X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
     issues = find_label_issues(pred_probs, y)
     info = {**info, "repeats": 1, "unscored_rows": [int(sample[r]) for r in info["unscored_rows"]],
             "method": FILTER_BY, "score_method": SCORE_METHOD, "max_quality": MAX_QUALITY,
-            "sample_rows": int(len(sample)), "left_out_of_refit": int(suspect.sum()), "pred_probs": pred_probs}
+            "sample_rows": len(sample), "left_out_of_refit": int(suspect.sum()), "pred_probs": pred_probs}
     return issues, info
 
 

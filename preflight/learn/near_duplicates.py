@@ -90,7 +90,7 @@ def _near_pairs(
     dist, _ = NearestNeighbors(n_neighbors=2, algorithm="brute").fit(S).kneighbors(S[probe])
     median = float(np.median(dist[:, 1]))  # column 0 is the probe itself (rows are distinct)
     radius = radius_ratio * median
-    info.update(median_nn_distance=median, radius=radius, rows_searched=int(len(S)))
+    info.update(median_nn_distance=median, radius=radius, rows_searched=len(S))
     if radius <= 0:
         return empty
     P = S

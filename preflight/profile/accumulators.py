@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+
 @dataclass
 class Moments:
     """count, mean, M2, min, max; merged with Chan et al.'s parallel formulas."""
@@ -20,7 +21,7 @@ class Moments:
     max: float = float("-inf")
 
     @classmethod
-    def of(cls, x: np.ndarray) -> "Moments":
+    def of(cls, x: np.ndarray) -> Moments:
         if x.size == 0:
             return cls()
         mean = float(x.mean())
@@ -28,7 +29,7 @@ class Moments:
         np.square(d, out=d)  # ((x - mean) ** 2).sum(), one temporary instead of two
         return cls(int(x.size), mean, float(d.sum()), float(x.min()), float(x.max()))
 
-    def merge(self, other: "Moments") -> "Moments":
+    def merge(self, other: Moments) -> Moments:
         if other.n == 0:
             return self
         if self.n == 0:
@@ -81,7 +82,7 @@ class BottomK:
         if sum(p.size for p in self._p) > 2 * self.k:
             self._prune()
 
-    def merge(self, other: "BottomK") -> "BottomK":
+    def merge(self, other: BottomK) -> BottomK:
         self.add(other.priorities, other.values)
         return self
 

@@ -8,8 +8,9 @@ deleted. Either way the caller recomputes what it would have held (`then` says w
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -24,7 +25,7 @@ def read_cache_file(path: Path, parse: Callable[[Path], T], notes: list[str], th
     except OSError as exc:
         notes.append(f"warning: cache file {path} cannot be read ({type(exc).__name__}: {exc}); {then}")
         return None
-    except Exception as exc:  # noqa: BLE001 - any damage: drop the file, recompute what it held
+    except Exception as exc:
         notes.append(f"warning: damaged cache file {path} ignored and deleted ({type(exc).__name__}: {exc}); "
                      f"{then}")
         with contextlib.suppress(OSError):

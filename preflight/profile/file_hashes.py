@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from preflight.profile.cache_files import read_cache_file
 from preflight.files import write_npz_atomic
+from preflight.profile.cache_files import read_cache_file
 
 FORMAT = "preflight-file-hashes/1"
 DIGEST_BYTES = 16

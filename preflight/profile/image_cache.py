@@ -15,18 +15,18 @@ any time. Segments are loaded with allow_pickle=False: a planted file cannot run
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
+from preflight.files import is_inside, write_npz_atomic
 from preflight.profile.cache_files import read_cache_file
 from preflight.profile.file_hashes import DIGEST_BYTES, content_digests, index_name
 from preflight.profile.image_signals import HIST_BINS, SHARP_SIDE, THUMB, Signals, analyze_chunk
-from preflight.files import is_inside, write_npz_atomic
 
 CACHE_FORMAT = "preflight-image-signals/2"  # /2: keys are unsalted content hashes
 MAX_SEGMENTS = 8
@@ -164,7 +164,8 @@ def _save(folder: Path, meta: str, keys: list[bytes], signals: Signals,
 
 def _write(target: Path, meta: str, keys: list[bytes], s: Signals) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, Any] = {"meta": np.array(meta), "keys": np.frombuffer(b"".join(keys), np.uint8).reshape(-1, KEY_BYTES)}
+    arrays: dict[str, Any] = {"meta": np.array(meta),
+                              "keys": np.frombuffer(b"".join(keys), np.uint8).reshape(-1, KEY_BYTES)}
     for f in fields(Signals):
         v = getattr(s, f.name)
         arrays[f.name] = np.array(v, dtype=str) if isinstance(v, list) else v

@@ -86,7 +86,7 @@ def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
         for i, path in enumerate(paths):
             try:
                 _one(Image, path, max_pixels, out, i, hists, t32, small, digests)
-            except Exception as exc:  # noqa: BLE001 - one bad file must never abort a scan
+            except Exception as exc:
                 out.reason[i], out.error[i] = _classify(path, exc)
                 digests[8 * i:8 * i + 8] = _file_hash(path)
     out.content = np.frombuffer(bytes(digests), np.uint64).copy()
@@ -144,7 +144,7 @@ def _orientation(img) -> int:
     if not value:
         try:
             value = img.getexif().get(0x0112, 1)
-        except Exception:  # noqa: BLE001 - damaged metadata: the pixels are still fine
+        except Exception:
             return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 

@@ -8,22 +8,23 @@ and the near-duplicate index is built once for the checks that need it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 import numpy as np
 
-from preflight.workers import worker_count
-from preflight.kernels.hashing import MISSING_HASH, combine
 from preflight.kernels.arrow import strings
+from preflight.kernels.hashing import MISSING_HASH, combine
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
 from preflight.profile.protocol import Task
 from preflight.progress import Progress
 from preflight.read.images import open_images
+from preflight.workers import worker_count
 
 CHUNK = 256  # images per worker task: big enough to amortise pickling, small enough to balance
 
@@ -130,7 +131,8 @@ def build_image_profile(path: Path, *, settings: Mapping[str, Any], label: str |
                         progress: Progress, cache_dir: Path | None = None,
                         notes: list[str] | None = None) -> ImageProfile:
     source = open_images(path, image_col=str(settings.get("image_col") or ""), label=label)
-    max_pixels, workers, paths = int(settings["max_image_pixels"]), worker_count(settings), [e.path for e in source.entries]
+    max_pixels, workers = int(settings["max_image_pixels"]), worker_count(settings)
+    paths = [e.path for e in source.entries]
     labels: list[tuple] = []
 
     def meanwhile() -> None:  # the label column, built while the workers decode (its pyarrow

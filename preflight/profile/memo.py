@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
-from preflight.profile.cache_files import read_cache_file
 from preflight.files import write_npz_atomic
+from preflight.profile.cache_files import read_cache_file
 
 KEEP = 4  # per kind: a few datasets (or versions of one) sharing a cache folder
 

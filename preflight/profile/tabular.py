@@ -2,22 +2,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import numpy as np
 
-from preflight.profile import transforms
-from preflight.workers import worker_count
-from preflight.errors import DataError
 from preflight.kernels.hashing import combine, splitmix64
+from preflight.profile import transforms
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.protocol import Task
 from preflight.profile.target import infer_target
 from preflight.progress import Progress
 from preflight.read.tabular import ReadRestart, TabularSource, iter_batches
+from preflight.workers import worker_count
 
 
 @dataclass
@@ -129,11 +129,12 @@ def _profile_batches(source: TabularSource, label: str | None, settings: Mapping
     progress.restart()
     for file_index, batch in iter_batches(source):
         n = batch.num_rows
-        hashes = dict(zip(names, pool.map(lambda name: builders[name].add(batch.column(name)), names)))
+        columns = [batch.column(name) for name in names]
+        hashes = dict(zip(names, pool.map(lambda name, col: builders[name].add(col), names, columns)))
         fh = combine([hashes[c] for c in features], n)
         rh = combine([fh, hashes[label]], n) if label else fh
         priorities = splitmix64(rh ^ seed)
-        list(pool.map(lambda b: b.add_sample(priorities), builders.values()))
+        list(pool.map(ColumnBuilder.add_sample, builders.values(), [priorities] * len(builders)))
         feature_hashes.append(fh)
         row_hashes.append(rh)
         file_rows[file_index] += n

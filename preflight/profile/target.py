@@ -1,23 +1,22 @@
 """The label column's task (classification or regression) and its class encoding, from its profile."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from preflight.errors import DataError
 from preflight.profile.columns import ColumnProfile
 
+
 def infer_target(col: ColumnProfile | None, task: str, settings: Mapping[str, Any]):
     """Infer the task and encode classes: sorted, in the label's own type."""
     if col is None:
         return None, (), None
     if task == "auto":
-        if col.kind in ("categorical", "mixed"):
-            task = "classification"
-        elif col.kind == "numeric" and col.integral and col.distinct <= settings["max_classes"]:
-            task = "classification"
-        elif col.kind == "empty":
+        few_integers = col.kind == "numeric" and col.integral and col.distinct <= settings["max_classes"]
+        if col.kind in ("categorical", "mixed", "empty") or few_integers:
             task = "classification"
         else:
             task = "regression"

@@ -7,7 +7,8 @@ exactly the transform the data was profiled with.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

@@ -9,7 +9,7 @@ are not images are listed (ignored), never errors; unreadable folders are report
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -117,7 +117,7 @@ def _from_table(path: Path, image_col: str, label: str | None) -> ImageSource:
     return ImageSource(root, tuple(entries), (), (), label_name, "table")
 
 
-def _table_entries(source: "TabularSource", image_col: str, label_name: str | None, split_col: str | None) -> list:
+def _table_entries(source: TabularSource, image_col: str, label_name: str | None, split_col: str | None) -> list:
     from preflight.read.tabular import iter_batches
 
     entries = []

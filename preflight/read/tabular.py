@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow as pa
 
@@ -69,7 +69,6 @@ def peek_columns(path: Path) -> list[str]:
         if path.stat().st_size == 0:
             raise DataError(f"{path}: file is empty (no header).")
         if fmt in ("csv", "tsv"):
-            import pyarrow.csv as pacsv
 
             names = _csv_header(path, fmt)
         elif fmt == "parquet":
@@ -185,14 +184,14 @@ def _read_table(path: Path, source: TabularSource) -> pa.Table:
 def _csv_options(fmt: str, as_string: set[str], names: tuple[str, ...]) -> dict:
     import pyarrow.csv as pacsv
 
-    return dict(
-        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
-        parse_options=pacsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ","),
+    return {
+        "read_options": pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+        "parse_options": pacsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ","),
         # No null tokens: placeholders are judged (and counted) by the profile.
-        convert_options=pacsv.ConvertOptions(
+        "convert_options": pacsv.ConvertOptions(
             null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
             column_types={n: pa.string() for n in as_string}),
-    )
+    }
 
 
 def _read_csv(path: Path, fmt: str, as_string: set[str]) -> pa.Table:

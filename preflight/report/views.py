@@ -12,7 +12,8 @@ report (benchmarks/RESULTS.md). Pictures shown are decoded small by report/thumb
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Mapping, Sequence, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def build_views(profile: Profile, findings: Sequence[Finding], stats: Mapping[st
 # --- summary and findings -------------------------------------------------------------------------
 
 def _summary(profile: Any, findings: Sequence[Finding], path: str, exit_code: int, fail_on: str) -> dict:
-    counts = {s: 0 for s in ("error", "warning", "info")}
+    counts = dict.fromkeys(("error", "warning", "info"), 0)
     for f in findings:
         counts[f.severity] += 1
     facts = [("path", path)]
@@ -133,8 +134,8 @@ def _features(profile: Any) -> list[dict]:
 
     from preflight.workers import worker_count
 
-    cols = [c for c in profile.columns
-            if c.transform.get("kind") in NUMERIC_TRANSFORMS and math.isfinite(c.mean) and c.numeric_count > c.nonfinite]
+    cols = [c for c in profile.columns if c.transform.get("kind") in NUMERIC_TRANSFORMS
+            and math.isfinite(c.mean) and c.numeric_count > c.nonfinite]
     # Two histograms of every value per feature (~5 ms each on a million rows): one thread per
     # core (numpy releases the GIL), kept in column order.
     with ThreadPoolExecutor(worker_count(profile.settings)) as pool:
@@ -223,7 +224,7 @@ def _outliers(profile: Any, findings: Sequence[Finding]) -> dict | None:
             "shown": len(rows), "count": f"{f.count:,}"}
 
 
-def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: "Thumbs | None") -> list[dict]:
+def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | None) -> list[dict]:
     out = []
     for f in findings:
         if section_of(f) != "duplicates" or not f.groups:
@@ -247,7 +248,7 @@ def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: "Thumbs | Non
     return out
 
 
-def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: "Thumbs | None") -> dict | None:
+def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | None) -> dict | None:
     found = [f for f in findings if section_of(f) == "label-issues" and f.details.get("issues")]
     if not found:
         return None
@@ -274,7 +275,7 @@ def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: "Thumbs | N
 
 # --- images -------------------------------------------------------------------------------------
 
-def _images(profile: Any, findings: Sequence[Finding], section: Mapping[str, Any], thumbs: "Thumbs") -> dict:
+def _images(profile: Any, findings: Sequence[Finding], section: Mapping[str, Any], thumbs: Thumbs) -> dict:
     mean, std = section.get("channel_mean") or [], section.get("channel_std") or []
     names = ["R", "G", "B"] if len(mean) == 3 else ["gray"] * len(mean)
     channels = [{"name": n, "mean": f"{m:.4f}", "std": f"{s:.4f}", "width": _pct(m), "std_width": _pct(s)}
@@ -305,7 +306,7 @@ def _images(profile: Any, findings: Sequence[Finding], section: Mapping[str, Any
             "examples": _examples(profile, thumbs)}
 
 
-def _examples(profile: Any, thumbs: "Thumbs") -> list[dict]:
+def _examples(profile: Any, thumbs: Thumbs) -> list[dict]:
     """A few readable images per class (first in path order), as far as the thumbnail budget allows."""
     if profile.y is None:
         return []
@@ -319,7 +320,7 @@ def _examples(profile: Any, thumbs: "Thumbs") -> list[dict]:
     return out
 
 
-def _image_item(profile: Any, thumbs: "Thumbs", rel: str) -> dict:
+def _image_item(profile: Any, thumbs: Thumbs, rel: str) -> dict:
     """One picture: its thumbnail key (None: unreadable, or over the budget), name, class, problem."""
     index = thumbs.index.get(rel)
     label, problem = "", ""

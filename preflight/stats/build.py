@@ -5,7 +5,8 @@ Documented public contract "preflight-stats/1" (docs/stats-json.md). Floats are 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from preflight.stats.format import STATS_FORMAT
 from preflight.stats.images import build_image_stats

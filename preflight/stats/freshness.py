@@ -7,8 +7,9 @@ catches an edited dataset before training starts.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from preflight.errors import DataError
 
@@ -42,7 +43,7 @@ def default_label(path: Path, recorded: str | None) -> str | None:
         from preflight.read.tabular import open_tabular
 
         return recorded if recorded in open_tabular(path).columns else None
-    except Exception:  # noqa: BLE001 - not a table (an image folder): let the scan decide
+    except Exception:
         return None
 
 

@@ -8,7 +8,8 @@ if any image has colour, gray images count as R = G = B (what .convert("RGB") gi
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

@@ -16,7 +16,7 @@ class StatsTransformer(TransformerMixin, BaseEstimator):
             self.feature_names_in_ = np.array(list(stats.features), dtype=object)
             self.n_features_in_ = len(stats.features)
 
-    def fit(self, X: Any, y: Any = None) -> "StatsTransformer":
+    def fit(self, X: Any, y: Any = None) -> StatsTransformer:
         return self
 
     def transform(self, X: Any) -> np.ndarray:

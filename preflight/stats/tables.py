@@ -5,7 +5,8 @@ Documented public contract "preflight-stats/1" (docs/stats-json.md).
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from preflight.profile import transforms
 from preflight.stats.format import STATS_FORMAT, num

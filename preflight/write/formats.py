@@ -1,11 +1,11 @@
 """The output formats of `preflight scan --format`: name -> Report -> text. Formatters never compute."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
+from preflight.files import dumps
 from preflight.findings import Report
 from preflight.write import github, junit, sarif, text
-from preflight.files import dumps
 
 
 def findings_json(report: Report) -> str:

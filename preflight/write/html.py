@@ -9,8 +9,8 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from preflight.version import __version__
 from preflight.findings import Report
+from preflight.version import __version__
 
 TEMPLATE = "report.html.j2"
 

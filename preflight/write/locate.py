@@ -8,8 +8,9 @@ r_in_file + 2 (line 1 is the header; one record per line is assumed). Other form
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
 from pathlib import PurePath
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from preflight.findings import Finding
 

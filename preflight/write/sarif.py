@@ -17,8 +17,8 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from preflight.version import __version__
 from preflight.findings import Finding, Report
+from preflight.version import __version__
 from preflight.write.locate import Location, locations
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -27,7 +27,8 @@ FINGERPRINT = "preflightFindingHash/v1"
 
 
 def render(report: Report) -> str:
-    from preflight.write.explain import long_doc, render as explain
+    from preflight.write.explain import long_doc
+    from preflight.write.explain import render as explain
     from preflight.write.junit import ran
 
     declared = ran(report)
