@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from preflight.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CheckCrashed, PreflightError
+from preflight.printable import printable
 from preflight.version import __version__
 from preflight.write.formats import FORMATS
 
@@ -129,12 +130,12 @@ def stats_check(stats: Path, path: Path, label: str | None, config_file: Path | 
     current = run_scan(path, label=label, select=freshness.FRESHNESS_RULES, config_file=config_file)
     changed = freshness.differences(old, current.stats["fingerprint"])
     if not changed:
-        click.echo(f"preflight: stats fresh: {stats} matches {path} ({old['rows']} rows)")
+        click.echo(printable(f"preflight: stats fresh: {stats} matches {path} ({old['rows']} rows)"))
         return EXIT_OK
-    click.echo(f"preflight: stats stale: {stats} no longer matches {path}:")
+    click.echo(printable(f"preflight: stats stale: {stats} no longer matches {path}:"))
     for line in changed:
-        click.echo(f"  {line}")
-    click.echo(f"re-run `preflight scan {path} -o {stats.parent}` to refresh them")
+        click.echo(printable(f"  {line}"))
+    click.echo(printable(f"re-run `preflight scan {path} -o {stats.parent}` to refresh them"))
     return EXIT_FINDINGS
 
 @contextlib.contextmanager
@@ -159,24 +160,26 @@ def main(argv: list[str] | None = None) -> int:
         return int(code or EXIT_OK)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:  # usage errors: exit 2, never 1 (that means findings)
-        exc.show()
+    except click.ClickException as exc:  # usage errors: exit 2, never 1 (that means findings); one line
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} -h')" if ctx is not None else ""
+        click.echo(printable(f"preflight: error: {exc.format_message()}{hint}"), err=True)
         return EXIT_USAGE
     except click.Abort:
         click.echo("preflight: aborted", err=True)
         return EXIT_USAGE
     except PreflightError as exc:
-        click.echo(f"preflight: error: {exc}", err=True)
+        click.echo(printable(f"preflight: error: {exc}"), err=True)
         return exc.exit_code
     except CheckCrashed as exc:
-        click.echo(f"preflight: internal error: {exc} (the run fails: a skipped check would let bad data "
-                   "through; please report it)", err=True)
+        click.echo(printable(f"preflight: internal error: {exc} (the run fails: a skipped check would let bad "
+                             "data through; please report it)"), err=True)
         if os.environ.get("PREFLIGHT_DEBUG"):
             raise
         return EXIT_INTERNAL
     except Exception as exc:
-        click.echo(f"preflight: internal error: {type(exc).__name__}: {exc} (set PREFLIGHT_DEBUG=1 "
-                   "for a traceback; please report it)", err=True)
+        click.echo(printable(f"preflight: internal error: {type(exc).__name__}: {exc} (set PREFLIGHT_DEBUG=1 "
+                             "for a traceback; please report it)"), err=True)
         if os.environ.get("PREFLIGHT_DEBUG"):
             raise
         return EXIT_INTERNAL

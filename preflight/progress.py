@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 import time
 
+from preflight.printable import printable
+
 
 class Progress:
     def __init__(self, enabled: bool, every: float = 0.2) -> None:
@@ -21,7 +23,7 @@ class Progress:
         if now - self.last >= self.every:
             self.last = now
             self.shown = True
-            sys.stderr.write(f"\rpreflight: read {self.rows:,} rows ({where})\x1b[K")
+            sys.stderr.write(f"\rpreflight: read {self.rows:,} rows ({printable(where)})\x1b[K")
             sys.stderr.flush()
 
     def restart(self) -> None:

@@ -7,6 +7,7 @@ command.ts): data escapes % CR LF; properties also escape : and ,.
 from __future__ import annotations
 
 from preflight.findings import Report
+from preflight.printable import printable
 from preflight.write.locate import locations
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -14,7 +15,9 @@ MAX_PLACES = 20  # GitHub shows at most 10 annotations per level and step; more 
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Control characters from the data (ESC sequences would colour or rewrite the log) are shown
+    escaped (preflight.printable), CR and LF in the runner's own escapes."""
+    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

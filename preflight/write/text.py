@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from preflight.findings import Report
+from preflight.printable import printable
 
 SHOW_ROWS = 10
 
@@ -35,4 +36,4 @@ def render(report: Report) -> str:
     lines.append(
         f"preflight: {verdict}: {s['error']} errors, {s['warning']} warnings, {s['info']} info in "
         f"{ds['path']} ({size}, {label}; {gate})")
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"  # names from data: control characters escaped
