@@ -18,6 +18,7 @@ FIXES = {
     "not-an-image": "remove it or give it its real extension",
     "too-large": "downscale it, or raise max_image_pixels if it is trusted",
     "permission-denied": "fix its permissions",
+    "not-a-file": "list a regular image file instead",
     "missing": "fix the path in the table or restore the file",
     "corrupt": "re-export or remove it",
 }

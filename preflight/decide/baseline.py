@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.errors import ConfigError
+from preflight.files import read_text
 from preflight.findings import Finding
 
 BASELINE_FORMAT = "preflight-baseline/1"
@@ -77,7 +78,7 @@ def build(findings: Iterable[Finding], profile: Any) -> dict[str, Any]:
 def load(path: Path) -> list[Entry]:
     """Parse a baseline file; a missing or malformed one is a usage error (exit 2)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_text(path))
     except FileNotFoundError:
         raise ConfigError(f"{path}: baseline file not found (write one with --write-baseline).") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

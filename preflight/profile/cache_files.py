@@ -8,9 +8,13 @@ deleted. Either way the caller recomputes what it would have held (`then` says w
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+from preflight.files import NotRegularFile
 
 T = TypeVar("T")
 
@@ -19,6 +23,9 @@ def read_cache_file(path: Path, parse: Callable[[Path], T], notes: list[str], th
     """parse(path), or None on a miss or a problem (noted in `notes`, ending with `then`).
     parse raises on damage; it may itself return None (a file of another version: left alone)."""
     try:
+        mode = os.stat(path).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a FIFO would hang np.load: never opened
+            raise NotRegularFile("not a regular file (a FIFO, socket or device)")
         return parse(path)
     except FileNotFoundError:
         return None

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from preflight.files import write_npz_atomic
+from preflight.files import open_regular, write_npz_atomic
 from preflight.profile.cache_files import read_cache_file
 
 FORMAT = "preflight-file-hashes/1"
@@ -51,7 +51,7 @@ def hash_file(path: str) -> bytes | None:
     """blake2b-128 of the file's bytes; None when it cannot be read."""
     digest = hashlib.blake2b(digest_size=DIGEST_BYTES)
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     except OSError:

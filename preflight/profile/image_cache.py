@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from preflight.files import is_inside, write_npz_atomic
+from preflight.files import clean_stale_temps, is_inside, write_npz_atomic
 from preflight.profile.cache_files import read_cache_file
 from preflight.profile.file_hashes import DIGEST_BYTES, content_digests, index_name
 from preflight.profile.image_signals import HIST_BINS, SHARP_SIDE, THUMB, Signals, analyze_chunk
@@ -63,6 +63,7 @@ def cached_decode(paths: list[str], decode: Callable[[list[str]], Signals], cach
     notes = notes if notes is not None else []
     meta = hashlib.blake2b(salt(max_pixels), digest_size=8).hexdigest()
     folder = Path(cache_dir) / "images"
+    clean_stale_temps(folder)  # left by killed scans (files.write_atomic names its writer)
     keys = content_digests(paths, root, folder / index_name(root) if root is not None else None, notes)
     segments = _load_all(folder, meta, notes)
     index: dict[bytes, tuple[int, int]] = {}

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from preflight.files import NotRegularFile, open_regular
+
 THUMB = 16            # THUMB x THUMB gray thumbnail in the feature vector
 HIST_BINS = 8         # colour histogram bins per RGB channel in the feature vector
 SHARP_SIDE = 256      # sharpness is measured on a gray image at most this big
@@ -98,7 +100,7 @@ def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
 def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, small, digests) -> None:
     if not path:
         raise FileNotFoundError("no path given")
-    with Image.open(path) as img:  # an empty file fails here; _classify tells it apart
+    with open_regular(path) as fh, Image.open(fh) as img:  # an empty file fails here; _classify tells it apart
         w, h = img.size
         out.width[i], out.height[i], out.mode[i], out.fmt[i] = w, h, img.mode, img.format or ""
         if w * h > max_pixels:
@@ -231,6 +233,8 @@ def _classify(path: str, exc: Exception) -> tuple[str, str]:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, _Bad):
         return exc.reason, text
+    if isinstance(exc, NotRegularFile):  # a FIFO's size reads 0: not "empty"
+        return "not-a-file", text
     try:  # checked here, after a failure, not before every decode (one stat call per image saved)
         if os.path.getsize(path) == 0:
             return "empty", "the file is empty (0 bytes)"
@@ -252,7 +256,7 @@ def _classify(path: str, exc: Exception) -> tuple[str, str]:
 def _file_hash(path: str) -> bytes:
     digest = hashlib.blake2b(b"file|", digest_size=8)
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     except OSError:

@@ -47,10 +47,12 @@ def _thumbnail(path: Path) -> str | None:
 
     from PIL import Image, ImageOps
 
+    from preflight.files import open_regular
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(path) as img:
+            with open_regular(path) as fh, Image.open(fh) as img:
                 img.draft("RGB", (THUMB_SIDE, THUMB_SIDE))  # JPEG: decode at 1/2..1/8 scale
                 img.thumbnail((THUMB_SIDE, THUMB_SIDE))
                 small = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info else "RGB")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.errors import DataError
+from preflight.files import read_text
 
 FRESHNESS_RULES = ["empty-dataset"]  # the cheapest rule: the profile carries the fingerprint
 
@@ -20,7 +21,7 @@ def read_fingerprint(stats_path: Path) -> dict[str, Any]:
     from preflight.stats.format import STATS_FORMAT
 
     try:
-        data = json.loads(stats_path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(stats_path))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"{stats_path}: cannot read stats: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != STATS_FORMAT:

@@ -148,5 +148,6 @@ class Stats:
 
 
 def load_stats(path: str | Path) -> Stats:
-    with open(path, encoding="utf-8") as fh:
-        return Stats(json.load(fh))
+    from preflight.files import read_text
+
+    return Stats(json.loads(read_text(path)))
