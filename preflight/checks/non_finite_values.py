@@ -1,9 +1,12 @@
-"""inf / -inf in numeric columns: one such input makes the loss NaN.
+"""inf / -inf in numeric columns, and numbers too large to train on: one such input makes the loss NaN.
 
 Why: inf * 0 and inf - inf are NaN; a single inf in a batch turns the activations, the loss
 and then every weight into NaN, and standardizing with an infinite std zeroes the column.
+A finite number beyond float32's range (|x| > 3.4e38, e.g. 1e308) is inf as soon as a model
+casts it to float32, and its square overflows even float64: it counts as non-finite too
+(left out of the column's statistics, filled like inf in the model inputs).
 
-Example: ratio = 0.5, 1.2, inf (a division by zero upstream).
+Example: ratio = 0.5, 1.2, inf (a division by zero upstream); amount = 12.5, 1e308 (a sentinel).
 
 Fix: replace them at the source, clip them to a finite bound, or treat them as missing
 (stats.transform fills inf with the median)."""
@@ -26,8 +29,13 @@ class NonFiniteValues(Check):
             if not col.nonfinite:
                 continue
             rows = np.flatnonzero(col.nonfinite_mask)
+            huge = int(np.isfinite(col.values[rows]).sum())  # beyond float32 (preflight.profile.overflow)
+            what = [f"{col.nonfinite - huge} infinite values"] if col.nonfinite > huge else []
+            if huge:
+                what.append(f"{huge} values beyond float32's range (|x| > 3.4e+38: inf in float32, "
+                            "their squares overflow float64)")
             out.append(ctx.finding(
-                f"column '{col.name}': {col.nonfinite} infinite values (rows {preview(rows.tolist())}); "
+                f"column '{col.name}': {' and '.join(what)} (rows {preview(rows.tolist())}); "
                 "replace them (clip or treat as missing) before training",
                 rows=rows, columns=[col.name]))
         return out

@@ -12,6 +12,8 @@ standardize the target and invert the scaling at prediction time; predict log1p(
 when it is heavy-tailed."""
 from __future__ import annotations
 
+import math
+
 from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 from preflight.params import Interval
@@ -31,6 +33,8 @@ class TargetScale(Check):
         t, p = profile.label, ctx.params
         if t.kind != "numeric" or t.rows - t.missing == 0:
             return [ctx.skipped("the target has no numeric values")]
+        if not math.isfinite(t.mean):  # every value infinite or beyond float32 (non-finite-values' rows)
+            return [ctx.skipped("the target has no finite values")]
         heavy = t.transform["kind"] in ("log1p-standardize", "tanh")
         if abs(t.mean) <= p["max_abs_mean"] and t.std <= p["max_std"] and not heavy:
             return []

@@ -5,6 +5,7 @@ be merged; the merged result does not depend on how the rows were split.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,22 +13,38 @@ import numpy as np
 
 @dataclass
 class Moments:
-    """count, mean, M2, min, max; merged with Chan et al.'s parallel formulas."""
+    """count, mean, M2, min, max; merged with Chan et al.'s parallel formulas.
+
+    Values near float64's limit (1e308) would overflow the sum and the squares: such data is
+    scaled by a power of two first (exact), and M2 is kept in those units (true M2 = m2 *
+    scale**2), so mean and std stay finite. Ordinary data never takes that path: same bytes.
+    """
 
     n: int = 0
     mean: float = 0.0
     m2: float = 0.0
     min: float = float("inf")
     max: float = float("-inf")
+    scale: float = 1.0
 
     @classmethod
     def of(cls, x: np.ndarray) -> Moments:
         if x.size == 0:
             return cls()
-        mean = float(x.mean())
-        d = x - mean
-        np.square(d, out=d)  # ((x - mean) ** 2).sum(), one temporary instead of two
-        return cls(int(x.size), mean, float(d.sum()), float(x.min()), float(x.max()))
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = float(x.mean())
+            d = x - mean
+            np.square(d, out=d)  # ((x - mean) ** 2).sum(), one temporary instead of two
+            m2 = float(d.sum())
+        if math.isfinite(mean) and math.isfinite(m2):
+            return cls(int(x.size), mean, m2, float(x.min()), float(x.max()))
+        lo, hi = float(x.min()), float(x.max())
+        s = _power_of_two(max(-lo, hi))
+        y = x / s
+        mean_s = float(y.mean())
+        y -= mean_s
+        np.square(y, out=y)
+        return cls(int(x.size), mean_s * s, float(y.sum()), lo, hi, s)
 
     def merge(self, other: Moments) -> Moments:
         if other.n == 0:
@@ -35,15 +52,31 @@ class Moments:
         if self.n == 0:
             return other
         n = self.n + other.n
-        delta = other.mean - self.mean
-        mean = self.mean + delta * other.n / n
-        m2 = self.m2 + other.m2 + delta * delta * self.n * other.n / n
-        return Moments(n, mean, m2, min(self.min, other.min), max(self.max, other.max))
+        lo, hi = min(self.min, other.min), max(self.max, other.max)
+        if self.scale == other.scale == 1.0:
+            delta = other.mean - self.mean
+            mean = self.mean + delta * other.n / n
+            m2 = self.m2 + other.m2 + delta * delta * self.n * other.n / n
+            if math.isfinite(mean) and math.isfinite(m2):
+                return Moments(n, mean, m2, lo, hi)
+        s = max(self.scale, other.scale, _power_of_two(max(-lo, hi)))
+        a, b = self.mean / s, other.mean / s
+        delta = b - a
+        m2 = (self.m2 * (self.scale / s) ** 2 + other.m2 * (other.scale / s) ** 2
+              + delta * delta * self.n * other.n / n)
+        return Moments(n, (a + delta * other.n / n) * s, m2, lo, hi, s)
 
     @property
     def std(self) -> float:
         """Population std (ddof=0), as StandardScaler uses."""
-        return float(np.sqrt(self.m2 / self.n)) if self.n else 0.0
+        return float(np.sqrt(self.m2 / self.n)) * self.scale if self.n else 0.0
+
+
+def _power_of_two(value: float) -> float:
+    """The largest power of two <= value (1.0 for value <= 1): dividing by it is exact."""
+    if not value > 1.0:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(value)[1] - 1)
 
 
 class BottomK:
@@ -113,4 +146,9 @@ class BottomK:
     def quantiles(self, qs: list[float]) -> list[float]:
         if self.values.size == 0:
             return [float("nan")] * len(qs)
-        return [float(q) for q in np.quantile(self.values, qs)]
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.quantile(self.values, qs)
+        if not np.isfinite(out).all():  # interpolating between values near 1e308 overflowed: scale
+            s = _power_of_two(float(np.abs(self.values).max()))
+            out = np.quantile(self.values / s, qs) * s
+        return [float(q) for q in out]

@@ -21,6 +21,7 @@ from preflight.kernels.arrow import strings
 from preflight.kernels.hashing import MISSING_HASH, combine
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
+from preflight.profile.overflow import cap
 from preflight.profile.protocol import Task
 from preflight.progress import Progress
 from preflight.read.images import open_images
@@ -167,7 +168,7 @@ def _labels(source: Any, settings: Mapping[str, Any], task: str) -> tuple:
         builder = ColumnBuilder(source.label_name or "class", settings["placeholders"], settings["sample_rows"],
                                 max_codes=100_000)
         label_hash = builder.add(strings(e.label for e in source.entries))
-        label = builder.finish()
+        label = cap(builder.finish())
     else:
         label_hash = np.full(n, MISSING_HASH, np.uint64)
     if label is not None and task == "auto" and source.layout == "folders":

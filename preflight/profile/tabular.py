@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 
 from preflight.kernels.hashing import combine, splitmix64
-from preflight.profile import transforms
+from preflight.profile import overflow, transforms
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.protocol import Task
 from preflight.profile.target import infer_target
@@ -105,6 +105,7 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
             except ReadRestart:  # a streamed column turned out to be text: start again
                 continue
     features = [n for n in source.columns if n != label]
+    profiles = {n: overflow.cap(col) for n, col in profiles.items()}  # 1e308: non-finite, like inf
     for col in profiles.values():
         col.transform = transforms.fit(col, settings)
     label_col = profiles.get(label) if label else None

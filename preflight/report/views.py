@@ -143,7 +143,7 @@ def _features(profile: Any) -> list[dict]:
 
 
 def _feature(col: Any) -> dict:
-    raw = col.values[~col.missing_mask & np.isfinite(col.values)]
+    raw = col.values[~col.missing_mask & ~col.nonfinite_mask & np.isfinite(col.values)]
     return {"name": col.name, "transform": _describe(col.transform),
             "before": _histogram(raw), "after": _histogram(transforms.apply_numeric(col.transform, raw)),
             "note": _feature_note(col, int(raw.size))}
@@ -171,7 +171,11 @@ def _feature_note(col: Any, shown: int) -> str:
 
 def _histogram(values: np.ndarray) -> dict:
     lo, hi = float(values.min()), float(values.max())
-    counts, edges = np.histogram(values, bins=BINS if hi > lo else 1)
+    if math.isfinite(hi - lo):
+        counts, edges = np.histogram(values, bins=BINS if hi > lo else 1)
+    else:  # a range beyond float64 (values near +-1e308): bin in units of 2**1000, exactly scaled
+        counts, edges = np.histogram(values / 2.0 ** 1000, bins=BINS)
+        edges = edges * 2.0 ** 1000
     peak = int(counts.max())
     bars = [{"h": round(float(max(c / peak, MIN_BAR)), 4) if c else 0.0,
              "title": f"[{_fmt(a)}, {_fmt(b)}]: {int(c):,}"} for c, a, b in zip(counts, edges, edges[1:])]
