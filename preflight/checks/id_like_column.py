@@ -4,7 +4,8 @@ Why: a column unique per row (customer id, row number, timestamp) predicts the t
 labels perfectly and nothing else: the model overfits and leaks, and a sequential id can
 even encode the collection order (and so the label drift).
 
-Example: customer_id = C10001, C10002, ... (one distinct value per row).
+Example: customer_id = C10001, C10002, ... (one distinct value per row); integers beyond 2**53
+(tweet ids, snowflakes: float64 cannot even hold them exactly) unique per row count as ids.
 
 Fix: drop it from the features (stats.transform drops text ids), keeping it only to join
 or to split by entity. min_unique_fraction sets how unique a text column must be."""
@@ -27,6 +28,8 @@ def _is_id(col, min_unique: float) -> bool:
     if not col.maybe_unique or col.distinct < present:
         return False
     if col.kind == "numeric" and col.integral:
+        if col.hashes is not None:  # integers beyond 2**53, unique per row: ids (tweet, snowflake), not amounts
+            return True
         # Integers unique per row are an id when they run consecutively or in order.
         values = col.values[~col.missing_mask]
         consecutive = col.max - col.min + 1 == present

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from preflight.kernels.hashing import MISSING_HASH, hash_floats
+from preflight.kernels.hashing import MISSING_HASH, hash_floats, splitmix64
 from preflight.profile.accumulators import BottomK, Moments
 from preflight.kernels.arrow import bools, mask, numbers, strings
 from preflight.kernels.siphash import hash_strings
@@ -67,7 +67,7 @@ class ColumnProfile:
             return 0
         if self.kind == "categorical" and self.codes is not None:
             return len(self.categories)
-        if self.kind == "numeric" and self.nonfinite == 0 and self.min == self.max:
+        if self.kind == "numeric" and self.nonfinite == 0 and self.min == self.max and self.hashes is None:
             return 1
         hashes = self.hashes if self.hashes is not None else hash_floats(self.values, self.missing_mask)
         return _count_distinct(hashes[~self.missing_mask])
@@ -82,7 +82,7 @@ class ColumnProfile:
     @property
     def maybe_unique(self) -> bool:
         """False when no value can be unique per row: cheap (the sample repeats a value)."""
-        if self.kind == "numeric" and self.sample.size:
+        if self.kind == "numeric" and self.hashes is None and self.sample.size:  # hashes: integers beyond 2**53
             s = np.sort(self.sample)
             if np.any(s[1:] == s[:-1]):
                 return False
@@ -123,10 +123,10 @@ class ColumnBuilder:
         if whole or pa.types.is_floating(t) or pa.types.is_decimal(t):
             # A batch of native numbers keeps no per-row text, whitespace, codes or hashes: they
             # are all "none" (None here; finish fills them in only if the column needs them).
-            values = numbers(pc.cast(arr, pa.float64()), np.nan)
+            values, stored = _native_numbers(arr)  # stored: exact hashes of integers beyond 2**53, else None
             missing = np.isnan(values)
-            text = ws = codes = stored = None
-            h = hash_floats(values, missing)
+            text = ws = codes = None
+            h = hash_floats(values, missing) if stored is None else stored
             n_missing = int(missing.sum())
             nonfinite = int(np.count_nonzero(np.isinf(values)))
             n_numeric, n_text = len(arr) - n_missing, 0
@@ -256,8 +256,31 @@ class ColumnBuilder:
             values=values, missing_mask=missing, nonfinite_mask=nonfinite,
             whitespace_mask=self._filled(self.ws, bool, False), codes=final_codes,
             categories=categories, sample=self.sample.values.copy(),
-            hashes=None if kind in ("numeric", "empty") else self._filled(self.hashes, np.uint64, None),
+            hashes=None if kind == "empty" or (kind == "numeric" and all(h is None for h in self.hashes))
+            else self._filled(self.hashes, np.uint64, None),
         )
+
+
+_BIG_INT = np.uint64(0xB161A7E6E5500001)  # keeps exact-integer hashes apart from hash_floats
+
+
+def _native_numbers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
+    """A batch of native numbers as float64 (NaN where null). Integers beyond 2**53 (tweet ids,
+    snowflakes, 64-bit hashes: ids and codes) have no exact float64: their values are the
+    nearest floats, and the per-row hashes (returned only then) hash those cells' exact
+    integers, so duplicates, distinct counts and ids stay exact."""
+    try:
+        return numbers(pc.cast(arr, pa.float64()), np.nan), None
+    except pa.ArrowInvalid:  # pyarrow's safe cast refuses integers float64 cannot hold exactly
+        if not pa.types.is_integer(arr.type):
+            raise
+    values = numbers(pc.cast(arr, pa.float64(), safe=False), np.nan)
+    missing = np.isnan(values)
+    hashes = hash_floats(values, missing)
+    big = ~missing & (np.abs(values) >= 2.0**53)
+    bits = numbers(pc.cast(arr, pa.int64(), safe=False), 0).view(np.uint64)  # uint64 wraps: same bits
+    hashes[big] = splitmix64(bits[big] ^ _BIG_INT)
+    return values, hashes
 
 
 def _as_string(arr: pa.Array) -> pa.Array:
