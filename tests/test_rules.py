@@ -35,12 +35,19 @@ def _matches(expected: Any, actual: Any) -> bool:
 @pytest.mark.parametrize("rule,case", load_cases(), ids=lambda v: v if isinstance(v, str) else v["name"])
 def test_rule_case(rule: str, case: dict[str, Any], tmp_path: Path) -> None:
     data = tmp_path / "data.csv"
+    if "links" in case:  # a folder scan: symlinks in it to files outside it (tests/cases/ignored-files.toml)
+        data = tmp_path / "data" / "data.csv"
+        data.parent.mkdir()
+        for name, text in case.get("outside", {}).items():
+            (tmp_path / name).write_text(text)
+        for name, target in case["links"].items():
+            (data.parent / name).symlink_to(tmp_path / target)
     data.write_text(case["csv"].lstrip("\n"))
     config = tmp_path / "preflight.toml"
     params = "".join(f"{k} = {v!r}\n" for k, v in case.get("params", {}).items())
     config.write_text(f"[rules.{rule}]\n{params}" if params else "")
-    report = preflight.scan(data, label=case.get("label"), task=case.get("task"), select=[rule],
-                            config_file=config)
+    report = preflight.scan(data.parent if "links" in case else data, label=case.get("label"), task=case.get("task"),
+                            select=[rule], config_file=config)
     found = [f.to_dict() for f in report.by_rule(rule)]
     expected = case["expect"]
     assert len(found) == len(expected), f"expected {len(expected)} findings, got {found}"

@@ -31,6 +31,7 @@ SETTINGS: dict[str, Constraint] = {
     "onehot_max_categories": Interval(int, 1, None),
     "max_listed_rows": Interval(int, 1, None),
     "image_col": Text(),
+    "allow_outside_paths": Boolean(),
     "max_image_pixels": Interval(int, 1, None),
     "image_hash_radius": Interval(int, 0, 10),
     "workers": Interval(int, 0, None),

@@ -131,7 +131,8 @@ class ImageProfile:
 def build_image_profile(path: Path, *, settings: Mapping[str, Any], label: str | None, task: str,
                         progress: Progress, cache_dir: Path | None = None,
                         notes: list[str] | None = None) -> ImageProfile:
-    source = open_images(path, image_col=str(settings.get("image_col") or ""), label=label)
+    source = open_images(path, image_col=str(settings.get("image_col") or ""), label=label,
+                         allow_outside=bool(settings.get("allow_outside_paths")))
     max_pixels, workers = int(settings["max_image_pixels"]), worker_count(settings)
     paths = [e.path for e in source.entries]
     labels: list[tuple] = []

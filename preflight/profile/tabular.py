@@ -33,6 +33,7 @@ class TabularProfile:
     feature_hash: np.ndarray            # uint64 per row over the feature columns
     row_hash: np.ndarray                # uint64 per row over features and label
     settings: Mapping[str, Any] = field(default_factory=dict)
+    ignored: tuple[tuple[str, str], ...] = ()  # (rel, why): links out of the folder, FIFOs (read.walk)
     pred_probs: np.ndarray | None = None     # the user's out-of-sample probabilities (--pred-probs)
     user_features: np.ndarray | None = None  # the user's embeddings (--features)
 
@@ -114,7 +115,7 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
         path=str(source.root), files=tuple((source.display(f), r) for f, r in zip(source.files, file_rows)),
         rows=sum(file_rows), columns=tuple(profiles[n] for n in features), label=label_col,
         task=resolved_task, classes=classes, y=y,
-        feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings,
+        feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings, ignored=source.ignored,
     )
 
 

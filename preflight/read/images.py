@@ -40,62 +40,39 @@ class ImageSource:
     layout: str                              # "folders" | "table"
 
 
-def open_images(path: Path, *, image_col: str = "", label: str | None = None) -> ImageSource:
+def open_images(path: Path, *, image_col: str = "", label: str | None = None,
+                allow_outside: bool = False) -> ImageSource:
+    """allow_outside: a table may list images outside the dataset folder (setting allow_outside_paths)."""
     if not path.exists():
         raise DataError(f"{path}: no such file or folder.")
     if image_col:
-        return _from_table(path, image_col, label)
+        return _from_table(path, image_col, label, allow_outside)
     if not path.is_dir():
         raise DataError(f"{path}: an image dataset is a folder (or a table listing images with --image-col).")
     return _from_folder(path)
 
 
 def _from_folder(root: Path) -> ImageSource:
-    real_root = os.path.realpath(root)
-    seen_dirs = {real_root}
-    files: list[tuple[str, str]] = []
-    ignored: list[tuple[str, str]] = []
-    problems: list[tuple[str, str]] = []
+    from preflight.read.walk import walk
 
-    def on_error(exc: OSError) -> None:
-        problems.append((_rel(root, exc.filename or str(root)), _os_reason(exc)))
-
-    for folder, dirs, names in os.walk(root, onerror=on_error, followlinks=True):
-        prefix = _rel(root, folder) + "/"  # one relpath per folder, not one per file
-        prefix = "" if prefix == "./" else prefix
-        keep = []
-        for d in sorted(dirs):
-            full = os.path.join(folder, d)
-            if d.startswith("."):
-                continue
-            real = os.path.realpath(full)
-            if not _inside(real, real_root):
-                ignored.append((_rel(root, full) + "/", "symlink leaves the dataset root"))
-            elif real not in seen_dirs:  # a link back inside the root: walk it once, never loop
-                seen_dirs.add(real)
-                keep.append(d)
-        dirs[:] = keep
-        for name in names:
-            if name.startswith("."):
-                continue
-            full = os.path.join(folder, name)
-            rel = prefix + name
-            if os.path.islink(full) and not _inside(os.path.realpath(full), real_root):
-                ignored.append((rel, "symlink leaves the dataset root"))
-            elif os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES:
-                files.append((rel, full))
-            else:
-                ignored.append((rel, "not an image file"))
+    listing = walk(root)
+    files, ignored = [], list(listing.ignored)
+    for rel, full in listing.files:
+        if os.path.splitext(rel)[1].lower() in IMAGE_SUFFIXES:
+            files.append((rel, full))
+        else:
+            ignored.append((rel, "not an image file"))
     entries = []
     for rel, full in sorted(files):
         parts = rel.split("/")
         split = parts[0] if len(parts) > 1 and parts[0].lower() in SPLITS else ""
         rest = parts[1:] if split else parts
         entries.append(ImageEntry(rel, full, split, rest[0] if len(rest) > 1 else None))
-    return ImageSource(root, tuple(entries), tuple(sorted(ignored)), tuple(sorted(problems)), "class", "folders")
+    return ImageSource(root, tuple(entries), tuple(sorted(ignored)), tuple(sorted(listing.problems)),
+                       "class", "folders")
 
 
-def _from_table(path: Path, image_col: str, label: str | None) -> ImageSource:
+def _from_table(path: Path, image_col: str, label: str | None, allow_outside: bool) -> ImageSource:
     from preflight.read.labels import resolve_label
     from preflight.read.tabular import ReadRestart, open_tabular
 
@@ -106,14 +83,16 @@ def _from_table(path: Path, image_col: str, label: str | None) -> ImageSource:
     others = tuple(c for c in source.columns if c != image_col)
     label_name = resolve_label(others, label, where)
     split_col = next((c for c in others if c.lower() == "split" and c != label_name), None)
+    root = path if path.is_dir() else path.parent
     while True:
         try:
             entries = _table_entries(source, image_col, label_name, split_col)
             break
         except ReadRestart:  # a streamed column turned out to be text: read again
             continue
+    if not allow_outside:
+        _refuse_outside(source, image_col, entries, root)
     entries.sort(key=lambda e: e.rel)
-    root = path if path.is_dir() else path.parent
     return ImageSource(root, tuple(entries), (), (), label_name, "table")
 
 
@@ -134,15 +113,24 @@ def _table_entries(source: TabularSource, image_col: str, label_name: str | None
     return entries
 
 
-def _rel(root: Path, full: str) -> str:
-    return os.path.relpath(full, root).replace(os.sep, "/")
+def _refuse_outside(source: TabularSource, image_col: str, entries: list[ImageEntry], root: Path) -> None:
+    """A table is data, and data may be hostile: a listed path that leaves the dataset folder
+    ('/etc/passwd', '../../x', or a link out of it) is refused unless allow_outside_paths is set."""
+    from preflight.read.walk import inside
 
-
-def _inside(real: str, real_root: str) -> bool:
-    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
-
-
-def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    return exc.strerror or type(exc).__name__
+    real_root = os.path.realpath(root)
+    folders: dict[str, str] = {}  # realpath per parent folder: one lstat per image, not one per part
+    for row, entry in enumerate(entries):
+        if not entry.path:
+            continue
+        parent, name = os.path.split(entry.path)  # not normalised first: "link/.." is resolved as the OS does
+        if parent not in folders:
+            folders[parent] = os.path.realpath(parent)
+        real = os.path.join(folders[parent], name)
+        if name in ("", ".", "..") or os.path.islink(real):
+            real = os.path.realpath(real)
+        if not inside(real, real_root):
+            where = str(source.files[0] if len(source.files) == 1 else source.root)
+            raise DataError(f"{where}: row {row} of column '{image_col}' lists '{entry.rel}', outside the dataset "
+                            f"folder {root}; preflight opens only files inside it (set allow_outside_paths = true "
+                            "in the config to allow it).")

@@ -10,11 +10,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from preflight.errors import DataError
+from preflight.printable import printable
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl"}
 BATCH_ROWS = 262_144
 CSV_BLOCK_BYTES = 16 << 20
+MAX_BLOCK_BYTES = 1 << 30  # a CSV row (one huge cell) up to this size is read by growing the block
 STREAM_BYTES = 512 << 20  # larger CSV files are streamed: memory bounded by a block, not the file
 PEEK_BYTES = 1 << 16
 _CSV_COLUMN = re.compile(r"In CSV column #(\d+)")
@@ -27,6 +29,30 @@ def file_format(path: Path) -> str | None:
     return FORMATS.get(suffixes[-1]) if suffixes else None
 
 
+@dataclass
+class CsvInput:
+    """How one CSV file is parsed, adjusted after a failure and kept for the rest of the scan."""
+
+    block: int = CSV_BLOCK_BYTES
+    repaired: bytes | None = None  # the file with its stray-CR fields quoted (read.csv_repair)
+
+    def source(self, path: Path) -> Path | pa.BufferReader:
+        return path if self.repaired is None else pa.BufferReader(self.repaired)
+
+    def adjust(self, path: Path, fmt: str, exc: pa.ArrowInvalid) -> bool:
+        """After a parse error: True when it is worth another try (the block grown to hold a row
+        longer than it, or stray carriage returns quoted)."""
+        if "straddling" in str(exc) and self.block < MAX_BLOCK_BYTES:
+            self.block = min(self.block * 4, MAX_BLOCK_BYTES)
+            return True
+        if self.repaired is None and "CSV parse error" in str(exc):
+            from preflight.read.csv_repair import quote_stray_cr
+
+            self.repaired = quote_stray_cr(path, fmt)
+            return self.repaired is not None
+        return False
+
+
 @dataclass(frozen=True)
 class TabularSource:
     """The files of one dataset, read as one table; `columns` in the first file's order."""
@@ -35,6 +61,8 @@ class TabularSource:
     files: tuple[Path, ...]
     columns: tuple[str, ...]
     text_columns: dict[Path, set[str]] = field(default_factory=dict, compare=False)  # read as text
+    ignored: tuple[tuple[str, str], ...] = ()  # (rel, why): links out of the root, FIFOs, devices
+    csv_inputs: dict[Path, CsvInput] = field(default_factory=dict, compare=False)  # grown after failures
 
     def display(self, file: Path) -> str:
         return str(file if self.root.is_file() else file.relative_to(self.root))
@@ -43,13 +71,16 @@ class TabularSource:
 def open_tabular(path: Path) -> TabularSource:
     if not path.exists():
         raise DataError(f"{path}: no such file or folder.")
+    ignored: list[tuple[str, str]] = []
     if path.is_file():
         if file_format(path) is None:
             raise DataError(f"{path}: unsupported format (supported: {', '.join(sorted(FORMATS))}).")
         files = [path]
+    elif not path.is_dir():
+        raise DataError(f"{path}: not a regular file (a FIFO, socket or device); preflight reads only regular "
+                        "files and folders of them.")
     else:
-        files = sorted(p for p in path.rglob("*") if p.is_file() and file_format(p)
-                       and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        files, ignored = _list_folder(path)
         if not files:
             raise DataError(f"{path}: no data files found (supported: {', '.join(sorted(FORMATS))}).")
     columns = peek_columns(files[0])
@@ -60,7 +91,21 @@ def open_tabular(path: Path) -> TabularSource:
             extra = sorted(set(cols) - set(columns))
             raise DataError(f"{other}: columns differ from {files[0].name}"
                             f" (missing: {missing or 'none'}; extra: {extra or 'none'}).")
-    return TabularSource(path, tuple(files), tuple(columns))
+    return TabularSource(path, tuple(files), tuple(columns), ignored=tuple(ignored))
+
+
+def _list_folder(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The data files under root (read.walk: links out of it and FIFOs are listed as ignored,
+    never opened). A folder that cannot be listed fails the scan: half a dataset must not pass."""
+    from preflight.read.walk import walk
+
+    listing = walk(root)
+    if listing.problems:
+        rel, why = sorted(listing.problems)[0]
+        raise DataError(f"{root / rel if rel != '.' else root}: cannot list this folder ({why}); its data files "
+                        "would be left out (fix its permissions, or move it out of the dataset folder).")
+    files = sorted(Path(full) for rel, full in listing.files if file_format(Path(rel)))
+    return files, sorted(listing.ignored)
 
 
 def peek_columns(path: Path) -> list[str]:
@@ -80,7 +125,7 @@ def peek_columns(path: Path) -> list[str]:
     except DataError:
         raise
     except (pa.ArrowException, OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read: {_reason(exc)}") from None
+        raise DataError(f"{path}: cannot read: {_reason(exc, path)}") from None
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise DataError(f"{path}: duplicate column names {dupes}.")
@@ -92,12 +137,15 @@ def _csv_header(path: Path, fmt: str) -> list[str]:
     wider than the small block is read again with the full one."""
     import pyarrow.csv as pacsv
 
-    options = _csv_options(fmt, set(), ())
-    try:
-        small = dict(options, read_options=pacsv.ReadOptions(block_size=PEEK_BYTES))
-        return pacsv.open_csv(path, **small).schema.names
-    except pa.ArrowInvalid:
-        return pacsv.open_csv(path, **options).schema.names
+    plan = CsvInput(block=PEEK_BYTES)
+    while True:
+        try:
+            return pacsv.open_csv(plan.source(path), **_csv_options(fmt, set(), plan)).schema.names
+        except pa.ArrowInvalid as exc:
+            if plan.block < CSV_BLOCK_BYTES:
+                plan.block = CSV_BLOCK_BYTES
+            elif not plan.adjust(path, fmt, exc):
+                raise
 
 
 class ReadRestart(Exception):
@@ -126,7 +174,7 @@ def iter_batches(source: TabularSource) -> Iterator[tuple[int, pa.RecordBatch]]:
         except (DataError, ReadRestart):
             raise
         except (pa.ArrowException, OSError, ValueError, UnicodeDecodeError) as exc:
-            raise DataError(f"{path}: cannot read: {_reason(exc)}") from None
+            raise DataError(f"{path}: cannot read: {_reason(exc, path)}") from None
 
 
 def _parquet_batches(path: Path, columns: tuple[str, ...]) -> Iterator[pa.RecordBatch]:
@@ -146,10 +194,11 @@ def _csv_batches(path: Path, fmt: str, source: TabularSource) -> Iterator[pa.Rec
 
     columns = list(source.columns)
     as_string = source.text_columns.setdefault(path, set())
+    plan = source.csv_inputs.setdefault(path, CsvInput())
     while True:
         yielded = False
         try:
-            reader = pacsv.open_csv(path, **_csv_options(fmt, as_string, ()))
+            reader = pacsv.open_csv(plan.source(path), **_csv_options(fmt, as_string, plan))
             _text_checked(path, reader.schema)
             for batch in reader:
                 yielded = True
@@ -160,10 +209,14 @@ def _csv_batches(path: Path, fmt: str, source: TabularSource) -> Iterator[pa.Rec
         except pa.ArrowInvalid as exc:
             name = _breaking_column(path, exc)
             if name is None or name in as_string:
-                raise
-            as_string.add(name)
+                if not plan.adjust(path, fmt, exc):
+                    raise
+                name = None
+            else:
+                as_string.add(name)
             if yielded:
-                raise ReadRestart(f"{path}: column '{name}' is read as text from the start") from None
+                why = f"column '{name}' is read as text" if name else "its CSV is read again"
+                raise ReadRestart(f"{path}: {why} from the start") from None
 
 
 def _breaking_column(path: Path, exc: pa.ArrowInvalid) -> str | None:
@@ -177,16 +230,18 @@ def _breaking_column(path: Path, exc: pa.ArrowInvalid) -> str | None:
 def _read_table(path: Path, source: TabularSource) -> pa.Table:
     fmt = file_format(path)
     if fmt in ("csv", "tsv"):
-        return _read_csv(path, fmt, source.text_columns.setdefault(path, set()))
+        return _read_csv(path, fmt, source.text_columns.setdefault(path, set()),
+                         source.csv_inputs.setdefault(path, CsvInput()))
     return _read_jsonl(path)
 
 
-def _csv_options(fmt: str, as_string: set[str], names: tuple[str, ...]) -> dict:
+def _csv_options(fmt: str, as_string: set[str], plan: CsvInput) -> dict:
     import pyarrow.csv as pacsv
 
     return {
-        "read_options": pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
-        "parse_options": pacsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ","),
+        "read_options": pacsv.ReadOptions(block_size=plan.block),
+        "parse_options": pacsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ",",
+                                            newlines_in_values=plan.repaired is not None),
         # No null tokens: placeholders are judged (and counted) by the profile.
         "convert_options": pacsv.ConvertOptions(
             null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
@@ -194,20 +249,21 @@ def _csv_options(fmt: str, as_string: set[str], names: tuple[str, ...]) -> dict:
     }
 
 
-def _read_csv(path: Path, fmt: str, as_string: set[str]) -> pa.Table:
+def _read_csv(path: Path, fmt: str, as_string: set[str], plan: CsvInput) -> pa.Table:
     """Read with type inference; a column that breaks inference later is re-read as text."""
     import pyarrow.csv as pacsv
 
     while True:
         try:
-            table = pacsv.read_csv(path, **_csv_options(fmt, as_string, ()))
+            table = pacsv.read_csv(plan.source(path), **_csv_options(fmt, as_string, plan))
             _text_checked(path, table.schema)
             return table
         except pa.ArrowInvalid as exc:
             name = _breaking_column(path, exc)
-            if name is None or name in as_string:
+            if name is not None and name not in as_string:
+                as_string.add(name)
+            elif not plan.adjust(path, fmt, exc):
                 raise
-            as_string.add(name)
 
 
 def _text_checked(path: Path, schema: pa.Schema) -> None:
@@ -260,8 +316,16 @@ def _read_jsonl(path: Path) -> pa.Table:
     return pa.table(cols)
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, path: Path) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if "UTF8" in text or isinstance(exc, UnicodeDecodeError):
         return "not valid UTF-8 text (re-save the file as UTF-8)"
-    return text
+    fmt = file_format(path)
+    if "straddling" in text:
+        return (f"a single row is longer than {MAX_BLOCK_BYTES >> 20} MB, the most preflight reads at once "
+                "(a cell that large is not tabular data)")
+    if fmt in ("csv", "tsv") and "CSV parse error" in text:
+        from preflight.read.csv_repair import explain
+
+        text = explain(path, fmt, text)
+    return printable(text[:300])
