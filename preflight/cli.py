@@ -63,11 +63,8 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
          no_cache: bool = False,
          no_report: bool = False) -> int:
     """Scan PATH (a data file or a folder of them) and report problems."""
-    from preflight.files import dumps, is_inside, write_atomic
+    from preflight.files import dumps
 
-    if output is not None and path.is_dir() and is_inside(output, path):
-        raise PreflightError(f"{output}: output folder is inside the scanned dataset {path}; "
-                             "preflight never writes into the data it scans (choose another -o).")
     with _without_cyclic_gc():
         from preflight.pipeline import scan as run_scan
 
@@ -78,15 +75,17 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
                           baseline=baseline, write_baseline=write_baseline, output_dir=output,
                           cache_dir=str(cache_dir) if cache_dir else None, cache=False if no_cache else None)
     for note in () if quiet else report.notes:
-        click.echo(f"preflight: {note if note.startswith('warning: ') else 'info: ' + note}", err=True)
+        click.echo(printable(f"preflight: {note if note.startswith('warning: ') else 'info: ' + note}"), err=True)
     findings_json = dumps(report.to_dict())
     if output is not None:
-        write_atomic(output / "stats.json", dumps(report.stats))
-        write_atomic(output / "findings.json", findings_json)
+        from preflight.write.output import write_set
+
+        outputs = {"stats.json": dumps(report.stats), "findings.json": findings_json}
         if report.views is not None:
             from preflight.write.html import render_html
 
-            write_atomic(output / "report.html", render_html(report))
+            outputs["report.html"] = render_html(report)
+        write_set(output, outputs)
     if fmt != "text" or not quiet or report.exit_code:  # -q: text only when failing
         sys.stdout.write(FORMATS[fmt](report))
     return report.exit_code

@@ -45,12 +45,13 @@ def scan(path: str | Path, *, label: str | None = None, task: TaskName | None = 
     from preflight.read.kind import detect_kind
 
     path = Path(path)
+    _check_outputs(path, output_dir, write_baseline)
     overrides = {"label": label, "task": task, "fail_on": fail_on,
                  "select": list(select) if select is not None else None,
                  "ignore": list(ignore) if ignore is not None else None, **options}
     config = load_config(path, config_file=Path(config_file) if config_file else None, overrides=overrides)
     bar = Progress(progress and bool(config.settings["progress"]))
-    known = _load_baseline(path, baseline, write_baseline)
+    known = _load_baseline(baseline)
     notes: list[str] = []
     profile: Profile
     if detect_kind(path, str(config.settings.get("image_col") or "")) == "images":
@@ -73,7 +74,12 @@ def scan(path: str | Path, *, label: str | None = None, task: TaskName | None = 
         from preflight.decide.baseline import build
         from preflight.files import dumps, write_atomic
 
-        write_atomic(Path(write_baseline), dumps(build(decided.accepted, profile)))
+        try:
+            write_atomic(Path(write_baseline), dumps(build(decided.accepted, profile)))
+        except OSError as exc:
+            from preflight.errors import PreflightError
+
+            raise PreflightError(f"{write_baseline}: cannot write the baseline ({exc.strerror or exc}).") from None
     from preflight.stats.build import build_stats
 
     stats, code = build_stats(profile, config.settings), exit_code(findings, config.fail_on)
@@ -87,14 +93,27 @@ def scan(path: str | Path, *, label: str | None = None, task: TaskName | None = 
                   rules=ran_rules(profile, config))
 
 
-def _load_baseline(path: Path, baseline: str | Path | None,
-                   write_baseline: str | Path | None) -> tuple[list, Path] | None:
-    """Read --baseline before any data; refuse to write a baseline into the scanned folder."""
+def _check_outputs(path: Path, output_dir: str | Path | None, write_baseline: str | Path | None) -> None:
+    """Before any data is read: outputs never go into the scanned data (for a file, the folder
+    holding it), and they can be written (a long scan must not end in a failed write)."""
     from preflight.errors import ConfigError
+    from preflight.files import check_writable
 
-    if write_baseline is not None and path.is_dir() and is_inside(Path(write_baseline), path):
-        raise ConfigError(f"{write_baseline}: baseline file is inside the scanned dataset {path}; "
-                          "preflight never writes into the data it scans (choose another path).")
+    data = path if path.is_dir() or not path.exists() else path.resolve().parent  # a file: the folder holding it
+    if output_dir is not None:
+        if path.exists() and is_inside(Path(output_dir), data):
+            raise ConfigError(f"{output_dir}: output folder is inside the scanned dataset {data}; "
+                              "preflight never writes into the data it scans (choose another -o).")
+        check_writable(Path(output_dir), folder=True, flag="-o")
+    if write_baseline is not None:
+        if path.is_dir() and is_inside(Path(write_baseline), path):
+            raise ConfigError(f"{write_baseline}: baseline file is inside the scanned dataset {path}; "
+                              "preflight never writes into the data it scans (choose another path).")
+        check_writable(Path(write_baseline), folder=False, flag="--write-baseline")
+
+
+def _load_baseline(baseline: str | Path | None) -> tuple[list, Path] | None:
+    """Read --baseline before any data."""
     if baseline is None:
         return None
     from preflight.decide.baseline import load

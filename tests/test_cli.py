@@ -98,7 +98,8 @@ def test_never_writes_into_the_scanned_folder(tmp_path, capsys) -> None:
     assert "inside the scanned dataset" in capsys.readouterr().err
     assert main(["scan", str(data), "-o", str(tmp_path / "out")]) == 0
     assert sorted(p.name for p in data.rglob("*")) == before
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["findings.json", "report.html", "stats.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["findings.json", "manifest.json", "report.html",
+                                                                   "stats.json"]
 
 
 def test_crashing_check_exits_3_naming_it(in_root, monkeypatch, capsys) -> None:

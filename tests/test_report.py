@@ -76,7 +76,8 @@ def test_cli_writes_report_html_and_no_report_skips_it(tmp_path) -> None:
     html = _render(DEMO, tmp_path / "a")
     assert html.startswith("<!doctype html>") and "customers.csv" in html
     assert main(["scan", str(DEMO), "-o", str(tmp_path / "b"), "-q", "--fail-on", "never", "--no-report"]) == 0
-    assert sorted(p.name for p in (tmp_path / "b").iterdir() if p.suffix) == ["findings.json", "stats.json"]
+    assert sorted(p.name for p in (tmp_path / "b").iterdir() if p.suffix) == ["findings.json", "manifest.json",
+                                                                              "stats.json"]
     assert (tmp_path / "a" / "findings.json").read_text() == (tmp_path / "b" / "findings.json").read_text()
 
 
