@@ -29,7 +29,8 @@ def test_parameter_validation_message(write_csv) -> None:
     (data.parent / "preflight.toml").write_text("[rules.class-imbalance]\nmax_ratio = 0.5\n")
     with pytest.raises(ConfigError) as err:
         preflight.scan(data)
-    assert str(err.value) == "The 'max_ratio' parameter of class-imbalance must be a float > 1. Got 0.5."
+    config = data.parent / "preflight.toml"  # the file that set the key is named first
+    assert str(err.value) == f"{config}: The 'max_ratio' parameter of class-imbalance must be a float > 1. Got 0.5."
 
 
 def test_unknown_rule_and_selector(write_csv) -> None:

@@ -15,6 +15,7 @@ from typing import Any, cast
 import tomllib
 
 from preflight.errors import ConfigError
+from preflight.files import open_regular
 from preflight.findings import FailOn
 from preflight.params import SEVERITY, Boolean, Constraint, Interval, Options, StrList, Text, validate
 
@@ -92,10 +93,33 @@ def rule_pack_path() -> Path:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        with open_regular(path) as fh:
+            return tomllib.loads(fh.read().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read config: not valid UTF-8 text (TOML files are UTF-8; "
+                          "re-save it as UTF-8).") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
+
+
+def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    """[tool.preflight] of a pyproject.toml, None without one. A pyproject.toml that never
+    mentions preflight is not ours to judge: it is skipped unparsed, even if broken or binary."""
+    try:
+        with open_regular(path) as fh:
+            if b"preflight" not in fh.read():
+                return None
+    except OSError:
+        return None
+    return _tool_table(path, _read_toml(path))
+
+
+def _tool_table(path: Path, doc: dict[str, Any]) -> dict[str, Any] | None:
+    tool = doc.get("tool")
+    table = tool.get("preflight") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.preflight] must be a table. Got {table!r}.")
+    return table
 
 
 def load_rule_pack(path: Path | None = None) -> tuple[dict[str, Any], dict[str, RuleConfig]]:
@@ -108,14 +132,14 @@ def load_rule_pack(path: Path | None = None) -> tuple[dict[str, Any], dict[str, 
     for key, value in settings.items():
         if key not in SETTINGS:
             raise ConfigError(f"{path}: unknown setting '{key}'.")
-        settings[key] = validate("settings", key, value, SETTINGS[key])
+        settings[key] = _valid(str(path), "settings", key, value, SETTINGS[key])
     rules: dict[str, RuleConfig] = {}
     for name, table in pack.get("rules", {}).items():
         check = checks.get(name)
         if check is None:
             raise ConfigError(f"{path}: rule '{name}' has no check module.")
         params = {k: v for k, v in table.items() if k not in RULE_META}
-        severity = validate(name, "severity", table.get("severity"), SEVERITY)
+        severity = _valid(str(path), name, "severity", table.get("severity"), SEVERITY)
         rules[name] = RuleConfig(name, check.code, severity, check.summary,
                                  _validated_params(check, name, params, str(path)))
     return settings, rules
@@ -127,8 +151,16 @@ def _validated_params(check: Any, name: str, params: Mapping[str, Any], where: s
         if key not in check.params:
             known = ", ".join(sorted(check.params)) or "none"
             raise ConfigError(f"{where}: unknown parameter '{key}' for rule {name} (known: {known}).")
-        out[key] = validate(name, key, value, check.params[key])
+        out[key] = _valid(where, name, key, value, check.params[key])
     return out
+
+
+def _valid(where: str, owner: str, key: str, value: Any, constraint: Constraint) -> Any:
+    """params.validate, its message prefixed with the file (or "command line") that set the key."""
+    try:
+        return validate(owner, key, value, constraint)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def find_user_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -141,7 +173,7 @@ def find_user_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
             return candidate, _read_toml(candidate)
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
-            table = _read_toml(pyproject).get("tool", {}).get("preflight")
+            table = _pyproject_table(pyproject)
             if table is not None:
                 return pyproject, table
     return None
@@ -157,32 +189,37 @@ def load_config(scan_path: Path, *, config_file: Path | None = None,
     if found:
         where, user = str(found[0]), dict(found[1])
         if config_file and config_file.name == "pyproject.toml":
-            user = dict(user.get("tool", {}).get("preflight", {}))
+            user = dict(_tool_table(config_file, user) or {})
         sources.append(where)
         unknown = sorted(set(user) - USER_KEYS)
         if unknown:
             raise ConfigError(f"{where}: unknown key '{unknown[0]}' (known: {', '.join(sorted(USER_KEYS))}).")
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            user[key] = value
+    given = {key: value for key, value in (overrides or {}).items() if value is not None}
+    user.update(given)
     where = sources[0] if sources else "command line"
+
+    def source(key: str) -> str:  # who set the key: named in its error
+        return "command line" if key in given else where
+
     for key in SETTINGS:
         if key in user:
-            settings[key] = validate("preflight", key, user[key], SETTINGS[key])
+            settings[key] = _valid(source(key), "preflight", key, user[key], SETTINGS[key])
+    if not isinstance(user.get("rules", {}), dict):
+        raise ConfigError(f"{where}: 'rules' must be a table ([rules.NAME] sections). Got {user['rules']!r}.")
     for name, table in dict(user.get("rules", {})).items():
         if name not in rules:
             raise ConfigError(f"{where}: unknown rule '{name}' in [rules] (see `preflight rules`).")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: [rules.{name}] must be a table.")
         base = rules[name]
-        severity = validate(name, "severity", table.get("severity", base.severity), SEVERITY)
+        severity = _valid(where, name, "severity", table.get("severity", base.severity), SEVERITY)
         extra = {k: v for k, v in table.items() if k != "severity"}
         params = {**base.params, **_validated_params(_check(name), name, extra, where)}
         rules[name] = RuleConfig(name, base.code, severity, base.doc, params)
     label = user.get("label")
     if label is not None and not isinstance(label, str):
-        raise ConfigError(f"{where}: 'label' must be a column name (str). Got {label!r}.")
-    task = validate("preflight", "task", user.get("task", "auto"), Options(TASKS))
+        raise ConfigError(f"{source('label')}: 'label' must be a column name (str). Got {label!r}.")
+    task = _valid(source("task"), "preflight", "task", user.get("task", "auto"), Options(TASKS))
     select = _selectors(user.get("select", []), "select", rules, where)
     ignore = _selectors(user.get("ignore", []), "ignore", rules, where)
     from preflight.decide.suppress import parse_per_path_ignores, parse_suppressions
