@@ -14,6 +14,9 @@ example looks mislabeled; so when skill = (accuracy - majority share) / (1 - maj
 of the out-of-sample predictions is below min_skill, the finding is downgraded to info and
 says so. Above max_rows labelled rows the models are fitted on a stratified content-keyed
 sample of max_rows rows (cross-validated there) and score every other row; the finding says so.
+Above max_classes classes the rule skips, saying so: memory grows with rows x classes (the
+out-of-sample probabilities) and classes x classes (the confident joint), and a 100,000-class
+label would need a 100,000 x 100,000 array.
 
 Example: row 346 is labelled 'yes' but its out-of-sample probability of 'no' leads by more
 than 0.5; details.issues lists the given and suggested labels and a score per row.
@@ -39,6 +42,7 @@ class LabelIssues(Check):
     kinds = frozenset({"tabular", "images"})
     needs = frozenset({"label"})
     params = {"min_rows": Interval(int, 10, None), "max_rows": Interval(int, 100, None),
+              "max_classes": Interval(int, 2, None),
               "warn_fraction": Interval(float, 0.0, 1.0),
               "error_fraction": Interval(float, 0.0, 1.0),
               "min_skill": Interval(float, -1.0, 1.0)}
@@ -62,6 +66,11 @@ class LabelIssues(Check):
         if labelled.size < p["min_rows"] or k < 2:
             return [ctx.skipped(f"{labelled.size} labelled rows in {k} class(es); needs at least "
                                 f"{p['min_rows']} rows and 2 classes")]
+        if k > p["max_classes"]:  # memory grows with rows x classes and classes x classes
+            return [ctx.skipped(f"{k:,} classes, more than max_classes={p['max_classes']:,}: the models would hold a "
+                                f"{min(labelled.size, p['max_rows']):,} x {k:,} probability matrix and a {k:,} x {k:,} "
+                                "confident joint, with few rows per class to learn from (raise max_classes if the "
+                                "memory is there)")]
         sample = None
         pred_probs = profile.pred_probs
         if pred_probs is not None:  # the user's probabilities: scoring every row is cheap
