@@ -13,10 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from preflight.kernels.arrow import mask
+
 _KEY = b"0123456789123456"
 _K0 = int.from_bytes(_KEY[:8], "little")
 _K1 = int.from_bytes(_KEY[8:], "little")
 _U = np.uint64
+LONG = 4096  # bytes: a longer text is hashed by pandas' SipHash in C (word by word here, one 17 MB cell took 130 s)
 
 
 def _rotl(x: np.ndarray, b: int) -> np.ndarray:
@@ -39,6 +42,20 @@ def _rounds(v: list[np.ndarray], n: int) -> None:
     v[:] = [v0, v1, v2, v3]
 
 
+def _with_long_texts(arr: pa.Array, long: np.ndarray) -> np.ndarray:
+    """The loop below runs once per 8-byte word of the longest string, over every string that long:
+    texts over LONG bytes (rare; hostile data) go to pandas' hash_array, the reference, instead."""
+    # pandas may be mid-import on another thread (the checks' warm-up, preflight.warm): importing the
+    # package first waits for it; importing pandas.util first could meet it half-initialised.
+    import pandas  # noqa: F401
+    from pandas.util import hash_array
+
+    out = np.empty(len(arr), np.uint64)
+    out[~long] = hash_strings(arr.filter(mask(~long)))
+    out[long] = hash_array(np.array(arr.filter(mask(long)).to_pylist(), dtype=object), categorize=False)
+    return out
+
+
 def hash_strings(arr: pa.Array) -> np.ndarray:
     """uint64 per string (nulls hash as the empty string; callers mask them)."""
     arr = arr.cast(pa.large_string()) if not pa.types.is_large_string(arr.type) else arr
@@ -48,6 +65,8 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
     _, offsets_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(offsets_buf, np.int64, n + 1, arr.offset * 8)
     starts, lengths = offsets[:-1], np.diff(offsets)
+    if lengths.size and lengths.max() > LONG:
+        return _with_long_texts(arr, lengths > LONG)
     data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.empty(0, np.uint8)
     # Unaligned 8-byte loads: eight shifted little-endian views of a zero-padded copy.
     padded = np.zeros(data.size + 16, np.uint8)
