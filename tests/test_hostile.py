@@ -13,8 +13,6 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -178,6 +176,18 @@ def test_unreadable_subfolder_simulated(tmp_path, capsys, monkeypatch) -> None:
     assert error(capsys, "scan", folder) == _unlistable(folder)
 
 
+def _dead_pid() -> int:
+    """A process id no process has now (a killed writer's)."""
+    for pid in range(4_000_000, 3_000_000, -1):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except OSError:
+            continue
+    raise AssertionError("no free pid found")
+
+
 class Killed(BaseException):
     """SIGKILL, as far as the process can tell: nothing runs after it (click turns Ctrl-C into an exit)."""
 
@@ -190,8 +200,7 @@ def test_output_set_survives_a_kill_between_files(tmp_path, capsys, monkeypatch)
     assert run(capsys, "scan", data, "-o", out, "-q")[0] == 0
     first = output.read_set(out)
     assert sorted(first) == ["findings.json", "report.html", "stats.json"]
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    stale = out / f".report.html.{int(dead.stdout)}@{files._HOST}.00c0ffee.tmp"  # a killed run's leftover
+    stale = out / f".report.html.{_dead_pid()}@{files._HOST}.00c0ffee.tmp"  # a killed run's leftover
     real, calls = output.write_atomic, []
 
     def killed(path, data, **kw):  # the process dies after the first file of the set is replaced
