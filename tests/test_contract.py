@@ -5,10 +5,10 @@ import importlib
 import importlib.util
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 import preflight
 from preflight.checks import discover
