@@ -6,22 +6,24 @@ numbers other than those its transforms were fitted on, silently. So both call t
 Contract, per cell of a pyarrow array:
 - Native numbers (integers, floats, decimals, booleans) are numbers, cast to float64; a null or
   a NaN is missing. In a one-hot column a native number is keyed `str(int(v))` when integral,
-  else `repr(float(v))` (`number_keys`): the spelling a number written as text most often has.
-- Any other cell is read as text (`as_text`: pyarrow's cast, or Python's str() per cell for
-  a type it cannot cast), then trimmed. A placeholder token (compared trimmed and lowercased) is
-  missing; text matching NUMBER is a number (pyarrow's cast to float64), except "nan" written
-  out, which is missing; anything else is a text cell (NaN as a number). A category is keyed by
-  the trimmed text, numbers written as text included ("1.0" stays "1.0").
-- Booleans: pyarrow's CSV reader turns a column whose every cell is one of BOOLEAN_TOKENS
-  (without surrounding spaces) into booleans, so such a column reaches the profile as native
-  booleans, dtype "bool" in stats.json. Text cells are never booleans to the scan: a column read
-  as text held some cell that is not a boolean token, so its "True" cells are a category like any
-  other (a yes/no/True column is not part numbers), and reading them as 1 would change kinds,
-  row hashes and every existing stats.json's content_hash. Training code often hands over the
-  same cells as text (`pd.read_csv(..., dtype=str)` gives "False"), so for a column fitted on
-  booleans, `Stats.transform` passes `booleans=True`: the tokens, trimmed, read as 1 / 0. Native
-  booleans meeting a one-hot column (fitted on text, such as "True", "False", "?"; pandas and
-  pyarrow's default null tokens turn the rest into booleans) are keyed by `boolean_keys`.
+  else `repr(float(v))` (`number_keys`).
+- Any other cell is read as text (`as_text`: pyarrow's cast, or Python's str() per cell for a
+  type it cannot cast), then trimmed. A placeholder token (compared trimmed and lowercased) is
+  missing; so is "nan" written out, in any case. Other text matching NUMBER is a number
+  (pyarrow's cast to float64; "-nan", which casts to NaN, stays text). Anything else is a text
+  cell, NaN as a number. A category is keyed by the trimmed text, numbers written as text
+  included ("1.0" stays "1.0").
+- Booleans. pyarrow's CSV reader turns a column whose every cell is one of BOOLEAN_TOKENS
+  (untrimmed; only 1 and 0 make integers) into booleans: native cells, 1 and 0, and dtype "bool"
+  in stats.json. To the scan, text cells are never booleans: a column read as text held a cell
+  that is no boolean token, so "True" there is a category like "yes" beside it, and reading it
+  as 1 would change kinds, row hashes and so every existing stats.json's content_hash. Training
+  code hands the scan's boolean cells over as text too (`pd.read_csv(..., dtype=str)` gives
+  "False"), so for a column with dtype "bool", `Stats.transform` passes `booleans=True`: the
+  tokens, trimmed, read 1 / 0 (before placeholders, which the scan never applied to them).
+  The other way round, a column of "True", "False" and "NA" is text to the scan (one-hot on
+  "False", "True"), while pandas' and pyarrow's default null tokens hand over booleans:
+  `boolean_keys` keys them by the fitted category that spells them.
 
 tests/test_transform_parity.py checks the contract end to end: `Stats.transform` equals the
 scan's own transformed matrix bit for bit, on every committed table read four ways.
@@ -95,7 +97,7 @@ def judge_text(arr: pa.Array, placeholders: pa.StringArray, *, booleans: bool = 
     few thousand texts, each judged once. booleans: read BOOLEAN_TOKENS as 1 / 0 (see above)."""
     enc = pc.dictionary_encode(arr)  # distinct raw texts, in order of first appearance
     raw = enc.dictionary
-    index = numbers(pc.cast(enc.indices, pa.int64()), -1).astype(np.intp, copy=False)  # -1: null, the last slot
+    index = numbers(pc.cast(enc.indices, pa.int64()), -1).astype(np.intp, copy=False)  # -1: null (see rows)
     trimmed = pc.utf8_trim_whitespace(raw)
     lowered = pc.utf8_lower(trimmed)
     values = np.full(len(raw), np.nan)
