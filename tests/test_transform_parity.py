@@ -138,9 +138,9 @@ def test_booleans_as_text_read_as_the_scan_read_them(tmp_path: Path) -> None:
 
 
 def test_native_booleans_meet_a_one_hot_fit(tmp_path: Path) -> None:
-    """"NA" keeps pyarrow's scan reading `flag` as text: one-hot on its spellings. pandas and
-    pyarrow's defaults hand over native booleans (and a null for "NA"), which used to be
-    keyed "1" / "0": unseen categories, all-zero rows."""
+    """With "NA" among them the scan reads `flag` as text: one-hot on its spellings. pandas' and
+    pyarrow's defaults hand over native booleans (and a null for "NA"), which used to be keyed
+    "1" / "0": unseen categories, all-zero rows."""
     for true, false in (("True", "False"), ("true", "false")):
         flags = ([true, false, true, "NA"] * 10)
         path = _write(tmp_path, "flag,x,y", [f"{f},{i % 7},{i % 2}" for i, f in enumerate(flags)])
@@ -180,12 +180,12 @@ def test_placeholders_and_spaces_read_as_the_scan_reads_them(tmp_path: Path) -> 
     stats, _ = scanned(path, "y")
     h = stats.features["h"]["transform"]
     assert h["kind"] == "standardize"
-    cells = ["?", " NA ", "nan", " NaN ", "", " 1e3 ", "\t170\n", " Oslo ", "nan"]
-    test = {"h": cells[:7] + ["160", "161"], "city": [" Oslo ", "Paris", "?", " NA ", "nan", "", "Lima", " Paris", "nan"],
+    test = {"h": ["?", " NA ", "nan", " NaN ", "", " 1e3 ", "\t170\n", "160", "161"],
+            "city": [" Oslo ", "Paris", "?", " NA ", "nan", "", "Lima", " Paris", "NaN"],
             "y": ["0"] * 9}
     scaled = [(v - h["mean"]) / h["std"] for v in [h["fill"]] * 5 + [1000.0, 170.0, 160.0, 161.0]]
     one_hot = [[1, 0], [0, 1], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0], [0, 1], [0, 0]]
-    frames = {"pandas": pd.DataFrame(test, dtype=object), "arrow": pa.table(test)}
+    frames = {"pandas": pd.DataFrame(test, dtype=object), "arrow": pa.table(test)}  # as text, as read with dtype=str
     for name, frame in frames.items():
         x = stats.transform(frame)
         assert np.array_equal(x[:, 0], np.array(scaled).astype(np.float32)), name
