@@ -85,7 +85,7 @@ def _matches(selector: str, rule: RuleConfig) -> bool:
 
 def rule_pack_path() -> Path:
     """The shipped rule pack: inside the wheel, or rules/ beside the package in a checkout."""
-    packaged = resources.files("preflight").joinpath("rules", "default.toml")
+    packaged = resources.files("preflight") / "rules" / "default.toml"
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "rules" / "default.toml"
