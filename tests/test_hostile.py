@@ -254,10 +254,18 @@ def test_regression_target_near_float64_limit(tmp_path, capsys) -> None:
 
 
 def test_integers_beyond_2_53_are_profiled(tmp_path, capsys) -> None:
-    report = findings(capsys, make.copy("tweet-ids.csv", tmp_path), "--fail-on", "never", code=0)
+    import pyarrow.parquet as pq
+
+    import preflight
+
+    report = findings(capsys, make.copy("tweet-ids.csv", tmp_path / "data"), "--fail-on", "never",
+                      "-o", tmp_path / "out", code=0)  # one constant-looking float: the report's histogram
     assert report["dataset"]["rows"] == 2
-    report = findings(capsys, make.uint64_parquet(tmp_path / "ids.parquet"), "--fail-on", "never", code=0)
-    assert rules(report)["id-like-column"][0]["columns"] == ["h"]  # 50 distinct ids, though 2 floats
+    parquet = make.uint64_parquet(tmp_path / "data" / "ids.parquet")
+    report = findings(capsys, parquet, "--fail-on", "never", "-o", tmp_path / "out2", code=0)
+    assert rules(report)["id-like-column"][0]["columns"] == ["h"]  # 50 distinct ids, though one float
+    stats = preflight.load_stats(tmp_path / "out2" / "stats.json")  # the training side reads them too
+    assert stats.transform(pq.read_table(parquet)).shape[0] == 50
 
 
 def test_stray_carriage_returns_are_read_or_named(tmp_path, capsys) -> None:

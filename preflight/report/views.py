@@ -171,11 +171,14 @@ def _feature_note(col: Any, shown: int) -> str:
 
 def _histogram(values: np.ndarray) -> dict:
     lo, hi = float(values.min()), float(values.max())
-    if math.isfinite(hi - lo):
-        counts, edges = np.histogram(values, bins=BINS if hi > lo else 1)
-    else:  # a range beyond float64 (values near +-1e308): bin in units of 2**1000, exactly scaled
-        counts, edges = np.histogram(values / 2.0 ** 1000, bins=BINS)
-        edges = edges * 2.0 ** 1000
+    try:
+        if math.isfinite(hi - lo):
+            counts, edges = np.histogram(values, bins=BINS if hi > lo else 1)
+        else:  # a range beyond float64 (values near +-1e308): bin in units of 2**1000, exactly scaled
+            counts, edges = np.histogram(values / 2.0 ** 1000, bins=BINS)
+            edges = edges * 2.0 ** 1000
+    except ValueError:  # no floats between the edges (one value of 1e16 or more, widened by +-0.5): one bar
+        counts, edges = np.array([values.size]), np.array([lo, hi])
     peak = int(counts.max())
     bars = [{"h": round(float(max(c / peak, MIN_BAR)), 4) if c else 0.0,
              "title": f"[{_fmt(a)}, {_fmt(b)}]: {int(c):,}"} for c, a, b in zip(counts, edges, edges[1:])]
