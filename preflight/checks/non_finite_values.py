@@ -5,6 +5,9 @@ and then every weight into NaN, and standardizing with an infinite std zeroes th
 
 Example: ratio = 0.5, 1.2, inf (a division by zero upstream).
 
+Only columns read as numbers count: in a column of text (movie titles), "Infinity" is a
+title, not a number.
+
 Fix: replace them at the source, clip them to a finite bound, or treat them as missing
 (stats.transform fills inf with the median)."""
 from __future__ import annotations
@@ -23,7 +26,7 @@ class NonFiniteValues(Check):
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
         for col in profile.columns:
-            if not col.nonfinite:
+            if not col.nonfinite or col.text_count >= col.numeric_count:
                 continue
             rows = np.flatnonzero(col.nonfinite_mask)
             out.append(ctx.finding(
