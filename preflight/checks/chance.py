@@ -5,14 +5,16 @@ Copies of one record agree in every column; rows equal by chance agree where val
 few. So the test looks at the most telling column j (the one whose values repeat least:
 a measurement rather than a category): among the R pairs of rows equal in every other
 column, chance makes each also equal in j with probability c_j (j's equal pairs over all
-pairs, the pairs under test included: chance could have made them), so about E = R c_j, and the observed count O is judged by the binomial tail
-P(X >= O | R, c_j), or taken as chance-level when O <= 3E: j depends on the other columns
-too (a child's height on its parents'), which lifts O above E by a factor that the tail of
-a count in the thousands would read as proof (Galton: 8,995 pairs against 8,069; copied
-records reach 20 to 10,000 times E on the public tables of benchmarks/real_tables.py). For a count table or a designed experiment (few discrete columns:
-repeats are the design), or tips' two round bills, the tail is large; for copied records
-among continuous columns (diamonds, a storm entered twice) it is tiny. Using the other
-columns' own agreement takes their dependence into account (items of one questionnaire).
+pairs, the pairs under test included: chance could have made them), so about E = R c_j.
+The observed count O is judged by the binomial tail P(X >= O | R, c_j), or taken as
+chance-level when O <= 3E: j depends on the other columns too (a child's height on its
+parents'), which lifts O above E by a factor that the tail of a count in the thousands
+would read as proof (Galton: 8,995 pairs against 8,069; copied records reach 20 to 10,000
+times E on benchmarks/real_tables.py's tables). For a count table or a designed experiment
+(few discrete columns: repeats are the design), or tips' two round bills, the tail is
+large; for copied records among continuous columns (diamonds, a storm entered twice) it is
+tiny. Using the other columns' own agreement takes their dependence into account (items
+of one questionnaire).
 """
 from __future__ import annotations
 
