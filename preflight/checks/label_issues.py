@@ -109,7 +109,7 @@ class LabelIssues(Check):
             severity = "warning"
             demoted = f"; a warning, not an error: the model is not demonstrably good ({', '.join(short)})"
         if sk < p["min_skill"]:
-            severity = "info"
+            severity, demoted = "info", ""
             verdict = (f"disagree with out-of-sample predictions ({preview(shown, 3)}), but the features predict "
                        f"the label only weakly (accuracy {acc:.3f} vs {base:.3f} for the majority class; skill "
                        f"{sk:.2f} < min_skill {p['min_skill']:g}): they are as likely hard examples as label errors")

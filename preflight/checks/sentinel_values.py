@@ -4,11 +4,11 @@ Why: a model reads age 99 or income -1 as a measurement; the code drags means an
 and teaches a relation that does not exist. Squashing or clipping hides it further.
 
 Found by its spike against the distribution, not by a list alone: a value that (1) is
-written like a code (all nines: 9, 99, 999, 9999, ...; or -1, -9, -99, ...; or 8s: 88, 888),
+written like a code (all nines: 9, 99, 999, ...; or -1, -9, -99, ...; or 8s: 88, 888),
 (2) repeats on at least min_rows rows and at least spike_ratio times as often as the
 typical value next to it (in a column of at least 30 numbers), and (3) sits apart from
-the other values (above all of them, or below all of them), in a numeric feature. 99 among ages 18 to 95 on 40 rows is one;
-99 inside a spread of 0 to 1,000 is a value.
+the other values (above all of them, or below all of them), in a numeric feature. 99
+among ages 18 to 95 on 40 rows is one; 99 inside a spread of 0 to 1,000 is a value.
 
 Example: age = 34, 51, 99, 27, 99, 62 (99 on 4% of rows; the other ages end at 95).
 
