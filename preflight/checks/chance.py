@@ -17,7 +17,10 @@ tiny. Using the other columns' own agreement takes their dependence into account
 of one questionnaire). A single copied pair among measurements needs a second look: the
 two most telling columns together, when the second also repeats on under 1% of pairs (two
 rare values agreeing together is no design), judged the same way; the smaller probability
-counts (glass' one duplicate: 0.0017 on RI alone, far less on RI and Al).
+counts (glass' one duplicate: 0.0017 on RI alone, far less on RI and Ca). A column that
+the telling one determines (age group, given age) is left out of the other columns, when the
+telling column has enough equal pairs besides those under test (half as many, and 10) to
+show it.
 """
 from __future__ import annotations
 
@@ -55,6 +58,7 @@ class Chance:
 
 SLACK = 3.0  # O <= SLACK * E is chance-level whatever the tail: j's own dependence on the rest
 RARE = 0.01  # a second telling column must repeat on fewer than 1% of pairs
+COARSENING_EVIDENCE = 10  # equal pairs of the telling column outside the rows under test, at least
 
 
 def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
@@ -73,7 +77,13 @@ def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
         c = float(np.prod([pairs[j] / total for j in telling]))  # the pairs under test included
         if len(telling) < k or (k == 2 and pairs[telling[1]] / total >= RARE):
             break  # the second column repeats too often to assume it independent of the first
-        others = [h for j, h in enumerate(hashes) if j not in telling]
+        key = combine([hashes[j] for j in telling], n)
+        # enough equal pairs outside the rows under test to tell what the telling column determines
+        judged = pairs[telling[0]] - observed >= max(observed / 2, COARSENING_EVIDENCE)
+        # A column the telling ones determine (age group, given age) is no evidence of its own:
+        # left out of "the other columns", where it would make rows look rarer than they are.
+        others = [h for j, h in enumerate(hashes) if j not in telling
+                  and not (judged and k == 1 and _pairs(combine([key, h], n)) == pairs[telling[0]])]
         rest = _pairs(combine(others, n)) if others else int(total)
         p = 1.0 if observed <= SLACK * rest * c else _binomial_tail(observed, rest, c)
         chance = Chance(observed, rest, " and ".join(columns[j].name for j in telling), c, p)

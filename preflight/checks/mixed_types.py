@@ -10,7 +10,7 @@ Severity follows what the mix looks like:
   ("unknown"); or a column of text with a few numbers of another shape than its texts;
 - codes (info): short tokens where digits and letters are both legitimate values: a factor
   such as drv {4, f, r} or livch {0, 1, 2, 3+}, code lists ("510", "510A"; IATA "0E0",
-  which reads as the number 0e0): the column is read as categories;
+  which reads as the number 0e0), model names ("323" beside "535i"): read as categories;
 - free text (info): titles or messages of several words among which some are numbers
   ("300", "2012").
 
@@ -51,7 +51,11 @@ def kind_of_mix(col, max_stray: float) -> str:
         if all(TOKEN.match(t) and any(ch.isdigit() for ch in t) for t in texts) and _integral_numbers(col):
             return "codes"  # "510A" among 510, 511: a code list
         return "stray"
-    # a few numbers among texts: codes when written like the texts ("0E0" among "JFK", "LGA")
+    # a few numbers among texts: codes when the texts carry digits themselves (model names:
+    # "535i", "A320-214" beside "323") or the numbers are written like the texts ("0E0" among
+    # "JFK", "LGA")
+    if any(any(ch.isdigit() for ch in t) and any(ch.isalpha() for ch in t) for t in texts):
+        return "codes"
     if all(TOKEN.match(t) for t in texts) and all(TOKEN.match(n) for n in numbers):
         lengths = {len(t) for t in texts}
         if all(min(lengths) <= len(n) <= max(lengths) for n in numbers):
