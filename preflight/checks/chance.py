@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from preflight.kernels.hashing import combine, hash_floats
+from preflight.kernels.hashing import combine, first_by_hash, hash_floats, spread_copies
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Chance:
                 f"{self.probability:.2g})")
 
 
+RATE_ROWS = 200_000
 SLACK = 3.0  # O <= SLACK * E is chance-level whatever the tail: j's own dependence on the rest
 RARE = 0.01  # a second telling column must repeat on fewer than 1% of pairs
 COARSENING_EVIDENCE = 10  # equal pairs of the telling column outside the rows under test, at least
@@ -65,11 +66,19 @@ def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
     """Equal pairs over `columns` (on `rows`, default all) against those chance gives."""
     hashes = [_cell_hashes(c) if rows is None else _cell_hashes(c)[rows] for c in columns]
     n = hashes[0].size if hashes else 0
-    observed = _pairs(combine(hashes, n)) if hashes else 0
+    row_key = combine(hashes, n) if hashes else np.empty(0, np.uint64)
+    observed = _pairs(row_key)
     if not hashes or n < 2:
         return Chance(observed, 0, "", 1.0, 1.0)
-    pairs = [_pairs(h) for h in hashes]
+    # Each column's rate of equal pairs: exact up to RATE_ROWS rows, on a content-keyed sample
+    # beyond (copies spread), scaled to the whole table's pairs.
     total = n * (n - 1) / 2
+    if n > RATE_ROWS:
+        some = first_by_hash(spread_copies(row_key), RATE_ROWS)
+        scale = total / (RATE_ROWS * (RATE_ROWS - 1) / 2)
+        pairs = [max(_pairs(h[some]) * scale, observed) for h in hashes]  # the copies repeat in each
+    else:
+        pairs = [_pairs(h) for h in hashes]
     order = np.argsort(pairs, kind="stable")  # the columns whose values repeat least first
     best = None
     for k in (1, 2):  # the most telling column, then the two most telling ones together
@@ -78,12 +87,13 @@ def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
         if len(telling) < k or (k == 2 and pairs[telling[1]] / total >= RARE):
             break  # the second column repeats too often to assume it independent of the first
         key = combine([hashes[j] for j in telling], n)
+        key_pairs = _pairs(key)
         # enough equal pairs outside the rows under test to tell what the telling column determines
         judged = pairs[telling[0]] - observed >= max(observed / 2, COARSENING_EVIDENCE)
         # A column the telling ones determine (age group, given age) is no evidence of its own:
         # left out of "the other columns", where it would make rows look rarer than they are.
         others = [h for j, h in enumerate(hashes) if j not in telling
-                  and not (judged and k == 1 and _pairs(combine([key, h], n)) == pairs[telling[0]])]
+                  and not (judged and k == 1 and _pairs(combine([key, h], n)) == key_pairs)]
         rest = _pairs(combine(others, n)) if others else int(total)
         p = 1.0 if observed <= SLACK * rest * c else _binomial_tail(observed, rest, c)
         chance = Chance(observed, rest, " and ".join(columns[j].name for j in telling), c, p)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.checks.base import Check, Context, preview
+from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 from preflight.kernels.hashing import first_by_hash
 from preflight.params import Interval
@@ -148,7 +148,7 @@ def _regression(profile, ctx: Context) -> list[Finding]:
             found.append((col.name, rho))
     return [ctx.finding(
         f"feature '{name}' is a monotone function of the target '{profile.label_name}' (rank correlation "
-        f"{rho:+.4f}): a transform of the target ({preview(['log', 'scaled', 'rounded copy'])}?); drop it",
+        f"{rho:+.4f}): a log, a rescaling or another monotone transform of it; drop it",
         columns=[name], count=1, details={"rank_correlation": round(rho, 6)}) for name, rho in found]
 
 
