@@ -52,15 +52,18 @@ def test_first_by_hash_equals_a_stable_argsort(k: int) -> None:
     assert first_by_hash(h, k).tolist() == np.sort(np.argsort(h, kind="stable")[:k]).tolist()
 
 
-def test_spread_copies_matches_a_counting_reference() -> None:
-    h = np.random.default_rng(2).integers(0, 30, 200).astype(np.uint64)  # many copies
+@pytest.mark.parametrize("min_group", [2, 6, 9])
+def test_spread_copies_matches_a_counting_reference(min_group: int) -> None:
+    h = np.random.default_rng(2).integers(0, 30, 200).astype(np.uint64)  # groups of 1 to ~14
+    total = {v: h.tolist().count(v) for v in set(h.tolist())}
     seen: dict[int, int] = {}
     want = []
     for v in h.tolist():
         r = seen.get(v, 0)
         seen[v] = r + 1
-        want.append(v if r == 0 else _splitmix64_reference(v ^ _splitmix64_reference(r)))
-    assert spread_copies(h).tolist() == want
+        spread = r > 0 and total[v] >= min_group
+        want.append(_splitmix64_reference(v ^ _splitmix64_reference(r)) if spread else v)
+    assert spread_copies(h, min_group).tolist() == want
     unique = np.arange(5, dtype=np.uint64)
     assert spread_copies(unique).tolist() == unique.tolist()  # unique rows keep their keys
 

@@ -2,12 +2,14 @@
 
 Label-issue detection is only as good as probabilities the model did not see the row's
 label for. Folds come from a hash of each row's content, not its position, so adding or
-reordering unrelated rows leaves every other row's fold (and score) where it was. Identical
-rows are spread (kernels.hashing.spread_copies): the r-th copy of a row is keyed by its hash
-re-mixed with r, so a group of equal feature vectors lands in every fold at random instead
-of all in one, where the models would never have seen that vector (a table of 268,000 rows
-over 4 distinct vectors: 92% of rows "mislabeled" with the copies kept together). The price:
-an exact copy of a row can sit in another fold's training split and vouch for its label.
+reordering unrelated rows leaves every other row's fold (and score) where it was. Folds are
+group-aware: rows with equal feature hashes form a group; a group of at most SPREAD_FROM - 1
+rows (a copied record, a twin) shares one fold, so a copy never vouches for its twin's
+label; a larger group is spread (kernels.hashing.spread_copies: its r-th copy keyed by its
+hash re-mixed with r) over the folds at random, since holding out every row of a common
+vector hides that vector from training (a table of 268,000 rows over 4 distinct vectors:
+92% of rows "mislabeled" with each group kept in one fold). The price: in a group of 6 or
+more, the other copies' labels inform each row's prediction, as they would in training.
 Above a row cap, the models are fitted on a stratified content-keyed sample (stratified_sample,
 copies spread the same way): cross-validated there, and fitted once on the whole sample to
 score every other row (fitted_pred_probs), which that fit never saw either.
@@ -25,6 +27,7 @@ MODELS = ("logreg", "knn", "hgb")
 DEFAULT_MODELS = ("logreg", "knn")
 DEFAULT_COMBINE = "mean"
 _HASH_ROUND_ROBIN_BELOW = 20  # per fold: smaller classes get exact round-robin strata
+SPREAD_FROM = 6  # groups of equal rows this large are spread over the folds; smaller ones share one
 
 
 def one_thread() -> Any:
@@ -69,11 +72,12 @@ def fold_hashes(X: np.ndarray, seed: int, hashes: np.ndarray | None = None) -> n
     """The hash keying each row's fold: the caller's content hashes mixed with seed, else
     row_hashes(X). Pass the data's own content hashes where X is a fitted transform of it:
     X's bytes move when inserted rows shift a column's mean, the content does not.
-    Copies of a row get distinct keys (spread_copies): they are spread over the folds."""
+    Groups of SPREAD_FROM or more equal rows get distinct keys (spread_copies): they are
+    spread over the folds; smaller groups keep one key, one fold."""
     if hashes is None:
-        return spread_copies(row_hashes(X, seed))
+        return spread_copies(row_hashes(X, seed), SPREAD_FROM)
     salt = splitmix64(np.array([seed % 2**64], dtype=np.uint64))[0]
-    return splitmix64(spread_copies(np.asarray(hashes, dtype=np.uint64)) ^ salt)
+    return splitmix64(spread_copies(np.asarray(hashes, dtype=np.uint64), SPREAD_FROM) ^ salt)
 
 
 SAMPLE_FLOOR = 50  # rows per class a stratified sample keeps (all of a smaller class)
@@ -87,13 +91,13 @@ def stratified_sample(hashes: np.ndarray, y: np.ndarray, size: int) -> np.ndarra
 
     Which rows are drawn depends on their content and the class counts only, never on
     their positions: inserting unrelated rows moves at most the rows at a quota's edge.
-    Copies of a row are keyed apart (spread_copies), so a repeated vector is drawn in
-    proportion to its count, not all or none of it.
+    Copies in groups of SPREAD_FROM or more are keyed apart (spread_copies), so a common
+    vector is drawn in proportion to its count, not all or none of it.
     """
     y = np.asarray(y, dtype=np.int64)
     if len(y) <= size:
         return np.arange(len(y))
-    h = splitmix64(spread_copies(np.asarray(hashes, dtype=np.uint64)) ^ _SAMPLE_SALT)
+    h = splitmix64(spread_copies(np.asarray(hashes, dtype=np.uint64), SPREAD_FROM) ^ _SAMPLE_SALT)
     classes, counts = np.unique(y, return_counts=True)
     share = counts * (size / len(y))
     quota = np.floor(share).astype(np.int64)
@@ -195,17 +199,11 @@ def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def _weights(oof: dict[str, np.ndarray], y: np.ndarray, combine: str) -> dict[str, float]:
-    """Mixture weights: equal ('mean'), the single best ('best'), or the best 0.1-grid mix.
-
-    'mean' leaves out a model whose out-of-fold log loss is worse than predicting the class
-    frequencies (a diverged fit; with every model that bad, the best one alone)."""
+    """Mixture weights: equal ('mean'), the single best ('best'), or the best 0.1-grid mix."""
     names = list(oof)
     losses = {m: _log_loss(y, oof[m]) for m in names}
     if combine == "mean" or len(names) == 1:
-        prior = np.bincount(y, minlength=next(iter(oof.values())).shape[1]) / max(len(y), 1)
-        floor = _log_loss(y, np.tile(prior, (len(y), 1))) if len(y) else 0.0
-        sane = [m for m in names if losses[m] <= floor] or [min(names, key=lambda m: (losses[m], m))]
-        return {m: (1.0 / len(sane) if m in sane else 0.0) for m in names}
+        return {m: 1.0 / len(names) for m in names}
     if combine == "best":
         best = min(names, key=lambda m: (losses[m], m))
         return {m: float(m == best) for m in names}
