@@ -15,9 +15,10 @@ times E on benchmarks/real_tables.py's tables). For a count table or a designed 
 large; for copied records among continuous columns (diamonds, a storm entered twice) it is
 tiny. Using the other columns' own agreement takes their dependence into account (items
 of one questionnaire). A single copied pair among measurements needs a second look: the
-two most telling columns together, when the second also repeats on under 1% of pairs (two
-rare values agreeing together is no design), judged the same way; the smaller probability
-counts (glass' one duplicate: 0.0017 on RI alone, far less on RI and Ca). A column that
+two most telling columns together (the product of their rates, plus the rate of pairs equal
+in both beyond those under test, so columns that move together such as gun and net race
+times count once), when the second also repeats on under 1% of pairs, judged the same way;
+the smaller probability counts (glass' one duplicate: 0.0017 on RI alone, 8e-6 on RI and Ca). A column that
 the telling one determines (age group, given age) is left out of the other columns, when the
 telling column has enough equal pairs besides those under test (half as many, and 10) to
 show it.
@@ -73,6 +74,7 @@ def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
     # Each column's rate of equal pairs: exact up to RATE_ROWS rows, on a content-keyed sample
     # beyond (copies spread), scaled to the whole table's pairs.
     total = n * (n - 1) / 2
+    some, scale = slice(None), 1.0
     if n > RATE_ROWS:
         some = first_by_hash(spread_copies(row_key), RATE_ROWS)
         scale = total / (RATE_ROWS * (RATE_ROWS - 1) / 2)
@@ -83,11 +85,16 @@ def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
     best = None
     for k in (1, 2):  # the most telling column, then the two most telling ones together
         telling = order[:k].tolist()
-        c = float(np.prod([pairs[j] / total for j in telling]))  # the pairs under test included
         if len(telling) < k or (k == 2 and pairs[telling[1]] / total >= RARE):
-            break  # the second column repeats too often to assume it independent of the first
+            break  # the second column repeats too often to tell more than the first
         key = combine([hashes[j] for j in telling], n)
         key_pairs = _pairs(key)
+        if k == 1:
+            c = pairs[telling[0]] / total
+        else:  # independent, plus the pairs equal in both beyond those under test: two columns that
+            # move together (gun and net race times) repeat together, and that counts once
+            joint = _pairs(key[some]) * scale if n > RATE_ROWS else key_pairs
+            c = pairs[telling[0]] * pairs[telling[1]] / total**2 + max(joint - observed, 0) / total
         # enough equal pairs outside the rows under test to tell what the telling column determines
         judged = pairs[telling[0]] - observed >= max(observed / 2, COARSENING_EVIDENCE)
         # A column the telling ones determine (age group, given age) is no evidence of its own:
