@@ -129,7 +129,9 @@ def _sampled(X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
     One fold assignment: REPEATS steadies a few hundred rows, not tens of thousands.
     With more than HGB_MAX_CLASSES classes only the logistic regression runs: it is one
     multinomial model whose cost grows gently with the classes, where boosting fits a tree
-    per class and round (35,549 rows in 40 classes: 78 s, and a diverged fit, log loss 26.8).
+    per class and round (35,549 rows in 40 classes: 78 s, and a diverged fit, log loss 26.8;
+    logistic regression alone: the whole scan in 6 s, log loss 0.035. 36,000 synthetic rows in
+    241 classes: 63 s and accuracy 0.10 with both models, 9.9 s and 0.99 with one).
     """
     from cleanlab.rank import get_label_quality_scores
 
