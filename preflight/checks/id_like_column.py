@@ -8,8 +8,9 @@ Example: customer_id = C10001, C10002, ... (one distinct value per row).
 
 Numbers count as ids when unique per row and consecutive, in order, or named like an id
 (id, key, no, *_id, ...); text when at least min_unique_fraction of its values differ.
-Not ids: free text (values of several words: the text of a corpus is its data), dates and
-years (a time series' time column orders the rows; split by it, do not drop it), and
+Not ids: free text (values of several words: the text of a corpus is its data), dates,
+years and time axes by name (time, month, day_of_year: a series' time column orders the
+rows; split by it, do not drop it), and
 measurements that merely happen not to repeat.
 
 Fix: drop it from the features (stats.transform drops text ids), keeping it only to join
@@ -28,6 +29,9 @@ ID_NAME = re.compile(r"(^|[_. \-])(?i:id|ids|key|uuid|guid|no|nr|num|number|code
 DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
                   r"|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
 FIRST_YEAR, LAST_YEAR = 1000, 2200
+# A time axis by its name (a series' t = 1, 2, 3, ... orders the rows; it is not an identifier).
+TIME_NAME = re.compile(r"(?i)^(t|time|date|day|month|week|year|yr|period|quarter|hour|minute|second)s?$"
+                       r"|[_.](time|date|day|month|week|year)s?$|^(day|week|month)_of_|^(months|days|years)since")
 
 
 def _texts(col) -> list[str]:
@@ -42,7 +46,10 @@ def is_free_text(col) -> bool:
 
 
 def is_time(col) -> bool:
-    """Dates or timestamps written as text, or whole numbers that are all plausible years."""
+    """Dates or timestamps written as text, whole numbers that are all plausible years, or a
+    column named as a time axis."""
+    if TIME_NAME.search(col.name):
+        return True
     if col.kind == "numeric":
         return bool(col.integral and col.min >= FIRST_YEAR and col.max <= LAST_YEAR)
     texts = _texts(col)
