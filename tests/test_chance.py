@@ -32,3 +32,17 @@ def test_a_column_the_telling_one_determines_is_not_evidence(tmp_path: Path) -> 
     evidence = dup.details["evidence"]
     assert dup.severity == "info" and evidence["telling_column"] == "age"
     assert evidence["chance_probability"] == 1.0  # with age_group among "the others": 0.0
+
+
+def test_a_column_computed_from_others_is_never_the_telling_one(tmp_path: Path) -> None:
+    """total = a + b + c repeats whenever its parts do: the evidence comes from the parts."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    parts = rng.integers(0, 12, (300, 3))
+    parts[:40] = 0  # a dose that stops every brood: rows equal by design
+    lines = [f"{a},{b},{c},{a + b + c}" for a, b, c in parts]
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c,total\n" + "\n".join(lines) + "\n")
+    (dup,) = preflight.scan(path, select=["duplicate-rows"]).findings
+    assert dup.details["evidence"]["telling_column"] in ("a", "b", "c")

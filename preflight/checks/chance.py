@@ -14,14 +14,17 @@ times E on benchmarks/real_tables.py's tables). For a count table or a designed 
 (few discrete columns: repeats are the design), or tips' two round bills, the tail is
 large; for copied records among continuous columns (diamonds, a storm entered twice) it is
 tiny. Using the other columns' own agreement takes their dependence into account (items
-of one questionnaire). A single copied pair among measurements needs a second look: the
-two most telling columns together (the product of their rates, plus the rate of pairs equal
-in both beyond those under test, so columns that move together such as gun and net race
-times count once), when the second also repeats on under 1% of pairs, judged the same way;
-the smaller probability counts (glass' one duplicate: 0.0017 on RI alone, 8e-6 on RI and Ca). A column that
-the telling one determines (age group, given age) is left out of the other columns, when the
-telling column has enough equal pairs besides those under test (half as many, and 10) to
-show it.
+of one questionnaire). Three dependences it cannot see are handled apart:
+- a column computed from others (a total of broods, a stay = exit - entry, on 99% of rows)
+  repeats whenever they do: it is left out (one of columns computed from each other stays);
+- a column the telling one determines (age group, given age) is left out of the other
+  columns when the telling column has enough equal pairs besides those under test (half as
+  many, and 10) to show it;
+- a single copied pair among measurements needs a second look: the two most telling
+  columns together (the product of their rates, plus the rate of pairs equal in both beyond
+  those under test, so columns that move together such as gun and net race times count
+  once), when the second also repeats on under 1% of pairs, judged the same way; the
+  smaller probability counts (glass' one duplicate: 0.0017 on RI alone, 8e-6 on RI and Ca).
 """
 from __future__ import annotations
 
@@ -58,6 +61,8 @@ class Chance:
 
 
 RATE_ROWS = 200_000
+FIT_ROWS = 20_000  # rows on which a telling column is tested for being computed from others
+MAX_DERIVED_INPUTS = 30  # other numeric columns tried as its inputs
 SLACK = 3.0  # O <= SLACK * E is chance-level whatever the tail: j's own dependence on the rest
 RARE = 0.01  # a second telling column must repeat on fewer than 1% of pairs
 COARSENING_EVIDENCE = 10  # equal pairs of the telling column outside the rows under test, at least
@@ -82,6 +87,15 @@ def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
     else:
         pairs = [_pairs(h) for h in hashes]
     order = np.argsort(pairs, kind="stable")  # the columns whose values repeat least first
+    # A column computed from others (a total, a difference) repeats whenever they do: no
+    # evidence of its own, left out (one of columns computed from each other stays).
+    sample = first_by_hash(spread_copies(row_key), FIT_ROWS)
+    derived: list[int] = []
+    for j in order[:3].tolist():
+        if len(derived) < len(hashes) - 1 and _derived(j, columns, rows, sample, derived):
+            derived.append(j)
+    order = np.array([j for j in order.tolist() if j not in derived])
+    hashes = [h if j not in derived else None for j, h in enumerate(hashes)]
     best = None
     for k in (1, 2):  # the most telling column, then the two most telling ones together
         telling = order[:k].tolist()
@@ -99,13 +113,44 @@ def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
         judged = pairs[telling[0]] - observed >= max(observed / 2, COARSENING_EVIDENCE)
         # A column the telling ones determine (age group, given age) is no evidence of its own:
         # left out of "the other columns", where it would make rows look rarer than they are.
-        others = [h for j, h in enumerate(hashes) if j not in telling
+        others = [h for j, h in enumerate(hashes) if j not in telling and h is not None
                   and not (judged and k == 1 and _pairs(combine([key, h], n)) == key_pairs)]
         rest = _pairs(combine(others, n)) if others else int(total)
         p = 1.0 if observed <= SLACK * rest * c else _binomial_tail(observed, rest, c)
         chance = Chance(observed, rest, " and ".join(columns[j].name for j in telling), c, p)
         best = chance if best is None or chance.probability < best.probability else best
     return best
+
+
+def _derived(j: int, columns: list, rows: np.ndarray | None, sample: np.ndarray, left_out: list[int]) -> bool:
+    """Whether numeric column j is, on at least 99% of the sampled rows, the sum, difference
+    or product of two other numeric columns, or the sum of all of them (or of all but one):
+    total = brood1 + brood2 + brood3, time = exit - entry (a few rows may break the rule:
+    entry errors)."""
+    def take(c):
+        v = c.values if rows is None else c.values[rows]
+        return v[sample]
+
+    if columns[j].kind != "numeric":
+        return False
+    y = take(columns[j])
+    xs = [take(c) for i, c in enumerate(columns)
+          if i != j and i not in left_out and c.kind == "numeric"][:MAX_DERIVED_INPUTS]
+    if not xs or y.size < 10:
+        return False
+
+    def same(z: np.ndarray) -> bool:
+        return float(np.mean(np.isclose(y, z, rtol=1e-9, atol=1e-9))) >= 0.99
+
+    everything = np.sum(xs, axis=0)
+    if same(everything) or any(same(everything - x) for x in xs):  # the sum of all, or all but one
+        return True
+    for a in range(len(xs)):
+        for b in range(a + 1, len(xs)):
+            u, v = xs[a], xs[b]
+            if same(u + v) or same(u - v) or same(v - u) or same(u * v):
+                return True
+    return False
 
 
 def _cell_hashes(col) -> np.ndarray:
