@@ -142,14 +142,15 @@ def _derived(j: int, columns: list, rows: np.ndarray | None, sample: np.ndarray,
     def same(z: np.ndarray) -> bool:
         return float(np.mean(np.isclose(y, z, rtol=1e-9, atol=1e-9))) >= 0.99
 
-    everything = np.sum(xs, axis=0)
-    if same(everything) or any(same(everything - x) for x in xs):  # the sum of all, or all but one
-        return True
-    for a in range(len(xs)):
-        for b in range(a + 1, len(xs)):
-            u, v = xs[a], xs[b]
-            if same(u + v) or same(u - v) or same(v - u) or same(u * v):
-                return True
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, never equal
+        everything = np.sum(xs, axis=0)
+        if same(everything) or any(same(everything - x) for x in xs):  # the sum of all, or all but one
+            return True
+        for a in range(len(xs)):
+            for b in range(a + 1, len(xs)):
+                u, v = xs[a], xs[b]
+                if same(u + v) or same(u - v) or same(v - u) or same(u * v):
+                    return True
     return False
 
 
