@@ -1,8 +1,9 @@
 """Per-column profiling: batch by batch, then finalised into a ColumnProfile.
 
-Text cells are trimmed; placeholder tokens ("?", "NA", ...) count as missing and are
-tallied; text that parses as a number counts as a number, so a numeric column with
-a few "?" stays numeric and a column mixing "165cm" with 170 is caught as mixed.
+Cells are read by profile/cells.py, the parser `Stats.transform` shares: text is trimmed;
+placeholder tokens ("?", "NA", ...) count as missing and are tallied here; text that parses
+as a number counts as a number, so a numeric column with a few "?" stays numeric and a
+column mixing "165cm" with 170 is caught as mixed.
 """
 from __future__ import annotations
 
@@ -14,15 +15,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from preflight.kernels.arrow import bools, mask
 from preflight.kernels.hashing import MISSING_HASH, hash_floats
-from preflight.profile.accumulators import BottomK, Moments
-from preflight.kernels.arrow import bools, mask, numbers, strings
 from preflight.kernels.siphash import hash_strings
+from preflight.profile.accumulators import BottomK, Moments
+from preflight.profile.cells import as_text, is_native, judge_text, native_values, number_keys, placeholder_set
 
-NUMBER = r"(?i)^[+-]?((\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)$"
 QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
 EXAMPLES = 5
-_NAN = strings(["nan"])  # "nan" written out: a missing value
 
 
 @dataclass
@@ -94,7 +94,7 @@ class ColumnBuilder:
 
     def __init__(self, name: str, placeholders: list[str], sample_rows: int, max_codes: int) -> None:
         self.name = name
-        self.placeholders = strings(sorted({p.strip().lower() for p in placeholders}))
+        self.placeholders = placeholder_set(placeholders)
         self.max_codes = max_codes
         self.moments = Moments()
         self.sample = BottomK(sample_rows)
@@ -120,10 +120,10 @@ class ColumnBuilder:
         self.dtypes.add(str(arr.type))
         t = arr.type
         whole = pa.types.is_integer(t) or pa.types.is_boolean(t)  # integral without looking
-        if whole or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        if is_native(t):
             # A batch of native numbers keeps no per-row text, whitespace, codes or hashes: they
             # are all "none" (None here; finish fills them in only if the column needs them).
-            values = numbers(pc.cast(arr, pa.float64()), np.nan)
+            values = native_values(arr)
             missing = np.isnan(values)
             text = ws = codes = stored = None
             h = hash_floats(values, missing)
@@ -131,7 +131,7 @@ class ColumnBuilder:
             nonfinite = int(np.count_nonzero(np.isinf(values)))
             n_numeric, n_text = len(arr) - n_missing, 0
         else:
-            values, missing, text, ws, codes, h = self._text(_as_string(arr))
+            values, missing, text, ws, codes, h = self._text(as_text(arr))
             stored = h
             n_missing = int(missing.sum())
             nonfinite = int(np.count_nonzero(np.isinf(values) & ~missing & ~text))
@@ -158,44 +158,33 @@ class ColumnBuilder:
         self.sample.add(priorities[ok], finite)
 
     def _text(self, arr: pa.Array):
-        """Judge each distinct cell text once (trim, placeholder, number, whitespace, hash),
-        then gather per row: a column of a million cells often holds a few thousand texts."""
-        enc = pc.dictionary_encode(arr)  # distinct raw texts, in order of first appearance
-        raw = enc.dictionary
-        idx = numbers(pc.cast(enc.indices, pa.int64()), -1).astype(np.intp, copy=False)  # -1: null, the last slot
-        trimmed = pc.utf8_trim_whitespace(raw)
-        lowered = pc.utf8_lower(trimmed)
-        token = bools(pc.is_in(lowered, value_set=self.placeholders))
-        number = bools(pc.match_substring_regex(trimmed, NUMBER)) & ~token
-        values = np.full(len(raw) + 1, np.nan)
-        if number.any():
-            values[:-1][number] = numbers(pc.cast(pc.filter(trimmed, mask(number)), pa.float64()), np.nan)
-            number &= ~np.isnan(values[:-1])  # "nan" written out is a missing value
-        missing = token | (~number & np.isnan(values[:-1]) & bools(pc.is_in(lowered, value_set=_NAN)))
-        text = ~missing & ~number
+        """Judge each distinct cell text once (cells.judge_text), tally placeholders, whitespace and
+        examples, hash and code each distinct text, then gather per row."""
+        cells = judge_text(arr, self.placeholders)
+        raw, trimmed, idx, number, text = cells.raw, cells.trimmed, cells.index, cells.number, cells.text
         ws = text & bools(pc.not_equal(raw, trimmed))
         seen = np.bincount(idx[idx >= 0], minlength=len(raw))
-        for j in np.flatnonzero(token):
+        for j in np.flatnonzero(cells.token):
             self.tokens[trimmed[j].as_py()] += int(seen[j])
         self.counts.update(whitespace=int(seen[ws].sum()))
         self._remember("ws", raw, ws)
         self._remember("text", trimmed, text)
         self._remember("num", trimmed, number)
-        h = np.full(len(raw) + 1, MISSING_HASH, dtype=np.uint64)  # numbers by value, texts by SipHash
-        h[:-1][number] = hash_floats(values[:-1][number])
+        h = np.full(len(raw), MISSING_HASH, dtype=np.uint64)  # numbers by value, texts by SipHash
+        h[number] = hash_floats(cells.values[number])
         if text.any():  # only the texts: a column of numbers written as text has a million of them
-            h[:-1][text] = hash_strings(pc.filter(trimmed, mask(text)))
-        kept = pc.filter(trimmed, mask(~missing))
-        lookup = np.full(len(raw) + 1, -1, dtype=np.int32)  # missing texts and nulls: -1
+            h[text] = hash_strings(pc.filter(trimmed, mask(text)))
+        kept = pc.filter(trimmed, mask(~cells.missing))
+        lookup = np.full(len(raw), -1, dtype=np.int32)  # missing texts (and nulls, in rows): -1
         if self._coded and (len(self.vocab) + len(kept) <= self.max_codes or not len(kept)
                             or len(self.vocab) + len(pc.unique(kept)) <= self.max_codes):
-            lookup[:-1][~missing] = [self.vocab.setdefault(t, len(self.vocab)) for t in kept.to_pylist()]
-            codes = lookup[idx]
+            lookup[~cells.missing] = [self.vocab.setdefault(t, len(self.vocab)) for t in kept.to_pylist()]
+            codes = cells.rows(lookup, -1)
         else:  # too many distinct values to keep codes, for this batch and so for the column
             codes = np.full(len(idx), -3, np.int32)
             self._coded = False
-        return (values[idx], np.append(missing, True)[idx], np.append(text, False)[idx], np.append(ws, False)[idx],
-                codes, h[idx])
+        return (cells.rows(cells.values, np.nan), cells.rows(cells.missing, True), cells.rows(text, False),
+                cells.rows(ws, False), codes, cells.rows(h, MISSING_HASH))
 
     def _remember(self, kind: str, arr: pa.Array, where: np.ndarray) -> None:
         store = self.examples[kind]
@@ -260,15 +249,6 @@ class ColumnBuilder:
         )
 
 
-def _as_string(arr: pa.Array) -> pa.Array:
-    if pa.types.is_string(arr.type):
-        return arr
-    try:
-        return pc.cast(arr, pa.string())
-    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
-        return strings(None if v is None else str(v) for v in arr.to_pylist())
-
-
 def _cat(chunks: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(chunks).astype(dtype, copy=False) if chunks else np.empty(0, dtype)
 
@@ -279,11 +259,10 @@ def _code_numeric_cells(codes: np.ndarray, values: np.ndarray, missing: np.ndarr
     todo = (codes == -2) & ~missing
     if not todo.any():
         return np.where(codes == -2, -1, codes)
+    distinct, inverse = np.unique(values[todo], return_inverse=True)  # each distinct number keyed once
+    ids = [vocab.setdefault(key, len(vocab)) for key in number_keys(distinct)]
     codes = codes.copy()
-    for i in np.flatnonzero(todo):
-        v = values[i]
-        text = str(int(v)) if float(v).is_integer() else repr(float(v))
-        codes[i] = vocab.setdefault(text, len(vocab))
+    codes[todo] = np.array(ids, np.int32)[inverse]
     codes[codes == -2] = -1
     return codes
 

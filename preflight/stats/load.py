@@ -1,17 +1,21 @@
 """`preflight.load_stats`: the fitted transforms and output-layer numbers, for training code.
 
 The same `transform` runs on train, validation and test inputs, so they all see the
-normalisation fitted on the scanned data.
+normalisation fitted on the scanned data. It reads cells with the scan's own parser
+(profile/cells.py), so the numbers it hands a model are those the transforms were fitted on.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
-from preflight.profile import transforms
+from preflight.kernels.arrow import strings
+from preflight.profile import cells, transforms
 from preflight.stats.format import STATS_FORMAT
 
 
@@ -27,7 +31,7 @@ class Stats:
         self.features: dict[str, dict] = dict(data["features"])
         self.target: dict[str, Any] | None = data.get("target")
         self.feature_names_out: list[str] = list(data["feature_names_out"])
-        self._placeholders = {p.strip().lower() for p in data.get("placeholders", [])}
+        self._placeholders = cells.placeholder_set(data.get("placeholders", []))
 
     @property
     def label(self) -> str | None:
@@ -72,9 +76,11 @@ class Stats:
         return (x - self.channel_mean) / self.channel_std
 
     def check(self, df: Any) -> None:
-        """Raise StatsMismatch naming the columns that are missing, extra or of another kind."""
-        cols = [c for c in df.columns if c != self.label]
-        missing = [c for c in self.features if c not in df.columns]
+        """Raise StatsMismatch naming the columns that are missing, extra or of another kind.
+        df: a pandas DataFrame or a pyarrow Table."""
+        table = _Columns(df)
+        cols = [c for c in table.names if c != self.label]
+        missing = [c for c in self.features if c not in table.names]
         extra = [c for c in cols if c not in self.features]
         problems = []
         if missing:
@@ -82,33 +88,33 @@ class Stats:
         if extra:
             problems.append(f"unexpected columns {extra}")
         for name, spec in self.features.items():
-            if name in df.columns and spec["kind"] == "numeric":
-                values = self._numeric(df[name])
-                bad = int(np.isnan(values).sum() - self._missing(df[name]).sum())
+            if name in table.names and spec["kind"] == "numeric":
+                bad = int(self._parse(table[name], spec).text.sum())
                 if bad > 0:
                     problems.append(f"column '{name}' was numeric when fitted but has {bad} non-numeric values")
         if problems:
             raise StatsMismatch("data does not match the stats: " + "; ".join(problems))
 
     def transform(self, df: Any) -> np.ndarray:
-        """float32 array (rows x len(feature_names_out)): plugs into torch.from_numpy or Keras."""
+        """float32 array (rows x len(feature_names_out)): plugs into torch.from_numpy or Keras.
+        df: a pandas DataFrame or a pyarrow Table (the same result)."""
+        table = _Columns(df)
         blocks = []
         for name, spec in self.features.items():
             t = spec["transform"]
             if t["kind"] == "drop":
                 continue
-            if name not in df.columns:
+            if name not in table.names:
                 raise StatsMismatch(f"data does not match the stats: missing column '{name}'")
             if t["kind"] == "one-hot":
-                index = {c: i for i, c in enumerate(t["categories"])}
-                codes = np.array([index.get(v, -1) for v in self._text(df[name])], dtype=np.int64)
+                codes = cells.category_codes(table[name], t["categories"], self._placeholders)
                 blocks.append(transforms.apply_onehot(t, codes))
             else:
-                values = self._numeric(df[name])
-                values[np.isinf(values)] = np.nan
+                values = self._parse(table[name], spec).values
+                values[np.isinf(values)] = np.nan  # the scan's non-finite cells: filled like missing ones
                 blocks.append(transforms.apply_numeric(t, values)[:, None])
         if not blocks:
-            return np.zeros((len(df), 0), dtype=np.float32)
+            return np.zeros((table.rows, 0), dtype=np.float32)
         return np.hstack(blocks).astype(np.float32)
 
     def to_sklearn(self) -> Any:
@@ -116,35 +122,30 @@ class Stats:
 
         return StatsTransformer(self)
 
-    def _missing(self, series: Any) -> np.ndarray:
-        import pandas as pd
+    def _parse(self, column: pa.Array, spec: Mapping[str, Any]) -> cells.Cells:
+        # A column the scan read as booleans reads its text cells "True" / "false" as 1 / 0.
+        return cells.parse(column, self._placeholders, booleans=spec.get("dtype") == "bool")
 
-        text = series.astype("string").str.strip().str.lower()
-        return (series.isna() | text.isin(self._placeholders)).to_numpy(dtype=bool) | \
-            (text == "nan").fillna(False).to_numpy(dtype=bool)
 
-    def _numeric(self, series: Any) -> np.ndarray:
-        import pandas as pd
+class _Columns:
+    """A pandas DataFrame or a pyarrow Table as named pyarrow arrays, for the scan's parser."""
 
-        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-            return series.astype("float64").to_numpy(copy=True, na_value=np.nan)
-        text = series.astype("string").str.strip()
-        text = text.mask(text.str.lower().isin(self._placeholders))
-        return pd.to_numeric(text, errors="coerce").astype("float64").to_numpy(copy=True, na_value=np.nan)
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.arrow = isinstance(data, (pa.Table, pa.RecordBatch))
+        self.names: list[str] = list(data.column_names if self.arrow else data.columns)
+        self.rows: int = data.num_rows if self.arrow else len(data)
 
-    def _text(self, series: Any) -> list:
-        out = []
-        for v in series.tolist():
-            if v is None or (isinstance(v, float) and np.isnan(v)):
-                out.append(None)
-            elif isinstance(v, (int, np.integer)) or (isinstance(v, float) and v.is_integer()):
-                out.append(str(int(v)))
-            elif isinstance(v, float):
-                out.append(repr(v))
-            else:
-                s = str(v).strip()
-                out.append(None if s.lower() in self._placeholders else s)
-        return out
+    def __getitem__(self, name: str) -> pa.Array:
+        column = self.data.column(name) if self.arrow else self.data[name]
+        if not isinstance(column, (pa.Array, pa.ChunkedArray)):
+            try:
+                column = pa.array(column, from_pandas=True)  # NaN and None: null
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                # Python objects of mixed types: their str(), as the scan reads a type pyarrow cannot cast.
+                nulls = column.isna().tolist()
+                return strings(None if null else str(v) for v, null in zip(column.tolist(), nulls))
+        return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def load_stats(path: str | Path) -> Stats:
