@@ -35,7 +35,7 @@ MIN_ROWS_PER_VALUE = 5
 
 class TargetLeakage(Check):
     name = "target-leakage"
-    code = "PF305"
+    code = "PF206"
     summary = "A feature predicts the label almost perfectly on its own, or is a monotone function of the target."
     needs = frozenset({"label"})
     params = {"min_rows": Interval(int, 2, None), "min_skill": Interval(float, 0.0, 1.0),
