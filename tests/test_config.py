@@ -46,13 +46,15 @@ def test_unknown_rule_and_selector(write_csv) -> None:
 def test_select_and_ignore_by_prefix_and_name(write_csv) -> None:
     data = write_csv(TABLE)
     rules = {f.rule for f in preflight.scan(data, label="y", select=["PF2"]).findings}
-    assert rules == {"duplicate-rows"}
-    rules = {f.rule for f in preflight.scan(data, label="y", select=["PF2"], ignore=["duplicate-rows"]).findings}
+    assert rules == {"duplicate-rows", "target-leakage"}  # target-leakage: skipped, too few rows
+    ignore = ["duplicate-rows", "target-leakage"]
+    rules = {f.rule for f in preflight.scan(data, label="y", select=["PF2"], ignore=ignore).findings}
     assert rules == set()
 
 
 def test_severity_override_and_fail_on(write_csv) -> None:
-    data = write_csv(TABLE)
+    rows = "".join(f"{i * 0.731 % 5:.3f},{i * 1.37 % 3:.3f},{i % 2}\n" for i in range(40))
+    data = write_csv("a,b,y\n" + rows + "1.111,2.222,0\n1.111,2.222,0\n")  # a copied record
     assert preflight.scan(data, label="y").exit_code == 1
     (data.parent / "preflight.toml").write_text('label = "y"\n[rules.duplicate-rows]\nseverity = "warning"\n')
     assert preflight.scan(data).exit_code == 0
@@ -67,7 +69,8 @@ def test_pyproject_tool_table_found_walking_up(tmp_path: Path) -> None:
     data.write_text(TABLE)
     report = preflight.scan(data)
     assert report.dataset["label"] == "b"
-    assert {f.rule for f in report.findings} <= {"class-imbalance", "rare-class", "missing-labels", "label-issues"}
+    assert {f.rule for f in report.findings} <= {"class-imbalance", "rare-class", "missing-labels", "label-issues",
+                                                 "target-leakage"}
 
 
 def test_bad_label_type_and_task(write_csv) -> None:

@@ -183,22 +183,24 @@ def _cases_and_rules(argv: list[str]) -> tuple[list[str], list[str]]:
 
 def test_junit_and_sarif_list_the_rules_that_ran(write_csv) -> None:
     """--select/--ignore and the config's select/ignore: a deselected rule is not a passing test case."""
-    rows = "".join(f"{i % 7},{(i * 37) % 11},{'ab'[i % 2]}\n" for i in range(60))
-    data = write_csv("x1,x2,label\n" + rows + "1,1,a\n1,1,a\n")     # one duplicate pair
+    rows = "".join(f"{i % 7},{(i * 37) % 11},{i * 0.731 % 5:.3f},{'ab'[i % 2]}\n" for i in range(60))
+    data = write_csv("x1,x2,x3,label\n" + rows + "9,9,2.222,a\n9,9,2.222,a\n")  # one copied record
     cases, rules = _cases_and_rules(["scan", str(data), "--select", "PF2,class-imbalance", "--ignore", "PF203"])
-    assert cases == rules == ["PF201 duplicate-rows", "PF202 conflicting-labels", "PF301 class-imbalance"]
+    assert cases == rules == ["PF201 duplicate-rows", "PF202 conflicting-labels", "PF206 target-leakage",
+                              "PF301 class-imbalance"]
     (data.parent / "preflight.toml").write_text('select = ["PF1", "PF3"]\nignore = ["PF30", "missing-values"]\n')
     cases, rules = _cases_and_rules(["scan", str(data)])
     assert cases == rules == ["PF100 no-label-column", "PF102 non-finite-values", "PF103 constant-feature",
                               "PF104 mixed-types", "PF105 id-like-column", "PF106 empty-dataset",
-                              "PF107 whitespace-values"]
+                              "PF107 whitespace-values", "PF108 sentinel-values", "PF109 headerless-csv"]
     cases, rules = _cases_and_rules(["scan", str(data), "--select", "PF2"])  # flags override the config
-    assert cases == rules == ["PF201 duplicate-rows", "PF202 conflicting-labels", "PF203 near-duplicates"]
+    assert cases == rules == ["PF201 duplicate-rows", "PF202 conflicting-labels", "PF203 near-duplicates",
+                              "PF206 target-leakage"]
 
 
 def test_a_rule_whose_findings_are_known_still_ran_and_passes(write_csv, tmp_path, capsys) -> None:
-    rows = "".join(f"{i % 7},{(i * 37) % 11},{'ab'[i % 2]}\n" for i in range(60))
-    data = write_csv("x1,x2,label\n" + rows + "1,1,a\n1,1,a\n")
+    rows = "".join(f"{i % 7},{(i * 37) % 11},{i * 0.731 % 5:.3f},{'ab'[i % 2]}\n" for i in range(60))
+    data = write_csv("x1,x2,x3,label\n" + rows + "9,9,2.222,a\n9,9,2.222,a\n")  # a copied record
     base = tmp_path / "baseline.json"
     assert main(["scan", str(data), "-q", "--select", "PF201", "--write-baseline", str(base)]) == 1
     capsys.readouterr()

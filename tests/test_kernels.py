@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from preflight.kernels.hamming import components, hamming_pairs, popcount
-from preflight.kernels.hashing import MISSING_HASH, combine, first_by_hash, hash_floats, splitmix64
+from preflight.kernels.hashing import MISSING_HASH, combine, first_by_hash, hash_floats, splitmix64, spread_copies
 
 MASK = (1 << 64) - 1
 
@@ -50,6 +50,22 @@ def test_combine_is_the_documented_fold_and_order_sensitive() -> None:
 def test_first_by_hash_equals_a_stable_argsort(k: int) -> None:
     h = np.random.default_rng(1).integers(0, 40, 300).astype(np.uint64)  # many ties
     assert first_by_hash(h, k).tolist() == np.sort(np.argsort(h, kind="stable")[:k]).tolist()
+
+
+@pytest.mark.parametrize("min_group", [2, 6, 9])
+def test_spread_copies_matches_a_counting_reference(min_group: int) -> None:
+    h = np.random.default_rng(2).integers(0, 30, 200).astype(np.uint64)  # groups of 1 to ~14
+    total = {v: h.tolist().count(v) for v in set(h.tolist())}
+    seen: dict[int, int] = {}
+    want = []
+    for v in h.tolist():
+        r = seen.get(v, 0)
+        seen[v] = r + 1
+        spread = r > 0 and total[v] >= min_group
+        want.append(_splitmix64_reference(v ^ _splitmix64_reference(r)) if spread else v)
+    assert spread_copies(h, min_group).tolist() == want
+    unique = np.arange(5, dtype=np.uint64)
+    assert spread_copies(unique).tolist() == unique.tolist()  # unique rows keep their keys
 
 
 def test_siphash_matches_pandas_hash_array() -> None:

@@ -152,3 +152,13 @@ def test_inserted_rows_do_not_change_the_verdicts(tmp_path) -> None:
     (finding,) = preflight.scan(data, select=["label-issues"], config_file=config).findings
     assert sorted(finding.rows) == [r + len(extra) for r in CAPPED["planted"]]
     assert finding.details["searched_rows"] == 645
+
+
+def test_calibration_error_measures_overconfidence() -> None:
+    from preflight.checks.label_issues import calibration_error
+
+    y = np.array([0] * 80 + [1] * 20)
+    honest = np.tile([0.8, 0.2], (100, 1))  # says 0.8 and is right 8 times in 10
+    assert calibration_error(honest, y) == pytest.approx(0.0)
+    sure = np.tile([0.99, 0.01], (100, 1))  # says 0.99, right 8 times in 10
+    assert calibration_error(sure, y) == pytest.approx(0.19)

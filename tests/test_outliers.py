@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from preflight.checks.outliers import _extreme, _typical, robust_z
+from preflight.checks.outliers import _extreme, _typical, feature_z
 from preflight.decide.config import load_config
 from preflight.pipeline import _tabular_profile
 from preflight.progress import Progress
@@ -37,10 +37,31 @@ def test_candidates_hold_every_cell_over_the_limit_with_the_same_z(tmp_path, lim
     for col in profile.columns:
         fill, logged = col.transform["fill"], col.transform["kind"] == "log1p-standardize"
         x = np.where(col.nonfinite_mask | np.isnan(col.values), fill, col.values)
-        full = robust_z(np.log1p(np.maximum(x, 0)) if logged else x, _typical(col, fill, logged))
+        full = feature_z(np.log1p(np.maximum(x, 0)) if logged else x, _typical(col, logged))
         want = np.flatnonzero((full > limit) & ~col.missing_mask)
         rows, z = _extreme(col, limit)
         assert set(want) <= set(rows.tolist()), col.name
         np.testing.assert_array_equal(z, full[rows])  # bit for bit what the whole-column z gives
         assert not col.missing_mask[rows].any()
     assert 100 in _extreme(profile.columns[0], 15.0)[0] and 300 in _extreme(profile.columns[2], 15.0)[0]
+
+
+def test_missing_cells_and_zeros_do_not_shrink_the_spread(tmp_path):
+    """A column 45% missing (its median fill once made the MAD a sixth of the std), and one zero
+    on just under half its rows, flag only the planted row, and the message names its column."""
+    import preflight
+
+    rng = np.random.default_rng(4)
+    n = 400
+    sparse = np.round(rng.normal(100, 10, n), 1).astype(object)
+    sparse[rng.choice(n, 180, replace=False)] = ""
+    zeros = np.round(rng.lognormal(3, 0.5, n), 2).astype(object)
+    zeros[rng.choice(np.arange(1, n), 196, replace=False)] = 0
+    other = np.round(rng.normal(0, 1, n), 3).astype(object)
+    other[0] = 500.0
+    cols = {"sparse": sparse.tolist(), "zeros": zeros.tolist(), "other": other.tolist()}
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join([",".join(cols)] + [",".join(str(cols[c][i]) for c in cols) for i in range(n)]) + "\n")
+    (finding,) = preflight.scan(path, select=["outliers"]).by_rule("outliers")
+    assert finding.details["by_column"] == {"other": 1}
+    assert "flagged by: other 1;" in finding.message and "worst: row 0 (other = 500" in finding.message

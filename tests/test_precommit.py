@@ -22,8 +22,8 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("pre_commit") is None o
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_NOSYSTEM": "1"}
-CLEAN = "x1,x2,label\n" + "".join(
-    f"{i % 7 * 0.1:.1f},{((i * 37) % 11 - 5) / 3:.3f},{'ab'[i % 2]}\n" for i in range(60))
+CLEAN = "x1,x2,x3,label\n" + "".join(
+    f"{i % 7 * 0.1:.1f},{((i * 37) % 11 - 5) / 3:.3f},{i * 0.731 % 5:.3f},{'ab'[i % 2]}\n" for i in range(60))
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -70,7 +70,7 @@ def test_hook_passes_clean_data_and_fails_a_conflicting_label(hook_repo, tmp_pat
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "preflight (data-quality gate)" in clean.stdout and "Passed" in clean.stdout
 
-    conflicting = CLEAN + "0.0,-1.667,b\n"  # row 0's features, the other label
+    conflicting = CLEAN + "0.0,-1.667,0.000,b\n"  # row 0's features, the other label
     bad = _try_repo(_data_repo(tmp_path / "bad", conflicting), hook_repo, tmp_path / "home")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "Failed" in bad.stdout and "PF202 conflicting-labels" in bad.stdout

@@ -8,8 +8,16 @@ Example: rows 20 and 404 have the same features; row 20 says churn = no, row 404
 Fix: review the group and correct or drop the wrong labels (or add the feature that
 tells them apart).
 
-Tables: exact copies of the features, and (with `near`) near-copies in the transformed
-feature space, as near-duplicates finds them.
+Tables, classification: rows identical in every feature column (dropped ones included),
+and (with `near`) near-copies in the transformed feature space, as near-duplicates finds
+them, that are also identical in the columns the models drop (two passengers with other
+names are two passengers); the message says which columns were compared. Severity weighs
+chance as duplicate-rows does: where equal feature vectors are as common as a few
+discrete columns make them (a designed experiment, a count table), the features do not
+pin the label down and differing labels are natural overlap: info (details.evidence).
+Tables, regression: equal inputs with different targets are the target's noise, not a
+labelling conflict: one info finding gives its level (pooled within-group std against
+the target's std).
 
 Images: the same or a near-same picture (pHash within image_hash_radius) filed under
 different classes."""
@@ -17,10 +25,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.checks.base import Check, Context
+from preflight.checks.base import Check, Context, pct
+from preflight.checks.chance import chance_of
 from preflight.checks.groups import hash_groups
 from preflight.findings import Finding
-from preflight.params import Boolean
+from preflight.kernels.hashing import combine, hash_floats
+from preflight.params import Boolean, Interval
 
 
 class ConflictingLabels(Check):
@@ -30,7 +40,7 @@ class ConflictingLabels(Check):
     report_section = "duplicates"
     kinds = frozenset({"tabular", "images"})
     needs = frozenset({"label"})
-    params = {"near": Boolean()}
+    params = {"near": Boolean(), "min_chance": Interval(float, 0.0, 1.0)}
 
     def heavy_imports(self, params) -> tuple[str, ...]:
         return ("sklearn.neighbors", "scipy.sparse.csgraph") if params["near"] else ()
@@ -39,25 +49,80 @@ class ConflictingLabels(Check):
         if profile.kind == "images":
             return _images(profile, ctx)
         label = profile.label
+        present = ~label.missing_mask & ~label.nonfinite_mask
+        exact = hash_groups(profile.feature_hash, present)
+        if profile.task == "regression":
+            return _regression(profile, ctx, exact)
         labels = profile.y if profile.y is not None else label.values
-        present = ~label.missing_mask
+        dropped = [c for c in profile.columns if c.transform.get("kind") == "drop"]
+        compared = f"all {len(profile.columns)} feature columns"
         if ctx.params["near"] and profile.rows >= 2:
             from preflight.learn.near_duplicates import near_groups
 
-            # Near-copy groups contain the exact ones: they replace them.
-            candidates = [g[present[g]] for g in map(np.asarray, near_groups(profile)[0])]
+            # Near-copy groups contain the exact ones: they replace them, split where a
+            # column the models drop (a name, a ticket number) tells the rows apart.
+            candidates = _split(map(np.asarray, near_groups(profile)[0]), present, dropped, profile.rows)
+            used = len(profile.columns) - len(dropped)
+            compared = (f"the {used} model columns equal or within the near-duplicate radius"
+                        + (f", the {len(dropped)} dropped ones equal" if dropped else ""))
         else:
-            candidates = hash_groups(profile.feature_hash, present)
+            candidates = exact
         groups = [g for g in candidates if np.unique(labels[g]).size > 1]
         if not groups:
             return []
         rows = np.sort(np.concatenate(groups))
         shown = [", ".join(f"{r}:{_label(profile, r)}" for r in g[:4]) for g in groups[:3]]
+        chance = chance_of(list(profile.columns), np.flatnonzero(present))
+        if chance.probability >= ctx.params["min_chance"]:
+            severity, verdict = "info", ("equal feature vectors are as common as chance makes them with so few "
+                                         "distinct values: the features do not pin the label down, and differing "
+                                         "labels are natural overlap; add features that tell them apart")
+        else:
+            severity, verdict = None, "fix or drop the wrong labels"
         return [ctx.finding(
-            f"{rows.size} rows in {len(groups)} groups have identical features but different labels "
-            f"({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}); fix or drop the wrong labels",
-            rows=rows, groups=groups,
-            details={"labels": [[_label(profile, r) for r in g] for g in groups[:1000]]})]
+            f"{rows.size} rows in {len(groups)} groups have identical features ({compared}) but different labels "
+            f"({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}): {chance.says()}; {verdict}",
+            severity=severity, rows=rows, groups=groups,
+            details={"labels": [[_label(profile, r) for r in g] for g in groups[:1000]],
+                     "compared": compared, "evidence": chance.to_dict()})]
+
+
+def _split(groups, present: np.ndarray, dropped: list, rows: int) -> list[np.ndarray]:
+    """Each group's labelled rows, split by the values of the dropped columns."""
+    key = combine([c.hashes if c.hashes is not None else hash_floats(c.values, c.missing_mask)
+                   for c in dropped], rows) if dropped else None
+    out = []
+    for g in groups:
+        g = g[present[g]]
+        if key is None:
+            out.append(g)
+            continue
+        for k in np.unique(key[g]):
+            part = g[key[g] == k]
+            if part.size > 1:
+                out.append(part)
+    return out
+
+
+def _regression(profile, ctx: Context, groups: list[np.ndarray]) -> list[Finding]:
+    """Equal inputs, different targets: the noise level of the target, as info."""
+    y = profile.label.values
+    groups = [g for g in groups if np.ptp(y[g]) > 0]
+    if not groups:
+        return []
+    rows = np.sort(np.concatenate(groups))
+    within = sum(float(((y[g] - y[g].mean()) ** 2).sum()) for g in groups)
+    noise = (within / sum(g.size - 1 for g in groups)) ** 0.5
+    spread = float(profile.label.std)
+    ratio = noise / spread if spread > 0 else 0.0
+    shown = [", ".join(f"{r}:{y[r]:g}" for r in g[:4]) for g in groups[:3]]
+    return [ctx.finding(
+        f"{rows.size} rows in {len(groups)} groups ({pct(rows.size, profile.rows)}) share every feature but not the "
+        f"target ({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}): the target's noise at equal inputs is "
+        f"{noise:.4g} (pooled within-group std), {ratio:.0%} of its std {spread:.4g}; no model gets below it "
+        "(a regression target, so not a labelling conflict)",
+        severity="info", rows=rows, groups=groups,
+        details={"noise_std": round(noise, 6), "target_std": round(spread, 6), "noise_ratio": round(ratio, 6)})]
 
 
 def _images(profile, ctx: Context) -> list[Finding]:

@@ -2,7 +2,16 @@
 
 Why: repeated rows count several times in the loss, and after a random split copies land
 in both train and test, so the test score measures memory, not generalisation.
-Rows are compared by value (1 equals 1.0) through 64-bit row hashes.
+Rows are compared by value (1 equals 1.0) through 64-bit row hashes, in every column.
+
+Severity weighs how likely equal rows are by chance (preflight/checks/chance.py): with few
+discrete columns (a count table, a designed experiment with replicates, tips' round bills)
+equal rows are expected, and the finding is info when the probability of seeing at least as
+many equal pairs by chance is at least min_chance (of the pairs equal in all other columns,
+how many chance also makes equal in the most telling one); with many continuous columns
+they are copies of one record, at the configured severity. Copies in two files (train and
+test) stay at the configured severity whatever chance says: they leak. The message and
+details.evidence give the numbers.
 
 Example: rows 10, 400 and 403 are identical in every column, label included.
 
@@ -13,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from preflight.checks.base import Check, Context, pct, preview
+from preflight.checks.chance import chance_of, file_of_rows
 from preflight.checks.groups import hash_groups
 from preflight.findings import Finding
 from preflight.params import Interval
@@ -24,7 +34,8 @@ class DuplicateRows(Check):
     summary = (
         "Rows repeat exactly (features and label): they over-weight examples and leak across splits.")
     report_section = "duplicates"
-    params = {"max_fraction": Interval(float, 0.0, 1.0, closed="left")}
+    params = {"max_fraction": Interval(float, 0.0, 1.0, closed="left"),
+              "min_chance": Interval(float, 0.0, 1.0)}
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         groups = hash_groups(profile.row_hash)
@@ -33,7 +44,21 @@ class DuplicateRows(Check):
             return []
         extra = rows.size - len(groups)
         shown = preview(["[" + ", ".join(map(str, g[:4])) + (", ...]" if g.size > 4 else "]") for g in groups], 3)
+        columns = [*profile.columns, *([profile.label] if profile.label is not None else [])]
+        chance = chance_of(columns)
+        files = file_of_rows(profile)
+        across = sum(np.unique(files[g]).size > 1 for g in groups)
+        if across:
+            severity, verdict = None, (f"{across} groups span files (copies across splits leak); "
+                                       "keep one of each and dedupe before splitting")
+        elif chance.probability >= ctx.params["min_chance"]:
+            severity, verdict = "info", ("as many as chance gives with so few distinct values: expected repeats "
+                                         "(a count table or a designed experiment), not copies of one record")
+        else:
+            severity, verdict = None, (f"more than chance gives: copies of one record; keep one of each "
+                                       f"({extra} redundant) and dedupe before splitting")
         return [ctx.finding(
-            f"{rows.size} rows in {len(groups)} groups ({pct(rows.size, profile.rows)}) are exact duplicates "
-            f"({shown}); keep one of each ({extra} redundant) and dedupe before splitting",
-            rows=rows, groups=groups, details={"redundant": extra})]
+            f"{rows.size} rows in {len(groups)} groups ({pct(rows.size, profile.rows)}) are identical in every "
+            f"column ({shown}): {chance.says()}; {verdict}",
+            severity=severity, rows=rows, groups=groups,
+            details={"redundant": extra, "groups_across_files": int(across), "evidence": chance.to_dict()})]

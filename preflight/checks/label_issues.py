@@ -12,7 +12,11 @@ Skill guard: confident learning cannot tell a label error from a correct but har
 that sits among another class. Where the features barely predict the label, every hard
 example looks mislabeled; so when skill = (accuracy - majority share) / (1 - majority share)
 of the out-of-sample predictions is below min_skill, the finding is downgraded to info and
-says so. Above max_rows labelled rows the models are fitted on a stratified content-keyed
+says so. An error needs a demonstrably good model besides error_fraction: skill at least
+error_min_skill and out-of-sample probabilities that mean what they say (expected calibration
+error, the confidence-weighted gap between stated confidence and accuracy over 10 bins, at most
+max_calibration_error); short of either the finding stays a warning and says which.
+Above max_rows labelled rows the models are fitted on a stratified content-keyed
 sample of max_rows rows (cross-validated there) and score every other row; the finding says so.
 Above max_classes classes the rule skips, saying so: memory grows with rows x classes (the
 out-of-sample probabilities) and classes x classes (the confident joint), and a 100,000-class
@@ -45,7 +49,9 @@ class LabelIssues(Check):
               "max_classes": Interval(int, 2, None),
               "warn_fraction": Interval(float, 0.0, 1.0),
               "error_fraction": Interval(float, 0.0, 1.0),
-              "min_skill": Interval(float, -1.0, 1.0)}
+              "min_skill": Interval(float, -1.0, 1.0),
+              "error_min_skill": Interval(float, -1.0, 1.0),
+              "max_calibration_error": Interval(float, 0.0, 1.0)}
 
     def heavy_imports(self, params) -> tuple[str, ...]:
         return ("sklearn.linear_model", "sklearn.neighbors", "sklearn.ensemble", "cleanlab.filter", "cleanlab.rank")
@@ -103,8 +109,16 @@ class LabelIssues(Check):
         where = [profile.files[r] for r in rows] if images else [str(r) for r in rows]
         shown = [f"{w} ({cls[g]!r} -> {cls[s]!r})" for w, g, s in
                  zip(where[:3], issues.given[:3], issues.suggested[:3])]
+        ece = calibration_error(probs, y)
+        short = [f"skill {sk:.2f} < error_min_skill {p['error_min_skill']:g}"] if sk < p["error_min_skill"] else []
+        if ece > p["max_calibration_error"]:
+            short.append(f"calibration error {ece:.3f} > max_calibration_error {p['max_calibration_error']:g}")
+        demoted = ""
+        if severity == "error" and short:
+            severity = "warning"
+            demoted = f"; a warning, not an error: the model is not demonstrably good ({', '.join(short)})"
         if sk < p["min_skill"]:
-            severity = "info"
+            severity, demoted = "info", ""
             verdict = (f"disagree with out-of-sample predictions ({preview(shown, 3)}), but the features predict "
                        f"the label only weakly (accuracy {acc:.3f} vs {base:.3f} for the majority class; skill "
                        f"{sk:.2f} < min_skill {p['min_skill']:g}): they are as likely hard examples as label errors")
@@ -117,15 +131,29 @@ class LabelIssues(Check):
         key = "file" if images else "row"
         listed = int(ctx.settings.get("max_listed_rows", 10_000))  # details.issues follows the listed rows
         return [ctx.finding(
-            f"{rows.size} {unit} ({pct(rows.size, labelled.size)}) {verdict}{sampled}",
+            f"{rows.size} {unit} ({pct(rows.size, labelled.size)}) {verdict}{sampled}{demoted}",
             severity=severity, count=rows.size, **({"files": where} if images else {"rows": rows}),
             details={"issues": [{key: w if images else int(w), "given": cls[int(g)], "suggested": cls[int(s)],
                                  "score": round(float(q), 6)}
                                 for w, g, s, q in zip(where[:listed], issues.given, issues.suggested, issues.scores)],
                      "fraction": round(fraction, 6), "searched_rows": int(labelled.size),
                      "sample_rows": None if sample is None else int(sample.size),
-                     "skill": {"accuracy": round(acc, 6), "majority_baseline": round(base, 6), "skill": round(sk, 6)},
+                     "skill": {"accuracy": round(acc, 6), "majority_baseline": round(base, 6), "skill": round(sk, 6),
+                               "calibration_error": round(ece, 6)},
                      "model": {k_: v for k_, v in info.items() if isinstance(v, (str, int, float, list, dict))}})]
+
+
+def calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the top-class probability: over 10 equal-width confidence
+    bins, the row-weighted mean |accuracy - mean confidence|. 0: a 0.9 means right 9 times in 10."""
+    if len(y) == 0:
+        return 0.0
+    conf = probs.max(axis=1)
+    right = probs.argmax(axis=1) == y
+    which = np.minimum((conf * bins).astype(np.int64), bins - 1)
+    n = np.bincount(which, minlength=bins)
+    gap = np.abs(np.bincount(which, right, bins) - np.bincount(which, conf, bins))
+    return float(gap.sum() / len(y)) if n.sum() else 0.0
 
 
 IMAGE_COMPONENTS = 64

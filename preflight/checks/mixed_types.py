@@ -4,36 +4,104 @@ Why: training code that reads the column as numbers crashes or turns the text in
 read as text, every number becomes a category. Either way the values mean different
 things (units, formats) and the model learns noise.
 
+Severity follows what the mix looks like:
+- stray values (the configured severity): a column of numbers with a few (at most
+  max_stray_fraction) texts that are not codes: units ("180cm", '5\' 4"'), words
+  ("unknown"); or a column of text with a few numbers of another shape than its texts;
+- codes (info): short tokens where digits and letters are both legitimate values: a factor
+  such as drv {4, f, r} or livch {0, 1, 2, 3+}, code lists ("510", "510A"; IATA "0E0",
+  which reads as the number 0e0), model names ("323" beside "535i"): read as categories;
+- free text (info): titles or messages of several words among which some are numbers
+  ("300", "2012").
+
 Example: height_cm = 162.0, 165.6, 5' 4", 180cm.
 
-Fix: fix the entries at the source, or parse the units into numbers (5' 4" -> 162.6).
+Fix: fix the entries at the source, or parse the units into numbers (5' 4" -> 162.6); for
+codes, nothing (or read the column as text on purpose).
 Placeholders such as '?' are not text values here: they count as missing."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from preflight.checks.base import Check, Context, preview
+from preflight.checks.base import Check, Context, pct, preview
 from preflight.findings import Finding
+from preflight.params import Interval
+
+TOKEN = re.compile(r"^[A-Za-z0-9]{1,8}[+]?$")  # a code: one short alphanumeric token ("3+", "510A", "JFK")
+UNIT = re.compile(r"(?i)^[+-]?[\d.,]+\s*(cm|mm|km|m|kg|g|mg|lbs?|oz|in|inch|ft|yd|mi|mph|h|hrs?|min|s|sec|"
+                  r"%|°[cf]?|usd|eur|gbp|chf|\$|€|£|'.*|\".*|k|m|bn)$|^[$€£]\s*[\d.,]+$|\d\s*'\s*\d")
+
+
+def kind_of_mix(col, max_stray: float) -> str:
+    """'stray' (an entry error), 'codes' or 'free text' (a legitimate mix), for a mixed column."""
+    texts, numbers = col.text_examples, col.number_examples
+    if texts and float(np.median([len(t.split()) for t in texts])) >= 3:
+        return "free text"
+    present = col.numeric_count + col.text_count
+    minority = min(col.numeric_count, col.text_count)
+    if minority > max_stray * present:
+        # Many of each: a factor of digits and letters, or a code list, unless the texts
+        # carry units (a column of quantities typed in several formats).
+        return "stray" if any(UNIT.search(t) for t in texts) else "codes"
+    if col.text_count <= col.numeric_count:  # a few texts among numbers
+        if any(UNIT.search(t) for t in texts):
+            return "stray"
+        if all(TOKEN.match(t) and any(ch.isdigit() for ch in t) for t in texts) and _integral_numbers(col):
+            return "codes"  # "510A" among 510, 511: a code list
+        return "stray"
+    # a few numbers among texts: codes when the texts carry digits themselves (model names:
+    # "535i", "A320-214" beside "323") or the numbers are written like the texts ("0E0" among
+    # "JFK", "LGA")
+    if any(any(ch.isdigit() for ch in t) and any(ch.isalpha() for ch in t) for t in texts):
+        return "codes"
+    if all(TOKEN.match(t) for t in texts) and all(TOKEN.match(n) for n in numbers):
+        lengths = {len(t) for t in texts}
+        if all(min(lengths) <= len(n) <= max(lengths) for n in numbers):
+            return "codes"
+    return "stray"
 
 
 class MixedTypes(Check):
     name = "mixed-types"
     code = "PF104"
     summary = "A column mixes numbers and text (such as 165 and '5 ft 4'): a parsing or entry error."
+    params = {"max_stray_fraction": Interval(float, 0.0, 0.5, closed="right")}
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
         for col in (*profile.columns, *([profile.label] if profile.label is not None else [])):
             if col.kind != "mixed":
                 continue
+            kind = kind_of_mix(col, ctx.params["max_stray_fraction"])
             is_text = ~col.missing_mask & np.isnan(col.values)
             is_number = ~col.missing_mask & ~is_text
             minority = is_text if col.text_count <= col.numeric_count else is_number
+            seen = (f"{col.numeric_count} numbers with {col.text_count} text values "
+                    f"(text: {preview([repr(t) for t in col.text_examples], 3)}; numbers: "
+                    f"{preview(col.number_examples, 3)})")
+            if kind == "stray":
+                few = "text" if col.text_count <= col.numeric_count else "numbers"
+                message = (f"column '{col.name}' mixes {seen}: {pct(int(minority.sum()), col.rows - col.missing)} "
+                           f"stray {few} among {'numbers' if few == 'text' else 'text'}; fix the entries or parse "
+                           "units into numbers")
+                severity = None
+            elif kind == "codes":
+                message = (f"column '{col.name}' mixes {seen} as codes (short tokens of digits and letters): "
+                           "read as categories; fix the entries only if the numbers are quantities")
+                severity = "info"
+            else:
+                message = (f"column '{col.name}' is free text mixing {seen}: numbers are words there; nothing "
+                           "to fix unless the column should hold numbers")
+                severity = "info"
             out.append(ctx.finding(
-                f"column '{col.name}' mixes {col.numeric_count} numbers with {col.text_count} text values "
-                f"(text: {preview([repr(t) for t in col.text_examples], 3)}; numbers: "
-                f"{preview(col.number_examples, 3)}); fix the entries or parse units into numbers",
-                rows=np.flatnonzero(minority), columns=[col.name],
-                details={"numbers": col.numeric_count, "text": col.text_count,
+                message, severity=severity, rows=np.flatnonzero(minority), columns=[col.name],
+                details={"numbers": col.numeric_count, "text": col.text_count, "mix": kind,
                          "text_examples": col.text_examples, "number_examples": col.number_examples}))
         return out
+
+
+def _integral_numbers(col) -> bool:
+    v = col.values[~col.missing_mask & np.isfinite(col.values)]
+    return bool(v.size and np.array_equal(v, np.trunc(v)))

@@ -8,6 +8,9 @@ casts it to float32, and its square overflows even float64: it counts as non-fin
 
 Example: ratio = 0.5, 1.2, inf (a division by zero upstream); amount = 12.5, 1e308 (a sentinel).
 
+Only columns read as numbers count: in a column of text (movie titles), "Infinity" is a
+title, not a number.
+
 Fix: replace them at the source, clip them to a finite bound, or treat them as missing
 (stats.transform fills inf with the median)."""
 from __future__ import annotations
@@ -26,7 +29,7 @@ class NonFiniteValues(Check):
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
         for col in profile.columns:
-            if not col.nonfinite:
+            if not col.nonfinite or col.text_count >= col.numeric_count:
                 continue
             rows = np.flatnonzero(col.nonfinite_mask)
             huge = int(np.isfinite(col.values[rows]).sum())  # beyond float32 (preflight.profile.overflow)

@@ -1,9 +1,13 @@
 """rows (or images) far from the rest, per feature and jointly, in the transformed space.
 
-Scores are robust (median/MAD). A heavy-tailed positive feature that the stats
-log-squash is judged on its log scale; every other one on its raw scale (a tanh
-squash would hide the very values this check exists to show).
-A feature constant on most rows (MAD 0, e.g. a sparse pixel) has no typical spread
+Scores are robust: the distance to the median over a spread taken from the observed values
+only (missing and text cells, filled with the median for the models, would shrink it: a
+column 40% missing reached z 5e12), the larger of 1.4826 MAD and IQR / 1.349 (each the std
+of normal data), so a value repeated on just under half the rows (zeros) cannot collapse it. A feature that would flag more than max_fraction of its rows
+has a shape (heavy tails, two clusters), not outliers, and flags none. A heavy-tailed positive
+feature that the stats log-squash is judged on its log scale; every other one on its raw scale
+(a tanh squash would hide the very values this check exists to show).
+A feature constant on most rows (no spread, e.g. a sparse pixel) has no typical spread
 to measure against and is left to the joint detector. Above sample_rows rows the medians
 and MADs come from the content-keyed sample, and the joint detector scores such a sample.
 Images: each image's mean distance to its 10 nearest images in the profile's features
@@ -24,6 +28,7 @@ the joint detector on or off."""
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 
 import numpy as np
 
@@ -46,16 +51,33 @@ def robust_z(x: np.ndarray, typical: np.ndarray | None = None) -> np.ndarray | N
     return np.abs(x - med) / scale if scale > 0 else None
 
 
+def center_scale(typical: np.ndarray) -> tuple[float, float]:
+    """(median, robust spread) of the observed values: the larger of 1.4826 MAD and IQR / 1.349,
+    each the std for normal data (0 when both are: a value on half the rows or more)."""
+    if typical.size == 0:
+        return 0.0, 0.0
+    med = float(np.median(typical))
+    p25, p75 = np.quantile(typical, [0.25, 0.75])
+    mad = 1.4826 * float(np.median(np.abs(typical - med)))
+    return med, max(mad, float(p75 - p25) / 1.349)
+
+
+def feature_z(x: np.ndarray, typical: np.ndarray) -> np.ndarray | None:
+    """|x - median| / spread as center_scale measures them on `typical`; None without spread."""
+    med, scale = center_scale(typical)
+    return np.abs(x - med) / scale if scale > 0 else None
+
+
 def _extreme(col, limit: float) -> tuple[np.ndarray, np.ndarray]:
     """(rows, robust z) of the present cells whose z may exceed `limit`: the z of every other
     cell is never shown. Bounds on the raw values pick the candidates in two passes (a margin
-    keeps rounding at the bound on the safe side), then z is computed exactly as robust_z
-    would over the whole filled column: missing, text and infinite cells count as the fill."""
+    keeps rounding at the bound on the safe side), then z is computed exactly as feature_z
+    would over the whole filled column (missing, text and infinite cells count as the fill),
+    with the center and spread of the observed values."""
     fill = col.transform["fill"]
     logged = col.transform["kind"] == "log1p-standardize"
-    typical = _typical(col, fill, logged)
-    med = float(np.median(typical))
-    scale = 1.4826 * float(np.median(np.abs(typical - med)))
+    typical = _typical(col, logged)
+    med, scale = center_scale(typical)
     if not scale > 0:
         return np.empty(0, np.int64), np.empty(0)
     lo, hi = med - 0.999 * limit * scale, med + 0.999 * limit * scale
@@ -75,16 +97,10 @@ def _extreme(col, limit: float) -> tuple[np.ndarray, np.ndarray]:
     return rows, z
 
 
-def _typical(col, fill: float, logged: bool) -> np.ndarray:
-    """The column's content-keyed sample plus its share of filled cells: the same median and
-    MAD as the whole filled column while the sample holds every value (up to sample_rows
-    finite values), a content-keyed estimate beyond (two partitions of a million values
-    per column otherwise)."""
-    finite = col.numeric_count - col.nonfinite  # the sample holds min(finite, sample_rows) of them
-    filled = col.rows - finite                  # missing, text and infinite cells: filled
-    if col.sample.size < finite:
-        filled = round(filled * col.sample.size / finite)
-    t = np.concatenate([col.sample, np.full(int(filled), fill)])
+def _typical(col, logged: bool) -> np.ndarray:
+    """The column's observed finite values: its content-keyed sample, which holds every one
+    up to sample_rows of them (a content-keyed estimate beyond)."""
+    t = col.sample
     return np.log1p(np.maximum(t, 0)) if logged else t
 
 
@@ -98,7 +114,8 @@ class Outliers(Check):
     kinds = frozenset({"tabular", "images"})
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "max_isolation_z": Interval(float, 0.0, None, closed="neither"),
-              "multivariate": Boolean(), "min_rows": Interval(int, 3, None)}
+              "multivariate": Boolean(), "min_rows": Interval(int, 3, None),
+              "max_fraction": Interval(float, 0.0, 1.0, closed="right")}
     params = {**params, **IMAGE_PARAMS}  # image_*: preflight/checks/image_outliers.py
 
     def heavy_imports(self, params) -> tuple[str, ...]:
@@ -115,8 +132,13 @@ class Outliers(Check):
             return []
         score = np.zeros(profile.rows)  # the worst per-feature z, kept only where it can flag
         source = np.full(profile.rows, -1, dtype=np.int32)  # index into cols of that feature
+        shaped = []  # columns that would flag too many rows: a shape, not outliers
         for k, col in enumerate(cols):
             rows, z = _extreme(col, p["max_robust_z"])
+            over = int(np.count_nonzero(z > p["max_robust_z"]))
+            if over > p["max_fraction"] * max(col.rows - col.missing, 1):
+                shaped.append(col.name)
+                continue
             better = z > score[rows]
             score[rows[better]], source[rows[better]] = z[better], k
         flagged = score > p["max_robust_z"]
@@ -139,15 +161,18 @@ class Outliers(Check):
         worst = found[w]
         names = np.array([c.name for c in cols] + ["(multivariate)"], dtype=object)
         source = names[source[found]]  # per found row, the feature (or the joint detector) that flagged it
+        by_column = Counter(source.tolist())
+        causes = ", ".join(f"{name} {n}" for name, n in sorted(by_column.items(), key=lambda t: (-t[1], t[0]))[:4])
         sampled = f" (joint scores on a content-keyed sample of {scored:,} rows)" if scored < profile.rows else ""
         return [ctx.finding(
             f"{found.size} outlier rows ({pct(found.size, profile.rows)}): {found.size - joint} by a single "
             f"feature (robust z > {p['max_robust_z']:g}), {joint} jointly (isolation-forest robust z > "
-            f"{p['max_isolation_z']:g}){sampled}; worst: row {worst} ({source[w]}, z {score[worst]:.1f}); "
-            "inspect them: fix entry errors, drop or clip",
+            f"{p['max_isolation_z']:g}){sampled}; flagged by: {causes}; worst: row {worst} ({source[w]} = "
+            f"{_cell(profile, source[w], worst)}, z {score[worst]:.1f}); inspect them: fix entry errors, drop or clip",
             rows=found, columns=sorted(set(source.tolist()) - {"(multivariate)"}),
             details={"scores": [round(float(score[r]), 3) for r in found[:10_000]],
-                     "sources": [str(v) for v in source[:10_000]], "jointly_scored_rows": scored})]
+                     "sources": [str(v) for v in source[:10_000]], "jointly_scored_rows": scored,
+                     "by_column": dict(sorted(by_column.items())), "not_judged": shaped})]
 
     @staticmethod
     def _isolation_z(profile, settings) -> tuple[np.ndarray, np.ndarray | None]:
@@ -172,6 +197,14 @@ class Outliers(Check):
                 x[np.searchsorted(union, fit_rows)])
             anomaly = -_score_rows(forest, x[np.searchsorted(union, rows)], worker_count(settings))
         return rows, robust_z(anomaly)
+
+
+def _cell(profile, name: str, row: int) -> str:
+    """The flagged cell as written (a number), or 'a joint outlier' for the isolation forest."""
+    col = next((c for c in profile.columns if c.name == name), None)
+    if col is None:
+        return "joint"
+    return f"{col.values[row]:g}"
 
 
 def _score_rows(forest, x: np.ndarray, threads: int) -> np.ndarray:

@@ -8,6 +8,9 @@ Contracts, each tested against a reference in tests/test_kernels.py:
 - combine: acc = splitmix64(acc ^ (h_j + (j + 1) * golden)) over the columns j, per row;
   reference: the same fold in plain Python. Order-sensitive: swapping columns changes it.
 - first_by_hash: exactly np.sort(np.argsort(h, kind="stable")[:k]), in linear time.
+- spread_copies: h where a value is unique (or repeated fewer than min_group times); the r-th
+  later copy (r >= 1, in row order) of a value repeated at least min_group times becomes
+  splitmix64(h ^ splitmix64(r)); reference: a dict of counts in Python.
 Row hashes are identities (baselines, fingerprints, duplicate groups): changing any of these
 functions changes every stored baseline, so they are frozen.
 """
@@ -71,3 +74,25 @@ def first_by_hash(row_hash: np.ndarray, k: int) -> np.ndarray:
     below = np.flatnonzero(row_hash < cut)
     tied = np.flatnonzero(row_hash == cut)[: k - below.size]
     return np.sort(np.concatenate([below, tied]))
+
+
+def spread_copies(h: np.ndarray, min_group: int = 2) -> np.ndarray:
+    """Keys that tell identical rows apart: a row's hash where it is unique, and for the r-th
+    later copy (in row order) of a hash repeated at least min_group times, that hash re-mixed
+    with r. Content-keyed selections (folds, samples) on these keys spread a large group of
+    identical rows at random instead of taking all or none of it; smaller groups keep one key.
+    A unique row keeps its key, and a copy's key moves only when a copy of the same row is
+    inserted before it."""
+    s = np.sort(h)
+    if not np.any(s[min_group - 1:] == s[:s.size - min_group + 1]):
+        return h.copy()
+    order = np.argsort(h, kind="stable")
+    sh = h[order]
+    starts = np.r_[True, sh[1:] != sh[:-1]]
+    first = np.maximum.accumulate(np.where(starts, np.arange(sh.size), 0))
+    rank = (np.arange(sh.size) - first).astype(np.uint64)
+    size = np.diff(np.r_[np.flatnonzero(starts), sh.size])[np.cumsum(starts) - 1]
+    later = (rank > 0) & (size >= min_group)
+    out = h.copy()
+    out[order[later]] = splitmix64(sh[later] ^ splitmix64(rank[later]))
+    return out

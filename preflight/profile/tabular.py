@@ -16,7 +16,7 @@ from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.protocol import Task
 from preflight.profile.target import infer_target
 from preflight.progress import Progress
-from preflight.read.tabular import ReadRestart, TabularSource, iter_batches
+from preflight.read.tabular import ReadRestart, TabularSource, file_format, iter_batches
 from preflight.workers import worker_count
 
 
@@ -36,6 +36,7 @@ class TabularProfile:
     ignored: tuple[tuple[str, str], ...] = ()  # (rel, why): links out of the folder, FIFOs (read.walk)
     pred_probs: np.ndarray | None = None     # the user's out-of-sample probabilities (--pred-probs)
     user_features: np.ndarray | None = None  # the user's embeddings (--features)
+    formats: tuple[str, ...] = ()            # per file: csv, tsv, parquet, jsonl (headerless-csv)
 
     @property
     def kind(self) -> Literal["tabular"]:
@@ -115,7 +116,8 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
         path=str(source.root), files=tuple((source.display(f), r) for f, r in zip(source.files, file_rows)),
         rows=sum(file_rows), columns=tuple(profiles[n] for n in features), label=label_col,
         task=resolved_task, classes=classes, y=y,
-        feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings, ignored=source.ignored,
+        feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings,
+        formats=tuple(file_format(f) or "" for f in source.files), ignored=source.ignored,
     )
 
 
