@@ -31,6 +31,8 @@ SETTINGS: dict[str, Constraint] = {
     "onehot_max_categories": Interval(int, 1, None),
     "max_listed_rows": Interval(int, 1, None),
     "image_col": Text(),
+    "split_col": Text(),
+    "train_split": Text(),
     "max_image_pixels": Interval(int, 1, None),
     "image_hash_radius": Interval(int, 0, 10),
     "workers": Interval(int, 0, None),
