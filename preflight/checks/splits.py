@@ -2,9 +2,10 @@
 distribution-shift and the report).
 
 Tables: each feature from its per-split accumulators (profile/parts.py): numbers when it has
-number statistics, else category counts; identifiers (unique per row) are left out, since their
-values differ between any two splits. Images: the decoded signals per readable image (brightness,
-contrast, sharpness, entropy, channel means, width, height; mode and format as categories).
+number statistics, else category counts; identifiers (unique per row, or a row counter running
+1 by 1 within each split) are left out, since their values differ between any two splits.
+Images: the decoded signals per readable image (brightness, contrast, sharpness, entropy,
+channel means, width, height; mode and format as categories).
 The label comes last: class counts, or a regression target's numbers.
 """
 from __future__ import annotations
@@ -36,7 +37,8 @@ def _tables(profile: Any) -> list[Feature]:
     out = []
     fitted = profile.train_columns or profile.columns
     for col, fit in zip(profile.columns, fitted):
-        if col.kind == "empty" or str(col.transform.get("reason", "")).startswith("unique per row"):
+        if col.kind == "empty" or str(col.transform.get("reason", "")).startswith("unique per row") \
+                or _row_counter(col):
             continue
         if math.isfinite(col.mean):
             out.append(Feature(col.name, numbers=_numbers_of(col)))
@@ -44,6 +46,14 @@ def _tables(profile: Any) -> list[Feature]:
             counts = tuple(Counts(col.categories, p.category_counts, p.rows, p.missing) for p in col.parts)
             out.append(Feature(col.name, counts=counts, onehot=fit.transform.get("kind") == "one-hot"))
     return out
+
+
+def _row_counter(col: Any) -> bool:
+    """Whole numbers running 1 by 1 over each split (an index written by each split's file):
+    different ranges per split by construction, so no shift to report."""
+    parts = [p for p in col.parts if p.present]
+    return bool(parts) and all(p.integral and p.numeric and p.present > 1 and p.text_count == 0
+                               and p.moments.max - p.moments.min + 1 == p.present for p in parts)
 
 
 def _label(profile: Any) -> Feature | None:

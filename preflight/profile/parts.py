@@ -9,6 +9,7 @@ part as a column to what fits transforms and writes stats (transforms.fit, stats
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -105,8 +106,9 @@ class SplitPart:
 class SplitView:
     """A finished part seen as a column: the attributes transforms.fit and the stats read."""
 
-    def __init__(self, col: Any, part: SplitPart) -> None:
+    def __init__(self, col: Any, part: SplitPart, rows: Callable[[], np.ndarray] | None = None) -> None:
         self.name, self.dtype, self.codes = col.name, col.dtype, col.codes
+        self._col, self._rows = col, rows  # rows: the split's mask, for distinct values of uncoded text
         self.part = part
         self.kind = part.kind
         self.rows, self.missing, self.nonfinite = part.rows, part.missing, part.nonfinite
@@ -128,4 +130,8 @@ class SplitView:
             return len(self.categories)
         if self.kind == "numeric" and math.isfinite(self.min) and self.min == self.max:
             return 1
-        return self.rows - self.missing  # not asked for otherwise: an upper bound
+        hashes = self._col.hashes
+        if self._rows is None or hashes is None:
+            return self.rows - self.missing  # an upper bound (not asked for: numbers)
+        kept = hashes[self._rows() & ~self._col.missing_mask]  # text with too many values to code
+        return int(np.unique(kept).size)
