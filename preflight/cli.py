@@ -129,7 +129,8 @@ def stats_check(stats: Path, path: Path, label: str | None, config_file: Path | 
 
     old = freshness.read_fingerprint(stats)
     label = label or freshness.default_label(path, old["label"])
-    current = run_scan(path, label=label, select=freshness.FRESHNESS_RULES, config_file=config_file)
+    current = run_scan(path, label=label, select=freshness.FRESHNESS_RULES, config_file=config_file,
+                       **freshness.split_options(stats))
     changed = freshness.differences(old, current.stats["fingerprint"])
     if not changed:
         click.echo(f"preflight: stats fresh: {stats} matches {path} ({old['rows']} rows)")

@@ -63,8 +63,8 @@ def test_files_folders_and_a_column_give_the_same_splits_and_stats(tmp_path) -> 
     column = tmp_path / "column.csv"
     pd.concat([test.assign(split="test"), train.assign(split="train")]).to_csv(column, index=False)
     reports = [preflight.scan(files), preflight.scan(folders), preflight.scan(column, split_col="split")]
-    for report in reports:
-        assert report.stats["fitted_on"] == {"split": "train", "rows": len(train)}
+    for report, named in zip(reports, ({}, {}, {"column": "split"})):
+        assert report.stats["fitted_on"] == {"split": "train", "rows": len(train), **named}
         assert report.stats["splits"]["train"]["counts"] == np.bincount(train["target"]).tolist()
         assert report.stats["splits"]["test"] == {"rows": len(test), "counts": np.bincount(test["target"]).tolist()}
         assert "split" not in report.stats["features"]  # the split column is no feature
@@ -138,13 +138,13 @@ def test_unusual_names_need_train_split_and_say_so_without_it(tmp_path, capsys) 
     pd.concat([train.assign(part="fit"), test.assign(part="score")]).to_csv(table, index=False)
     report = preflight.scan(table, split_col="part")
     assert report.stats["fitted_on"] == {
-        "split": None, "rows": 178, "reason": "no split named train or training (splits: fit, score): "
-                                              "name one with --train-split"}
+        "split": None, "rows": 178, "column": "part",
+        "reason": "no split named train or training (splits: fit, score): name one with --train-split"}
     (skipped,) = report.by_rule("distribution-shift")
     assert skipped.severity == "info" and skipped.details["skipped"]
     assert report.stats["features"]["alcohol"]["count"] == 178
     fitted = preflight.scan(table, split_col="part", train_split="fit")
-    assert fitted.stats["fitted_on"] == {"split": "fit", "rows": len(train)}
+    assert fitted.stats["fitted_on"] == {"split": "fit", "rows": len(train), "column": "part"}
     assert fitted.dataset["splits"]["fit"]["role"] == "train"
     assert main(["scan", str(table), "--split-col", "part", "--train-split", "train"]) == 2
     assert "train split 'train' not found (splits: fit, score)" in capsys.readouterr().err
@@ -313,3 +313,17 @@ def test_image_fixtures_raise_no_shift() -> None:
     root = Path(__file__).parent.parent / "fixtures"
     for name in ("images", "images_clean"):
         assert preflight.scan(root / name, select=["distribution-shift"], cache=False).findings == ()
+
+
+def test_stats_check_reads_the_splits_as_the_scan_did(tmp_path, capsys) -> None:
+    train, test = _halves(_wine())
+    table = tmp_path / "data" / "t.csv"
+    table.parent.mkdir()
+    pd.concat([train.assign(part="fit"), test.assign(part="score")]).to_csv(table, index=False)
+    out = tmp_path / "out"
+    assert main(["scan", str(table), "--split-col", "part", "--train-split", "fit", "-o", str(out), "-q",
+                 "--fail-on", "never", "--no-report"]) == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["fitted_on"] == {"split": "fit", "rows": len(train), "column": "part"}
+    assert main(["stats-check", str(out / "stats.json"), str(table)]) == 0
+    assert "stats fresh" in capsys.readouterr().out

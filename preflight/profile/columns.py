@@ -275,7 +275,7 @@ class ColumnBuilder:
         if final_codes is not None:
             counts = _category_counts(builders, remap, len(categories), final_codes, coded_here, split_ids)
         parts = tuple(SplitPart(b.rows, b.missing, b.nonfinite, b.text, b.moments, b.integral,
-                                sample if len(builders) == 1 else b.sample.values.copy(),
+                                sample if len(builders) == 1 else b.sample.values,  # the builders go now
                                 counts[i] if counts is not None else None) for i, b in enumerate(builders))
         return ColumnProfile(
             name=self.name, kind=kind, dtype="/".join(sorted(self.dtypes)), rows=c["rows"],

@@ -64,9 +64,11 @@ class SplitTable:
 
     def fitted_on(self) -> dict[str, Any]:
         """stats.json `fitted_on`: the split the stats come from, or why they come from every row."""
-        if self.train is not None:
-            return {"split": self.names[self.train], "rows": self.rows[self.train]}
-        return {"split": None, "rows": sum(self.rows), "reason": self.reason}
+        out: dict[str, Any] = {"split": self.names[self.train], "rows": self.rows[self.train]} \
+            if self.train is not None else {"split": None, "rows": sum(self.rows), "reason": self.reason}
+        if self.column is not None:  # so that stats-check reads the data the same way
+            out["column"] = self.column
+        return out
 
 
 def choose_train(names: Sequence[str], requested: str, where: str) -> tuple[int | None, str]:
