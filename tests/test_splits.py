@@ -265,7 +265,7 @@ def test_twelve_train_rows_copied_into_test_are_the_exact_pairs(tmp_path, capsys
         picked.extend(rows.tolist())
         return train, pd.concat([test, train.iloc[rows]])
 
-    report, train, test = _shift(tmp_path, "wine", change)
+    report, _, test = _shift(tmp_path, "wine", change)
     (f,) = report.by_rule("split-leakage")
     n_test = len(test)  # test.csv first: rows 0..n_test-1, then train.csv
     expected = sorted([sorted([n_test - 12 + i, n_test + r]) for i, r in enumerate(picked)])
