@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'table':<15}{'rows':>7}{'cols':>6}{'splits':>8}{'warned':>8}{'findings':>10}{'leaked':>8}{'s/scan':>8}"
           + (f"{'anchor':>8}" if args.anchor else ""))
     total = warned = anchored = 0
-    misses: dict[str, list[int]] = {}
+    misses: dict[str, dict[str, list[int]]] = {}
     examples: list[str] = []
     for name in args.tables.split(","):
         loader, task = TABLES[name]
@@ -218,10 +218,10 @@ def main(argv: list[str] | None = None) -> int:
                     with tempfile.TemporaryDirectory() as tmp:
                         rep = scan(tr, te, label, task, Path(tmp))
                     hit = found(rep, rule, column, len(te))
-                    misses.setdefault(what, [0, 0, 0])
-                    misses[what][0] += hit in ("error", "warning")
-                    misses[what][1] += hit == "info"
-                    misses[what][2] += 1
+                    tally = misses.setdefault(what, {}).setdefault(name, [0, 0, 0])
+                    tally[0] += hit in ("error", "warning")
+                    tally[1] += hit == "info"
+                    tally[2] += 1
                     if hit != "error" and hit != "warning":
                         examples.append(f"{'AS INFO' if hit else 'MISSED'} {what} on {name} seed {seed} "
                                         f"(column {column})")
@@ -237,9 +237,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evidently's default rule on the same splits: {anchored} of {total} warned "
               f"({100.0 * anchored / max(total, 1):.2f} per 100)")
     if args.planted:
-        print("\nplanted: found at the rule's severity / listed as info (chance) / tried")
-        for what, (hit, info, n) in misses.items():
-            print(f"  {what:<24}{hit:>4} / {info:>3} / {n}")
+        print("\nplanted: found at the rule's severity / listed as info (chance) / tried; then per table")
+        for what, tables in misses.items():
+            hit, info, n = (sum(t[i] for t in tables.values()) for i in range(3))
+            per = ", ".join(f"{k} {t[0]}/{t[2]}" + (f" (+{t[1]} info)" if t[1] else "") for k, t in tables.items())
+            print(f"  {what:<24}{hit:>4} / {info:>3} / {n}   {per}")
     if examples:
         print("\nfirst findings and misses:")
         for line in examples[:20]:

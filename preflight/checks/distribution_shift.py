@@ -14,9 +14,10 @@ min_jensen_shannon) and a chi-square test; categories train never saw, on at lea
 min_unseen_share of the held-out rows (rows listed), and unlikely to have missed train by chance;
 a missing rate that moved by at least min_missing_change. The evidence must beat alpha divided by
 the number of tests of the pair (Bonferroni), so a 1% wobble on a million rows and a gap on 30
-rows both stay quiet. The label is tested on its own at alpha: class priors (Jensen-Shannon and
-chi-square), a class absent from train (always reported: no model learns it) or from a held-out
-split (when unlikely by chance), a regression target like a number. Images: brightness, contrast,
+rows both stay quiet. The label is tested on its own at alpha: class priors (a class whose share
+moved by a factor of at least min_prior_ratio, and a chi-square test), a class absent from train
+(always reported: no model learns it) or from a held-out split (when unlikely by chance), a
+regression target like a number. Images: brightness, contrast,
 sharpness, entropy, channel means, width and height as numbers, mode and format as categories,
 and the classes. details.splits names the pair (train first); the message gives the measure, the
 held-out vs train summary and a likely cause. Needs a training split (train/training, or
@@ -43,6 +44,7 @@ from preflight.checks.drift import (
     categorical_shift,
     missing_shift,
     numeric_shift,
+    prior_shift,
     unseen_categories,
 )
 from preflight.checks.splits import comparables
@@ -63,6 +65,7 @@ class DistributionShift(Check):
     params = {"alpha": Interval(float, 0.0, 1.0, closed="neither"),
               "min_wasserstein": Interval(float, 0.0, None, closed="neither"),
               "min_jensen_shannon": Interval(float, 0.0, 1.0, closed="right"),
+              "min_prior_ratio": Interval(float, 1.0, None, closed="neither"),
               "min_unseen_share": Interval(float, 0.0, 1.0, closed="right"),
               "min_missing_change": Interval(float, 0.0, 1.0, closed="right")}
 
@@ -107,12 +110,14 @@ def _measure(f: Feature, train: int, held: int, held_name: str) -> list[Shift]:
     if f.numbers is not None:
         a, b = f.numbers[train], f.numbers[held]
         found += [numeric_shift(f.name, a, b, held_name), missing_shift(f.name, a, b, held_name)]
+    elif f.counts is not None and f.label:
+        a, b = f.counts[train], f.counts[held]
+        found += [prior_shift(f.name, a, b, held_name), missing_shift(f.name, a, b, held_name)]
+        found += absent_classes(f.name, a, b, held_name)
     elif f.counts is not None:
         a, b = f.counts[train], f.counts[held]
         found += [categorical_shift(f.name, a, b, held_name), missing_shift(f.name, a, b, held_name)]
-        if f.label:
-            found += absent_classes(f.name, a, b, held_name)
-        elif f.onehot:
+        if f.onehot:
             found.append(unseen_categories(f.name, a, b, held_name))
     return [s for s in found if s is not None]
 
@@ -120,7 +125,8 @@ def _measure(f: Feature, train: int, held: int, held_name: str) -> list[Shift]:
 def _threshold(s: Shift, params: dict) -> float:
     if s.aspect == "distribution":
         return params["min_wasserstein"] if s.measure.startswith("wasserstein") else params["min_jensen_shannon"]
-    return {"unseen": params["min_unseen_share"], "missing": params["min_missing_change"], "absent": 0.0}[s.aspect]
+    return {"unseen": params["min_unseen_share"], "missing": params["min_missing_change"], "absent": 0.0,
+            "prior": params["min_prior_ratio"]}[s.aspect]
 
 
 def _finding(profile: Any, s: Shift, threshold: float, level: float, train: int, held: int,
@@ -134,7 +140,11 @@ def _finding(profile: Any, s: Shift, threshold: float, level: float, train: int,
         tail = FIX
         if _is_label(s.feature, features):
             tail = (f"stats.json's output bias, expected initial loss and baselines do not hold on {names[held]}; "
-                    "re-split stratified by the label")
+                    "re-split at random if the split was meant to be random")
+    elif s.aspect == "prior":
+        head = f"{what}: class priors moved ({evidence}): {s.note}"
+        tail = (f"stats.json's output bias, class weights, expected initial loss and baselines do not hold on "
+                f"{names[held]}; re-split stratified by the label")
     elif s.aspect == "unseen":
         head = f"{what}: {s.note} ({evidence})"
         tail = "stats.transform maps them to all zeros: add such rows to train or map them to known categories"

@@ -264,6 +264,28 @@ def missing_shift(name: str, train: Numbers | Counts, held: Numbers | Counts, he
                  "a pipeline change (a field filled differently, a join that lost rows)", note)
 
 
+def prior_shift(name: str, train: Counts, held: Counts, held_name: str) -> Shift | None:
+    """Class priors: the largest ratio between a class's held-out and train shares (classes both
+    have; absent ones are absent_classes'), with the categories' chi-square test. Halving one
+    class of ten barely moves a Jensen-Shannon distance (0.06) but is a ratio of 2."""
+    shift = categorical_shift(name, train, held, held_name)
+    if shift is None:
+        return None
+    t, h = train.counts.astype(float), held.counts.astype(float)
+    both = (t > 0) & (h > 0)
+    if not both.any():
+        return None
+    logs = np.log((h[both] / h.sum()) / (t[both] / t.sum()))
+    worst = int(np.argmax(np.abs(logs)))
+    cls = [n for n, k in zip(train.names, both) if k][worst]
+    pt, ph = t[both][worst] / t.sum(), h[both][worst] / h.sum()
+    note = (f"class '{cls}' is {100 * ph:.1f}% of {held_name} vs {100 * pt:.1f}% of train "
+            f"(x{ph / pt:.2f}; Jensen-Shannon distance {shift.effect:.3f})")
+    return Shift(name, "prior", "largest class prior ratio", float(np.exp(abs(logs[worst]))), shift.p, shift.train,
+                 shift.held, "a split that was not stratified by the label, or a held-out period or source with "
+                 "another class balance", note, {**(shift.extra or {}), "jensen_shannon": shift.effect, "class": cls})
+
+
 def absent_classes(name: str, train: Counts, held: Counts, held_name: str) -> list[Shift]:
     """Classes a held-out split has that train lacks (always news: no model learns them), and
     classes train has that a held-out split lacks when that is unlikely by chance."""
