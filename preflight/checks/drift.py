@@ -281,9 +281,26 @@ def prior_shift(name: str, train: Counts, held: Counts, held_name: str) -> Shift
     pt, ph = t[both][worst] / t.sum(), h[both][worst] / h.sum()
     note = (f"class '{cls}' is {100 * ph:.1f}% of {held_name} vs {100 * pt:.1f}% of train "
             f"(x{ph / pt:.2f}; Jensen-Shannon distance {shift.effect:.3f})")
-    return Shift(name, "prior", "largest class prior ratio", float(np.exp(abs(logs[worst]))), shift.p, shift.train,
+    # One class moving is diluted in the chi-square over all classes (9 degrees of freedom for
+    # digits): test each class against the rest too, Bonferroni over the classes.
+    present = t + h > 0
+    k = int(present.sum())
+    per_class = min(_two_by_two(int(t[i]), int(t.sum()), int(h[i]), int(h.sum())) for i in np.flatnonzero(present))
+    p = min(shift.p, min(1.0, per_class * (1 if k <= 2 else k)))
+    return Shift(name, "prior", "largest class prior ratio", float(np.exp(abs(logs[worst]))), p, shift.train,
                  shift.held, "a split that was not stratified by the label, or a held-out period or source with "
                  "another class balance", note, {**(shift.extra or {}), "jensen_shannon": shift.effect, "class": cls})
+
+
+def _two_by_two(a: int, n_a: int, b: int, n_b: int) -> float:
+    """p of 'a of n_a' vs 'b of n_b': Fisher's exact test when an expected count is under 5."""
+    from scipy import stats
+
+    table = np.array([[a, n_a - a], [b, n_b - b]])
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / max(table.sum(), 1)
+    if expected.min() < 5:
+        return float(stats.fisher_exact(table).pvalue)
+    return float(stats.chi2_contingency(table, correction=False).pvalue)
 
 
 def absent_classes(name: str, train: Counts, held: Counts, held_name: str) -> list[Shift]:
