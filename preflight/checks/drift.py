@@ -166,11 +166,11 @@ def _numeric_cause(a: np.ndarray, b: np.ndarray, scale: float, held_scale: float
     """A likely cause, from the shape of the difference (a guess the message calls one)."""
     tm, hm = _quantile(a, 0.5), _quantile(b, 0.5)
     ratios = [held_scale / scale] if scale > 0 and held_scale > 0 else []
-    if tm * hm > 0 and min(abs(tm), abs(hm)) > 0.1 * max(scale, held_scale):
-        ratios.append(hm / tm)
+    if tm * hm > 0 and abs(tm) > 0.1 * scale and abs(hm) > 0.1 * held_scale:  # medians clear of zero
+        ratios.insert(0, hm / tm)
     for ratio in ratios:
         k = math.log10(ratio)
-        if abs(k) >= 0.9 and abs(k - round(k)) < 0.15:
+        if abs(k) >= 0.9 and abs(k - round(k)) < 0.2:
             return f"a units change (held-out values about x{10.0 ** round(k):g} train's)"
     lo, hi = _quantile(a, 0.01), _quantile(a, 0.99)
     inside = (np.searchsorted(b, hi, side="right") - np.searchsorted(b, lo, side="left")) / b.size
