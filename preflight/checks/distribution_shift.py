@@ -23,8 +23,12 @@ and the classes. details.splits names the pair (train first); the message gives 
 held-out vs train summary and a likely cause. Needs a training split (train/training, or
 train_split); with splits but none of them training, one info finding says so.
 
-Example: train vs test: 'alcohol' shifted (Wasserstein 2.3 train robust sigma, p=4e-21): test mean
-15 vs train 13 (+2.0 train sd); likely cause: another period or source (drift), or a pipeline change.
+Example (wine, split 70/30, test's alcohol raised by two train sd): train vs test: 'alcohol' is
+distributed differently (wasserstein / train robust sigma 1.46 >= 0.1, p=1.3e-19 < 7.7e-04): test
+mean 14.5 vs train 13 (+1.8 train sd), median 14.5 vs 13.1, sd 0.812 vs 0.823; likely cause:
+another period or source (drift), or a pipeline change. Others: 'mean area' ... likely cause: a
+units change (held-out values about x1000 train's); 'site': 1 category never seen in train hold
+7.3% of test's rows: 'D' (11); label 'target': class priors moved (largest class prior ratio 1.6).
 
 Fix: if the split was meant to be random, re-split (stratified by the label, grouped by entity);
 if the shift is real (a later period, another site), train on data like it, or at least know

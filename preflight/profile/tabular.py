@@ -181,6 +181,8 @@ def _profile_batches(source: TabularSource, label: str | None, settings: Mapping
     count = len(table.names) if table is not None else 1
     ids = table.ids if table is not None else None
     profiles = dict(zip(names, pool.map(lambda name: builders[name].finish(count, ids), names)))
+    if table is not None and table.train is not None:  # the training split's quantiles, one thread per core
+        list(pool.map(lambda name: profiles[name].parts[table.train].quantiles, names))
     return profiles, file_rows, feature_hashes, row_hashes, table
 
 
