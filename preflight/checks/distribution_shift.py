@@ -23,7 +23,7 @@ and the classes. details.splits names the pair (train first); the message gives 
 held-out vs train summary and a likely cause. Needs a training split (train/training, or
 train_split); with splits but none of them training, one info finding says so.
 
-Example (wine, split 70/30, test's alcohol raised by two train sd): train vs test: 'alcohol' is
+Example: wine split 70/30, test's alcohol raised by two train sd: train vs test: 'alcohol' is
 distributed differently (wasserstein / train robust sigma 1.46 >= 0.1, p=1.3e-19 < 7.7e-04): test
 mean 14.5 vs train 13 (+1.8 train sd), median 14.5 vs 13.1, sd 0.812 vs 0.823; likely cause:
 another period or source (drift), or a pipeline change. Others: 'mean area' ... likely cause: a
