@@ -33,6 +33,8 @@ SETTINGS: dict[str, Constraint] = {
     "max_listed_rows": Interval(int, 1, None),
     "image_col": Text(),
     "allow_outside_paths": Boolean(),
+    "split_col": Text(),
+    "train_split": Text(),
     "max_image_pixels": Interval(int, 1, None),
     "image_hash_radius": Interval(int, 0, 10),
     "workers": Interval(int, 0, None),

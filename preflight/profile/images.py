@@ -23,6 +23,7 @@ from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
 from preflight.profile.overflow import cap
 from preflight.profile.protocol import Task
+from preflight.profile.splits import SplitTable, from_names
 from preflight.progress import Progress
 from preflight.read.images import open_images
 from preflight.workers import worker_count
@@ -51,6 +52,7 @@ class ImageProfile:
     notes: list[str] = field(default_factory=list, repr=False)  # the scan's notes (cache warnings)
     pred_probs: np.ndarray | None = None     # the user's out-of-sample probabilities (--pred-probs)
     user_features: np.ndarray | None = None  # the user's embeddings (--features)
+    split_table: SplitTable | None = None    # None: no split folders (or split column)
     _pairs: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -132,7 +134,9 @@ def build_image_profile(path: Path, *, settings: Mapping[str, Any], label: str |
                         progress: Progress, cache_dir: Path | None = None,
                         notes: list[str] | None = None) -> ImageProfile:
     source = open_images(path, image_col=str(settings.get("image_col") or ""), label=label,
-                         allow_outside=bool(settings.get("allow_outside_paths")))
+                         allow_outside=bool(settings.get("allow_outside_paths")),
+                         split_col=str(settings.get("split_col") or ""))
+    splits = from_names([e.split for e in source.entries], str(settings.get("train_split") or ""), str(path))
     max_pixels, workers = int(settings["max_image_pixels"]), worker_count(settings)
     paths = [e.path for e in source.entries]
     labels: list[tuple] = []
@@ -156,7 +160,7 @@ def build_image_profile(path: Path, *, settings: Mapping[str, Any], label: str |
         signals=signals, label=label_col, task=resolved, classes=classes, y=y, feature_hash=signals.content,
         row_hash=combine([signals.content, label_hash], n), ignored=source.ignored,
         problems=source.problems, layout=source.layout, settings=settings, cache_dir=cache_dir,
-        notes=notes if notes is not None else [])
+        notes=notes if notes is not None else [], split_table=splits)
 
 
 def _labels(source: Any, settings: Mapping[str, Any], task: str) -> tuple:

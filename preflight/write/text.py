@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from preflight.findings import Report
 from preflight.printable import printable
+from preflight.write.locate import shown_place
 
 SHOW_ROWS = 10
 
@@ -16,6 +17,9 @@ def render(report: Report) -> str:
             shown = "; ".join("[" + ", ".join(map(str, g)) + "]" for g in f.groups[:3])
             more = f"; ... (+{len(f.groups) - 3} more groups)" if len(f.groups) > 3 else ""
             lines.append(f"    groups: {shown}{more}")
+            if "splits" in f.details and ds["kind"] == "tabular":  # copies across splits: where each side is
+                at = "; ".join(" = ".join(shown_place(ds, int(r)) for r in g) for g in f.groups[:3])
+                lines.append(f"    at: {at}{more}")
         elif f.files:
             more = f", ... (+{len(f.files) - SHOW_ROWS} more)" if len(f.files) > SHOW_ROWS else ""
             lines.append(f"    files: {', '.join(f.files[:SHOW_ROWS])}{more}")
