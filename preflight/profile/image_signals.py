@@ -16,6 +16,8 @@ import numpy as np
 
 THUMB = 16            # THUMB x THUMB gray thumbnail in the feature vector
 HIST_BINS = 8         # colour histogram bins per RGB channel in the feature vector
+LUMA = 16             # LUMA x LUMA luma and (LUMA/2)^2 Cb and Cr cells in `ycc` (JPEG's 4:2:0 sampling)
+YCC = LUMA * LUMA + 2 * (LUMA // 2) ** 2
 SHARP_SIDE = 256      # sharpness is measured on a gray image at most this big
 GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 
@@ -33,6 +35,7 @@ _LEVELS = np.arange(256, dtype=np.float64)
 _LEVELS_INT = np.arange(256, dtype=np.int64)
 _SQUARES = _LEVELS_INT * _LEVELS_INT
 _BLANK32 = bytes(32 * 32)
+_BLANK_RGB = bytes(LUMA * LUMA * 3)
 _EXIF_KEYS = ("exif", "Raw profile type exif", "XML:com.adobe.xmp", "xmp")
 # EXIF orientation -> Image.Transpose, as ImageOps.exif_transpose maps them: 2 FLIP_LEFT_RIGHT,
 # 3 ROTATE_180, 4 FLIP_TOP_BOTTOM, 5 TRANSPOSE, 6 ROTATE_270, 7 TRANSVERSE, 8 ROTATE_90
@@ -60,6 +63,7 @@ class Signals:
     sharpness: np.ndarray    # float64: log1p(variance of the Laplacian), gray <= SHARP_SIDE
     thumb: np.ndarray        # uint8 (n, THUMB*THUMB)
     colour: np.ndarray       # float32 (n, 3*HIST_BINS), fractions per channel
+    ycc: np.ndarray          # uint8 (n, YCC): antialiased LUMAxLUMA luma, then half-size Cb and Cr
     orientation: np.ndarray  # int8: the EXIF orientation applied (1 = stored as displayed; 0 unreadable)
 
 
@@ -76,26 +80,29 @@ def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
                   sumsq=np.zeros((n, 3), np.int64), brightness=np.zeros(n), contrast=np.zeros(n),
                   entropy=np.zeros(n), sharpness=np.zeros(n),
                   thumb=np.zeros((n, THUMB * THUMB), np.uint8), colour=np.zeros((n, 3 * HIST_BINS), np.float32),
-                  orientation=np.zeros(n, np.int8))
+                  ycc=np.zeros((n, YCC), np.uint8), orientation=np.zeros(n, np.int8))
     hists = np.zeros((n, 768), np.int64)      # Pillow's per-channel histograms (gray: first 256)
     t32: list[bytes] = [_BLANK32] * n          # gray 32x32 (pHash, thumbnail)
+    small_rgb: list[bytes] = [_BLANK_RGB] * n  # RGB LUMAxLUMA (ycc)
     small: dict[tuple[int, int], list[tuple[int, bytes]]] = {}  # gray <= SHARP_SIDE, by shape
     digests = bytearray(8 * n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i, path in enumerate(paths):
             try:
-                _one(Image, path, max_pixels, out, i, hists, t32, small, digests)
+                _one(Image, path, max_pixels, out, i, hists, t32, small_rgb, small, digests)
             except Exception as exc:
                 out.reason[i], out.error[i] = _classify(path, exc)
                 digests[8 * i:8 * i + 8] = _file_hash(path)
     out.content = np.frombuffer(bytes(digests), np.uint64).copy()
     ok = np.array([r == "" for r in out.reason], dtype=bool)
     _vectorised(out, ok, hists.reshape(n, 3, 256), np.frombuffer(b"".join(t32), np.uint8).reshape(n, 32, 32), small)
+    if ok.any():
+        out.ycc[ok] = _ycc(np.frombuffer(b"".join(small_rgb), np.uint8).reshape(n, LUMA, LUMA, 3)[ok])
     return out
 
 
-def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, small, digests) -> None:
+def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, small_rgb, small, digests) -> None:
     if not path:
         raise FileNotFoundError("no path given")
     with Image.open(path) as img:  # an empty file fails here; _classify tells it apart
@@ -122,6 +129,10 @@ def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, sm
         out.channels[i] = 1 if target == "L" else 3
         hists[i, :len(hist)] = hist
         t32[i] = gray.resize((32, 32), Image.Resampling.BOX).tobytes()
+        # antialiased (a filter scaled to the reduction), unlike the box-upsampled 32x32 above, so a
+        # resized copy gives the same cells; gray images as R = G = B
+        tiny = pix.resize((LUMA, LUMA), Image.Resampling.BILINEAR, reducing_gap=3.0)
+        small_rgb[i] = (tiny.convert("RGB") if target == "L" else tiny).tobytes()
         if max(w, h) > SHARP_SIDE:
             gray = gray.reduce(int(np.ceil(max(w, h) / SHARP_SIDE)))
         small.setdefault((gray.height, gray.width), []).append((i, gray.tobytes()))
@@ -206,6 +217,20 @@ def _vectorised(out: Signals, ok: np.ndarray, hists, t32, small) -> None:
     q, step = t.astype(np.uint16), 32 // THUMB  # box means of the 32x32 image, rounded half to even
     box = sum(q[:, a::step, b::step] for a in range(step) for b in range(step))
     out.thumb[ok] = np.rint(box / (step * step)).astype(np.uint8).reshape(-1, THUMB * THUMB)
+
+
+def _ycc(rgb: np.ndarray) -> np.ndarray:
+    """(m, LUMA, LUMA, 3) uint8 RGB -> (m, YCC) uint8: JPEG's luma per cell, Cb and Cr as means of
+    2x2 cells (ITU-R BT.601, as Pillow's "L" and "YCbCr"): colour at half the resolution, where
+    JPEG keeps it, so a re-encode moves it little."""
+    x = rgb.astype(np.float64)
+    y = x @ np.array([0.299, 0.587, 0.114])
+    cb = 128.0 + x @ np.array([-0.168736, -0.331264, 0.5])
+    cr = 128.0 + x @ np.array([0.5, -0.418688, -0.081312])
+    m, h = len(rgb), LUMA // 2
+    half = [c.reshape(m, h, 2, h, 2).mean(axis=(2, 4)).reshape(m, -1) for c in (cb, cr)]
+    out = np.hstack([y.reshape(m, -1), *half])
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 def _laplacian_var(g: np.ndarray) -> np.ndarray:
