@@ -79,7 +79,7 @@ class LabelIssues(Check):
             chosen: dict = {}
             if images and features is None:
                 with one_thread():
-                    x, chosen = _image_features(x, profile.signals.ycc[labelled], y, seed, sample)
+                    x, chosen = _image_features(x, profile.signals.ycc[labelled], y, hashes, seed, sample)
             issues, info = label_issues_from_features(x, y, k, seed=seed, hashes=hashes, sample=sample)
             info.update(chosen)
             probs = info.pop("pred_probs")
@@ -126,20 +126,27 @@ ROWS_PER_COMPONENT = 20  # whitening scales noise directions up as much as signa
 SELECT_ROWS = 4000  # rows whose cross-validated log loss chooses the image representation
 
 
-def _image_features(x: np.ndarray, ycc: np.ndarray, y: np.ndarray, seed: int,
+def _image_features(x: np.ndarray, ycc: np.ndarray, y: np.ndarray, hashes: np.ndarray, seed: int,
                     sample: np.ndarray | None) -> tuple[np.ndarray, dict]:
     """The image representation the models see, chosen per dataset: the thumbnail and colour
     histogram (`x`), or the gradient histograms of the luma thumbnail (`_gradients`), each on
     its whitened principal components; whichever a logistic regression predicts the labels
-    better from (lower cross-validated log loss). Colour tells some classes apart (a red class,
-    a green one), stroke shapes others (handwritten digits: precision 0.26 -> 0.6 at 40 files
-    in 5,000 moved; benchmarks/image_quality.py --labels)."""
-    options = {"thumbnail": _principal(x, seed, sample),
-               "gradients": _principal(_gradients(ycc), seed, sample)}
-    losses = {name: _log_loss(z, y, seed, sample) for name, z in options.items()}
+    better from (3-fold log loss on the SELECT_ROWS images with the lowest content hashes, among
+    those the models are fitted on). Colour tells some classes apart (a red class, a green one),
+    stroke shapes others (handwritten digits: precision 0.26 -> 0.6 at 40 files in 5,000 moved;
+    benchmarks/image_quality.py --labels). Only the chosen one is computed for every image."""
+    from preflight.kernels.hashing import splitmix64
+
+    pool = np.arange(len(y)) if sample is None else np.asarray(sample)
+    rank = np.argsort(splitmix64(np.asarray(hashes, dtype=np.uint64)[pool] ^ np.uint64(seed)), kind="stable")
+    rows = np.sort(pool[rank[:SELECT_ROWS]])
+    build = {"thumbnail": lambda r: x[r], "gradients": lambda r: _gradients(ycc[r])}
+    losses = {name: _log_loss(_principal(make(rows), seed), y[rows], hashes[rows], seed)
+              for name, make in build.items()}
     name = min(losses, key=lambda m: (losses[m], m))
+    features = x if name == "thumbnail" else _gradients(ycc)
     rounded = {m: round(v, 6) for m, v in losses.items()}
-    return options[name], {"image_features": name, "image_feature_log_loss": rounded}
+    return _principal(features, seed, sample), {"image_features": name, "image_feature_log_loss": rounded}
 
 
 def _gradients(ycc: np.ndarray, bins: int = 12, chunk: int = 8192) -> np.ndarray:
@@ -171,25 +178,25 @@ def _gradients(ycc: np.ndarray, bins: int = 12, chunk: int = 8192) -> np.ndarray
     return np.sqrt(out / np.maximum(out.sum(axis=1, keepdims=True), 1e-9))
 
 
-def _log_loss(z: np.ndarray, y: np.ndarray, seed: int, sample: np.ndarray | None) -> float:
-    """3-fold cross-validated log loss of a logistic regression on (at most SELECT_ROWS of) the rows."""
+def _log_loss(z: np.ndarray, y: np.ndarray, hashes: np.ndarray, seed: int) -> float:
+    """3-fold cross-validated log loss of a logistic regression (folds dealt in content-hash order)."""
     from sklearn.linear_model import LogisticRegression
 
-    rows = np.arange(len(y)) if sample is None else np.asarray(sample)
-    if rows.size > SELECT_ROWS:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, SELECT_ROWS, replace=False))
-    zs, ys = z[rows], y[rows]
-    fold = np.arange(rows.size) % 3
+    from preflight.kernels.hashing import splitmix64
+
+    fold = np.empty(len(y), np.int64)
+    fold[np.argsort(splitmix64(np.asarray(hashes, dtype=np.uint64) ^ np.uint64(seed + 1)), kind="stable")] = (
+        np.arange(len(y)) % 3)
     total = 0.0
     for f in range(3):
         train, test = fold != f, fold == f
-        if np.unique(ys[train]).size < 2:
+        if np.unique(y[train]).size < 2:
             return float("inf")
-        model = LogisticRegression(C=0.3, tol=1e-3, max_iter=500).fit(zs[train], ys[train])
-        proba = np.full((test.sum(), int(y.max()) + 1), 1e-15)
-        proba[:, model.classes_] = np.maximum(model.predict_proba(zs[test]), 1e-15)
-        total -= float(np.log(proba[np.arange(test.sum()), ys[test]]).sum())
-    return total / rows.size
+        model = LogisticRegression(C=0.3, tol=1e-3, max_iter=500).fit(z[train], y[train])
+        proba = np.full((int(test.sum()), int(y.max()) + 1), 1e-15)
+        proba[:, model.classes_] = np.maximum(model.predict_proba(z[test]), 1e-15)
+        total -= float(np.log(proba[np.arange(int(test.sum())), y[test]]).sum())
+    return total / len(y)
 
 
 def _principal(x: np.ndarray, seed: int, sample: np.ndarray | None = None) -> np.ndarray:
