@@ -140,13 +140,29 @@ def _image_features(x: np.ndarray, ycc: np.ndarray, y: np.ndarray, hashes: np.nd
     pool = np.arange(len(y)) if sample is None else np.asarray(sample)
     rank = np.argsort(splitmix64(np.asarray(hashes, dtype=np.uint64)[pool] ^ np.uint64(seed)), kind="stable")
     rows = np.sort(pool[rank[:SELECT_ROWS]])
-    build = {"thumbnail": lambda r: x[r], "gradients": lambda r: _gradients(ycc[r])}
-    losses = {name: _log_loss(_principal(make(rows), seed), y[rows], hashes[rows], seed)
-              for name, make in build.items()}
+    build = {"thumbnail": lambda r: x if r is None else x[r],
+             "gradients": lambda r: _gradients(ycc if r is None else ycc[r])}
+    fitted, losses = {}, {}
+    for name, make in build.items():  # components fitted on the choosing rows, reused for every row
+        part = make(rows)
+        fitted[name] = _components(part, seed)
+        z = part if fitted[name] is None else fitted[name].transform(part)
+        losses[name] = _log_loss(z, y[rows], hashes[rows], seed)
     name = min(losses, key=lambda m: (losses[m], m))
-    features = x if name == "thumbnail" else _gradients(ycc)
+    every = build[name](None)
     rounded = {m: round(v, 6) for m, v in losses.items()}
-    return _principal(features, seed, sample), {"image_features": name, "image_feature_log_loss": rounded}
+    return every if fitted[name] is None else fitted[name].transform(every), {
+        "image_features": name, "image_feature_log_loss": rounded}
+
+
+def _components(fit: np.ndarray, seed: int):
+    """The whitened PCA _principal would fit on these rows, or None where it keeps the features."""
+    from sklearn.decomposition import PCA
+
+    n = min(IMAGE_COMPONENTS, fit.shape[1], fit.shape[0] - 1, max(2, fit.shape[0] // ROWS_PER_COMPONENT))
+    if n < 2 or n >= fit.shape[1]:
+        return None
+    return PCA(n_components=n, whiten=True, random_state=seed).fit(fit)
 
 
 def _gradients(ycc: np.ndarray, bins: int = 12, chunk: int = 8192) -> np.ndarray:
