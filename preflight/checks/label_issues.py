@@ -134,7 +134,8 @@ def _image_features(x: np.ndarray, ycc: np.ndarray, y: np.ndarray, hashes: np.nd
     better from (3-fold log loss on the SELECT_ROWS images with the lowest content hashes, among
     those the models are fitted on). Colour tells some classes apart (a red class, a green one),
     stroke shapes others (handwritten digits: precision 0.26 -> 0.6 at 40 files in 5,000 moved;
-    benchmarks/image_quality.py --labels). Only the chosen one is computed for every image."""
+    benchmarks/image_quality.py --labels). Only the chosen one is computed for every image; the
+    gradients' components are those fitted on the choosing images (a 960-wide PCA is the cost)."""
     from preflight.kernels.hashing import splitmix64
 
     pool = np.arange(len(y)) if sample is None else np.asarray(sample)
@@ -149,10 +150,12 @@ def _image_features(x: np.ndarray, ycc: np.ndarray, y: np.ndarray, hashes: np.nd
         z = part if fitted[name] is None else fitted[name].transform(part)
         losses[name] = _log_loss(z, y[rows], hashes[rows], seed)
     name = min(losses, key=lambda m: (losses[m], m))
-    every = build[name](None)
     rounded = {m: round(v, 6) for m, v in losses.items()}
-    return every if fitted[name] is None else fitted[name].transform(every), {
-        "image_features": name, "image_feature_log_loss": rounded}
+    info = {"image_features": name, "image_feature_log_loss": rounded}
+    if name == "thumbnail":  # cheap to refit: the components as before, on every (sampled) image
+        return _principal(x, seed, sample), info
+    every = build[name](None)
+    return every if fitted[name] is None else fitted[name].transform(every), info
 
 
 def _components(fit: np.ndarray, seed: int):

@@ -35,7 +35,6 @@ _LEVELS = np.arange(256, dtype=np.float64)
 _LEVELS_INT = np.arange(256, dtype=np.int64)
 _SQUARES = _LEVELS_INT * _LEVELS_INT
 _BLANK32 = bytes(32 * 32)
-_BLANK_RGB = bytes(LUMA * LUMA * 3)
 _EXIF_KEYS = ("exif", "Raw profile type exif", "XML:com.adobe.xmp", "xmp")
 # EXIF orientation -> Image.Transpose, as ImageOps.exif_transpose maps them: 2 FLIP_LEFT_RIGHT,
 # 3 ROTATE_180, 4 FLIP_TOP_BOTTOM, 5 TRANSPOSE, 6 ROTATE_270, 7 TRANSVERSE, 8 ROTATE_90
@@ -83,26 +82,25 @@ def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
                   ycc=np.zeros((n, YCC), np.uint8), orientation=np.zeros(n, np.int8))
     hists = np.zeros((n, 768), np.int64)      # Pillow's per-channel histograms (gray: first 256)
     t32: list[bytes] = [_BLANK32] * n          # gray 32x32 (pHash, thumbnail)
-    small_rgb: list[bytes] = [_BLANK_RGB] * n  # RGB LUMAxLUMA (ycc)
+    small_ycc: list[bytes] = [b""] * n  # LUMAxLUMA gray, or YCbCr (Pillow's JPEG conversion)
     small: dict[tuple[int, int], list[tuple[int, bytes]]] = {}  # gray <= SHARP_SIDE, by shape
     digests = bytearray(8 * n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i, path in enumerate(paths):
             try:
-                _one(Image, path, max_pixels, out, i, hists, t32, small_rgb, small, digests)
+                _one(Image, path, max_pixels, out, i, hists, t32, small_ycc, small, digests)
             except Exception as exc:
                 out.reason[i], out.error[i] = _classify(path, exc)
                 digests[8 * i:8 * i + 8] = _file_hash(path)
     out.content = np.frombuffer(bytes(digests), np.uint64).copy()
     ok = np.array([r == "" for r in out.reason], dtype=bool)
     _vectorised(out, ok, hists.reshape(n, 3, 256), np.frombuffer(b"".join(t32), np.uint8).reshape(n, 32, 32), small)
-    if ok.any():
-        out.ycc[ok] = _ycc(np.frombuffer(b"".join(small_rgb), np.uint8).reshape(n, LUMA, LUMA, 3)[ok])
+    _ycc(out.ycc, small_ycc)
     return out
 
 
-def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, small_rgb, small, digests) -> None:
+def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, small_ycc, small, digests) -> None:
     if not path:
         raise FileNotFoundError("no path given")
     with Image.open(path) as img:  # an empty file fails here; _classify tells it apart
@@ -132,7 +130,7 @@ def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, sm
         # antialiased (a filter scaled to the reduction), unlike the box-upsampled 32x32 above, so a
         # resized copy gives the same cells; gray images as R = G = B
         tiny = pix.resize((LUMA, LUMA), Image.Resampling.BILINEAR, reducing_gap=3.0)
-        small_rgb[i] = (tiny.convert("RGB") if target == "L" else tiny).tobytes()
+        small_ycc[i] = tiny.tobytes() if target == "L" else tiny.convert("YCbCr").tobytes()
         if max(w, h) > SHARP_SIDE:
             gray = gray.reduce(int(np.ceil(max(w, h) / SHARP_SIDE)))
         small.setdefault((gray.height, gray.width), []).append((i, gray.tobytes()))
@@ -219,18 +217,22 @@ def _vectorised(out: Signals, ok: np.ndarray, hists, t32, small) -> None:
     out.thumb[ok] = np.rint(box / (step * step)).astype(np.uint8).reshape(-1, THUMB * THUMB)
 
 
-def _ycc(rgb: np.ndarray) -> np.ndarray:
-    """(m, LUMA, LUMA, 3) uint8 RGB -> (m, YCC) uint8: JPEG's luma per cell, Cb and Cr as means of
-    2x2 cells (ITU-R BT.601, as Pillow's "L" and "YCbCr"): colour at half the resolution, where
-    JPEG keeps it, so a re-encode moves it little."""
-    x = rgb.astype(np.float64)
-    y = x @ np.array([0.299, 0.587, 0.114])
-    cb = 128.0 + x @ np.array([-0.168736, -0.331264, 0.5])
-    cr = 128.0 + x @ np.array([0.5, -0.418688, -0.081312])
-    m, h = len(rgb), LUMA // 2
-    half = [c.reshape(m, h, 2, h, 2).mean(axis=(2, 4)).reshape(m, -1) for c in (cb, cr)]
-    out = np.hstack([y.reshape(m, -1), *half])
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+def _ycc(out: np.ndarray, tiny: list[bytes]) -> None:
+    """Fill `out` (n, YCC) from each decoded image's LUMAxLUMA gray or YCbCr bytes: the luma per
+    cell, then Cb and Cr as rounded means of 2x2 cells (gray: 128, no colour). Colour at half the
+    resolution, where JPEG keeps it, so a re-encode moves it little."""
+    cells, half = LUMA * LUMA, LUMA // 2
+    for size, planes in ((cells, 1), (3 * cells, 3)):
+        rows = np.array([i for i, b in enumerate(tiny) if len(b) == size], dtype=np.int64)
+        if rows.size == 0:
+            continue
+        px = np.frombuffer(b"".join(tiny[i] for i in rows), np.uint8).reshape(rows.size, LUMA, LUMA, planes)
+        out[rows, :cells] = px[..., 0].reshape(rows.size, cells)
+        if planes == 1:
+            out[rows, cells:] = 128
+            continue
+        quads = px[..., 1:].astype(np.uint16).reshape(rows.size, half, 2, half, 2, 2).sum(axis=(2, 4))
+        out[rows, cells:] = ((quads + 2) // 4).transpose(0, 3, 1, 2).reshape(rows.size, -1)
 
 
 def _laplacian_var(g: np.ndarray) -> np.ndarray:
