@@ -19,8 +19,8 @@ Tables, regression: equal inputs with different targets are the target's noise, 
 labelling conflict: one info finding gives its level (pooled within-group std against
 the target's std).
 
-Images: the same or a near-same picture (pHash within image_hash_radius) filed under
-different classes."""
+Images: the same or a near-same picture (pHash within image_hash_radius, thumbnails
+alike, as near-duplicates finds them) filed under different classes."""
 from __future__ import annotations
 
 import numpy as np
@@ -142,7 +142,8 @@ def _images(profile, ctx: Context) -> list[Finding]:
     files = sorted(f for g in named for f in g)
     return [ctx.finding(
         f"{len(files)} images in {len(named)} groups are the same or near-same picture (perceptual hash within "
-        f"{radius} bits) filed under different classes ({shown_groups(named)}); fix or drop the wrong labels",
+        f"{radius} bits, thumbnails alike) filed under different classes ({shown_groups(named)}); fix or drop "
+        "the wrong labels",
         files=files, groups=named, count=len(files),
         details={"labels": [[_label(profile, r) for r in g] for g in groups[:1000]], "radius": radius})]
 

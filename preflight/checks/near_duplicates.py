@@ -8,8 +8,10 @@ is under a small fraction of the typical nearest-neighbour distance (not all pai
 KD-tree on a distance-preserving projection). Groups that are exact copies only are left
 to duplicate-rows.
 Images: 64-bit perceptual hashes (DCT of a 32x32 gray image) within the scan-wide
-image_hash_radius, found with multi-index hashing (never all pairs). Groups made only
-of pixel-identical files are left to duplicate-images.
+image_hash_radius, found with multi-index hashing (never all pairs), each pair confirmed by
+the two thumbnails (16x16 luma once brightness and contrast are matched, 8x8 colour): a pHash
+alone also matches the same shapes on another background colour, or alike digits. Groups
+made only of pixel-identical files are left to duplicate-images.
 
 Example: rows 50 and 407 differ by one cent in income and in monthly_spend; cat/1.jpg and
 cat/1_small.png are the same photo saved at two sizes.
@@ -30,7 +32,7 @@ class NearDuplicates(Check):
     code = "PF203"
     summary = (
         "Near-copies: rows a tiny fraction of the typical nearest-neighbour distance apart, or images whose "
-        "perceptual hashes differ in at most image_hash_radius bits.")
+        "perceptual hashes differ in at most image_hash_radius bits and whose thumbnails agree.")
     report_section = "duplicates"
     kinds = frozenset({"tabular", "images"})
 
@@ -71,5 +73,5 @@ class NearDuplicates(Check):
         files = sorted(f for g in named for f in g)
         return [ctx.finding(
             f"{len(files)} images in {len(named)} groups are near-copies of each other (perceptual hash within "
-            f"{radius} bits: {shown_groups(named)}); keep one of each, or group them when splitting",
+            f"{radius} bits, thumbnails alike: {shown_groups(named)}); keep one of each, or group them when splitting",
             files=files, groups=named, count=len(files), details={"radius": radius})]

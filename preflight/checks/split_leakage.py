@@ -237,6 +237,7 @@ def _images(profile, ctx: Context) -> list[Finding]:
     pairs = sorted({"/".join(sorted({splits[i] for i in g if splits[i]})) for g in groups})
     return [ctx.finding(
         f"{len(named)} image(s) appear in more than one split ({', '.join(pairs)}), same or near-same "
-        f"(perceptual hash within {radius} bits): {shown_groups(named)}; keep each in one split only",
+        f"(perceptual hash within {radius} bits, thumbnails alike): {shown_groups(named)}; keep each in one "
+        "split only",
         files=files, groups=named, count=len(named),
         details={"radius": radius, "splits": [[splits[i] for i in g] for g in groups[:1000]]})]

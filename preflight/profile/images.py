@@ -3,7 +3,7 @@
 Per-image signals come from preflight.profile.image_signals; here they are gathered
 in path order (deterministic whatever the worker count), the class labels become a
 real ColumnProfile (so the label checks and stats.json `target` work as for tables),
-and the near-duplicate index is built once for the checks that need it.
+and the near-copy pairs are found once for the checks that need them.
 """
 from __future__ import annotations
 
@@ -106,13 +106,6 @@ class ImageProfile:
         return x, names
 
     @cached_property
-    def phash_nn_distance(self) -> float:
-        """Median pHash distance to the nearest other distinct image: how alike this dataset's images are."""
-        from preflight.kernels.hamming import median_nn_distance
-
-        return median_nn_distance(self.signals.phash[self.readable])
-
-    @cached_property
     def neighbour_distance(self) -> tuple[np.ndarray, int]:
         """Per readable image (in order), its mean distance to its nearest images; and how many
         reference images were searched (preflight.profile.image_neighbours)."""
@@ -122,11 +115,13 @@ class ImageProfile:
                                         self.cache_dir, self.notes)
 
     def near_pairs(self, radius: int) -> tuple[np.ndarray, np.ndarray]:
-        """Index pairs (i < j) of readable images with equal pixels or pHash distance <= radius."""
+        """Index pairs (i < j) of readable images with equal pixels, or with pHashes within radius
+        bits that their thumbnails confirm (preflight.profile.image_pairs)."""
         if radius not in self._pairs:
-            from preflight.kernels.hamming import similar_pairs
+            from preflight.profile.image_pairs import near_pairs
 
-            self._pairs[radius] = similar_pairs(self.signals.content, self.signals.phash, self.readable, radius)
+            s = self.signals
+            self._pairs[radius] = near_pairs(s.content, s.phash, s.ycc, self.readable, radius)
         return self._pairs[radius]
 
 
