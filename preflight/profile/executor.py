@@ -43,7 +43,8 @@ class Streamed:
         acc: Accumulators | None = None
         rows: list[PartitionRows] = []
         for part in partitions:
-            result = profile_partition(part, job, pool, lambda n, where=part.path: progress.advance(n, where))
+            shown = job.display[part.file] if job.display else part.path
+            result = profile_partition(part, job, pool, lambda n, where=shown: progress.advance(n, where))
             if isinstance(result, Replan):
                 return PassOneResult(None, [], [result])
             acc = result.accumulators if acc is None else merge(acc, result.accumulators, job.where, job.split_col)

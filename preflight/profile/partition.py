@@ -41,6 +41,7 @@ class PassOne:
     file_splits: tuple[int, ...]  # per file: its split id from the layout (all 0 without one)
     where: str                    # the first file: named by a split column's errors
     threads: int = 1              # column threads inside the partition
+    display: tuple[str, ...] = () # per file, as the progress line names it
 
     @property
     def features(self) -> list[str]:

@@ -152,7 +152,7 @@ def pass_one_job(plan: Plan, label: str | None, settings: Mapping[str, Any]) -> 
     file_splits = tuple(names_by_file.index(s) for s in by_file) if any(by_file) else (0,) * len(plan.files)
     return PassOne(tuple(n for n in plan.columns if n != split_col), label, split_col,
                    tuple(settings["placeholders"]), int(settings["sample_rows"]), int(settings["seed"]),
-                   file_splits, plan.files[0])
+                   file_splits, plan.files[0], display=plan.display)
 
 
 def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, Any], progress: Progress,

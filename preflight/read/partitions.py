@@ -326,8 +326,8 @@ class _Hints:
 
 
 def _parquet(part: Partition) -> Iterator[pa.RecordBatch]:
-    if part.rows is None and not part.remote:
-        yield from _parquet_batches(Path(part.path), part.columns)
+    if part.rows is None and not part.remote and part.batch_rows == BATCH_ROWS:
+        yield from _parquet_batches(Path(part.path), part.columns)  # today's reader, as it was
         return
     handle = parquet_file(part.path)
     columns = list(part.columns)
