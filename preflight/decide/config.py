@@ -35,6 +35,7 @@ SETTINGS: dict[str, Constraint] = {
     "allow_outside_paths": Boolean(),
     "max_image_pixels": Interval(int, 1, None),
     "image_hash_radius": Interval(int, 0, 10),
+    "text_near_jaccard": Interval(float, 0.0, 1.0, closed="right"),
     "workers": Interval(int, 0, None),
     "cache": Boolean(),
     "cache_dir": Text(),

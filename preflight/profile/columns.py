@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +21,7 @@ from preflight.kernels.hashing import MISSING_HASH, hash_floats, splitmix64
 from preflight.kernels.siphash import hash_strings
 from preflight.profile.accumulators import BottomK, Moments
 from preflight.profile.cells import as_text, is_native, judge_text, native_values, number_keys, placeholder_set
+from preflight.profile.text import wordy
 
 QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
 EXAMPLES = 5
@@ -57,6 +59,8 @@ class ColumnProfile:
     sample: np.ndarray          # the bottom-k sample of finite numbers
     hashes: np.ndarray | None   # uint64 per row, the cells' content hashes: kept for text only
     transform: dict = field(default_factory=dict)
+    texts: pa.Array | None = None  # the cells as written, kept while the column may be free text
+    text: Any = None               # profile.text.TextProfile of a free-text column (kind "text")
 
     @cached_property
     def distinct(self) -> int:
@@ -112,6 +116,8 @@ class ColumnBuilder:
         self._coded = True  # False once a batch held more distinct texts than max_codes
         self.hashes: list[np.ndarray | None] = []  # None: a native-number batch
         self._last: tuple[np.ndarray, np.ndarray] | None = None  # the last batch's finite mask, values
+        self.raw: list[pa.Array] | None = []  # the cells as written while the column may be free text
+        self._judged = False
 
     def add(self, arr: pa.Array) -> np.ndarray:
         """Profile one batch; returns the per-row value hashes (for row hashing)."""
@@ -127,12 +133,15 @@ class ColumnBuilder:
             stored = _exact_integer_hashes(arr, values)  # integers beyond 2**53 only; else None
             missing = np.isnan(values)
             text = ws = codes = None
+            self.raw = None  # native numbers: never free text
             h = hash_floats(values, missing) if stored is None else stored
             n_missing = int(missing.sum())
             nonfinite = int(np.count_nonzero(np.isinf(values)))
             n_numeric, n_text = len(arr) - n_missing, 0
         else:
-            values, missing, text, ws, codes, h = self._text(as_text(arr))
+            cells = as_text(arr)
+            values, missing, text, ws, codes, h = self._text(cells)
+            self._keep_text(cells, text)
             stored = h
             n_missing = int(missing.sum())
             nonfinite = int(np.count_nonzero(np.isinf(values) & ~missing & ~text))
@@ -152,6 +161,18 @@ class ColumnBuilder:
         self.hashes.append(stored)
         self._last = (ok, finite)
         return h
+
+    def _keep_text(self, arr: pa.Array, text: np.ndarray) -> None:
+        """Keep the cells (zero-copy) while the column may be free text: judged on its first batch
+        of text (profile/text.py), so a column of categories never holds its cells twice."""
+        if self.raw is None:
+            return
+        if not self._judged and text.any():
+            self._judged = True
+            if not wordy(pc.utf8_trim_whitespace(pc.filter(arr, mask(text)))):
+                self.raw = None
+                return
+        self.raw.append(arr)
 
     def add_sample(self, priorities: np.ndarray) -> None:
         """Offer this batch's finite numbers to the bottom-k sample, keyed by row content."""
@@ -248,6 +269,7 @@ class ColumnBuilder:
             categories=categories, sample=self.sample.values.copy(),
             hashes=None if kind == "empty" or (kind == "numeric" and all(h is None for h in self.hashes))
             else self._filled(self.hashes, np.uint64, None),
+            texts=pa.concat_arrays(self.raw) if self.raw and len(self.raw) == len(self.values) else None,
         )
 
 

@@ -19,7 +19,7 @@ def build_table_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, An
     for col in profile.columns:
         features[col.name] = _column(col)
         names_out += transforms.output_names(col.name, col.transform)
-    return {
+    out = {
         "format": STATS_FORMAT,
         "fingerprint": {
             "rows": profile.rows,
@@ -33,6 +33,12 @@ def build_table_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, An
         "feature_names_out": names_out,
         "target": target_section(profile),
     }
+    texts = profile.text_columns
+    if texts:  # additive: tables without free text keep their stats.json byte for byte
+        from preflight.profile.text import text_stats
+
+        out["text_columns"] = {c.name: text_stats(c) for c in texts}
+    return out
 
 
 def _column(col: Any) -> dict[str, Any]:
