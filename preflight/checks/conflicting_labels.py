@@ -85,7 +85,8 @@ class ConflictingLabels(Check):
         chance = chance_of(list(profile.columns), np.flatnonzero(present))
         if texts and compared.startswith("all"):
             compared += AFTER_NORMALISING
-        if any(texts_present(texts, g) for g in groups):
+        shared = any(texts_present(texts, g) for g in groups)
+        if shared:
             severity, verdict = None, "fix or drop the wrong labels (a shared free text is no chance overlap)"
         elif chance.probability >= ctx.params["min_chance"]:
             severity, verdict = "info", ("equal feature vectors are as common as chance makes them with so few "
@@ -95,7 +96,8 @@ class ConflictingLabels(Check):
             severity, verdict = None, "fix or drop the wrong labels"
         return [ctx.finding(
             f"{rows.size} rows in {len(groups)} groups have identical features ({compared}) but different labels "
-            f"({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}): {chance.says()}; {verdict}",
+            f"({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}): "
+            f"{'texts do not repeat by chance' if shared else chance.says()}; {verdict}",
             severity=severity, rows=rows, groups=groups,
             details={"labels": [[_label(profile, r) for r in g] for g in groups[:1000]],
                      "compared": compared, "evidence": chance.to_dict()})]

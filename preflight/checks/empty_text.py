@@ -34,7 +34,8 @@ class EmptyText(Check):
             rows = np.flatnonzero(null | blank | wordless)
             if not rows.size:
                 continue
-            kinds = {"null": int(null.sum()), "empty_or_whitespace": int(blank.sum()), "no_letters": int(wordless.sum())}
+            kinds = {"null": int(null.sum()), "empty_or_whitespace": int(blank.sum()),
+                     "no_letters": int(wordless.sum())}
             said = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in kinds.items() if v)
             out.append(ctx.finding(
                 f"column '{col.name}': {rows.size} texts ({pct(rows.size, col.rows)}) hold no words ({said}); "
