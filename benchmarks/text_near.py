@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _text_corpora import load, write_csv  # noqa: E402
+from _text_corpora import load, write_csv
 
 
 def corpus(n: int, planted: int, seed: int = 0) -> tuple[list[str], set[tuple[int, int]]]:
@@ -127,7 +127,7 @@ def main() -> None:
         path = write_csv(Path(tmp) / "texts.csv", texts, ["a"] * len(texts))
         t = time.perf_counter()
         report = preflight.scan(path, label="label", select=["near-duplicates"])
-        found = [f for f in report.by_rule("near-duplicates")]
+        found = list(report.by_rule("near-duplicates"))
         print(f"whole rule, preflight.scan(select=near-duplicates) on {len(texts):,} texts: "
               f"{time.perf_counter() - t:.1f} s, {found[0].count if found else 0} rows in "
               f"{len(found[0].groups) if found else 0} groups")

@@ -24,13 +24,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _text_corpora import load, write_csv  # noqa: E402
+from _text_corpora import load, write_csv
 
 
 def flip(y: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     classes = np.unique(y)
-    idx = rng.choice(len(y), int(round(share * len(y))), replace=False)
+    idx = rng.choice(len(y), round(share * len(y)), replace=False)
     out = y.copy()
     for i in idx:
         out[i] = rng.choice(classes[classes != y[i]])
