@@ -165,3 +165,19 @@ def test_report_shows_text(reviews):
 def test_non_text_table_has_no_text_output():
     report = preflight.scan(ROOT / "fixtures" / "demo", views=True)
     assert "text_columns" not in report.stats and report.views["text"] == []
+
+
+def test_tfidf_matches_scikit_learn():
+    """learn/text_labels.tfidf gives TfidfVectorizer(sublinear_tf=True, min_df=2)'s rows (its columns
+    in another order: words by first appearance rather than alphabetically)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from preflight.learn.text_labels import tfidf
+    from preflight.profile.text import tokenize
+
+    docs = ["the cat sat on the mat", "the dog sat", "a cat and a dog and a dog", "mat mat mat", "nothing shared here"]
+    ours = tfidf(*tokenize(strings(docs))[:2], min_df=2).toarray()
+    ref = TfidfVectorizer(sublinear_tf=True, min_df=2, token_pattern=r"(?u)\b\w+\b").fit_transform(docs).toarray()
+    assert ours.shape == ref.shape
+    for a, b in zip(ours, ref):
+        assert np.allclose(np.sort(a), np.sort(b), atol=1e-6)

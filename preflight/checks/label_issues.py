@@ -57,8 +57,7 @@ class LabelIssues(Check):
               "max_calibration_error": Interval(float, 0.0, 1.0)}
 
     def heavy_imports(self, params) -> tuple[str, ...]:
-        return ("sklearn.linear_model", "sklearn.neighbors", "sklearn.ensemble", "cleanlab.filter", "cleanlab.rank",
-                "sklearn.feature_extraction.text")
+        return ("sklearn.linear_model", "sklearn.neighbors", "sklearn.ensemble", "cleanlab.filter", "cleanlab.rank")
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         from preflight.learn.crossval import one_thread, stratified_sample

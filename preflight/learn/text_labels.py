@@ -1,7 +1,8 @@
 """Out-of-sample label probabilities for tables with free text: TF-IDF + a fast linear model.
 
-The text columns become TF-IDF word features (sublinear term frequency, words seen in at least
-MIN_DF texts, each text column its own vocabulary); the table's other model columns (its
+The text columns become TF-IDF word features (words: runs of letters and digits of the normalised
+text, profile/text.tokenize; sublinear term frequency, words seen in at least MIN_DF texts, each
+text column its own vocabulary; computed in numpy, `tfidf`); the table's other model columns (its
 transformed matrix) are joined in. A linear model trained by SGD with the modified Huber loss
 (scikit-learn's SGDClassifier, one-vs-rest, MAX_ITER epochs) gives probabilities by
 content-hashed 5-fold cross-validation, in two passes as on tables (the second leaves out the
@@ -30,23 +31,41 @@ FOLDS = 5
 def text_matrix(profile: Any, rows: np.ndarray) -> Any:
     """Sparse features of `rows`: TF-IDF of each text column, then the other model columns."""
     import scipy.sparse as sp
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    blocks = []
-    for col in profile.text_columns:
-        docs = col.text.normalised.take(rows).fill_null("").to_pylist()
-        vec = TfidfVectorizer(sublinear_tf=True, min_df=MIN_DF if len(rows) >= 50 else 1, dtype=np.float32,
-                              lowercase=False, token_pattern=r"(?u)\b\w+\b")
-        try:
-            blocks.append(vec.fit_transform(docs))
-        except ValueError:  # no word at all (empty vocabulary): nothing to learn from this column
-            continue
+    from preflight.profile.text import ints, tokenize
+
+    blocks = [tfidf(*tokenize(col.text.normalised.take(ints(rows)))[:2], min_df=MIN_DF if len(rows) >= 50 else 1)
+              for col in profile.text_columns]
     dense, _ = profile.matrix
     if dense.shape[1]:
         blocks.append(sp.csr_matrix(dense[rows].astype(np.float32)))
     if not blocks:
         return sp.csr_matrix((len(rows), 0), dtype=np.float32)
     return sp.hstack(blocks, format="csr")
+
+
+def tfidf(counts: np.ndarray, codes: np.ndarray, *, min_df: int) -> Any:
+    """TF-IDF rows as scikit-learn's TfidfVectorizer(sublinear_tf=True, min_df=min_df) computes them
+    (tf = 1 + log(count), idf = log((1 + n) / (1 + df)) + 1, rows scaled to unit length), from
+    tokenize's word codes: vectorised, no Python loop over words."""
+    import scipy.sparse as sp
+
+    n = len(counts)
+    doc = np.repeat(np.arange(n, dtype=np.int64), counts)
+    width = int(codes.max()) + 1 if len(codes) else 0
+    pairs, tf = np.unique(doc * max(width, 1) + codes, return_counts=True)
+    row, term = pairs // max(width, 1), pairs % max(width, 1)
+    df = np.bincount(term, minlength=width)
+    kept = np.flatnonzero(df >= min_df)
+    column = np.full(width, -1, np.int64)
+    column[kept] = np.arange(len(kept))
+    use = column[term] >= 0
+    row, term, tf = row[use], column[term[use]], tf[use]
+    idf = np.log((1.0 + n) / (1.0 + df[kept])) + 1.0
+    data = (1.0 + np.log(tf)) * idf[term]
+    norm = np.sqrt(np.bincount(row, data * data, minlength=n))
+    data = data / np.where(norm > 0, norm, 1.0)[row]
+    return sp.csr_matrix((data.astype(np.float32), (row, term)), shape=(n, len(kept)))
 
 
 def _model(seed: int) -> Any:

@@ -20,8 +20,7 @@ import pyarrow.compute as pc
 
 from preflight.kernels.arrow import numbers
 from preflight.kernels.hashing import first_by_hash, splitmix64
-from preflight.kernels.siphash import hash_strings
-from preflight.profile.text import ints
+from preflight.profile.text import ints, tokenize
 
 SHINGLE = 3
 PERMS = 64
@@ -34,10 +33,8 @@ def shingles(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(offsets, hashes): each text's distinct SHINGLE-word shingle hashes, sorted, in
     hashes[offsets[i]:offsets[i + 1]]. A text shorter than SHINGLE words is one shingle of all
     its words; a text without words has none."""
-    words = pc.utf8_split_whitespace(pc.replace_substring_regex(texts, r"[^\pL\pN]+", " "))
-    counts = numbers(pc.cast(pc.fill_null(pc.list_value_length(words), 0), pa.int64()), 0)
-    flat = pc.list_flatten(words)
-    h = hash_strings(flat) if len(flat) else np.zeros(0, np.uint64)
+    counts, codes, vocab = tokenize(texts)
+    h = vocab[codes]
     doc = np.repeat(np.arange(len(counts)), counts)
     start = np.r_[0, np.cumsum(counts)][:-1]
     pos = np.arange(len(h)) - np.repeat(start, counts)  # word position within its text
