@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from preflight.profile.text import normalise
+
 SNIPPET = 200      # characters of a text shown in a row table
 DIFF_WORDS = 300   # words of each text compared and shown side by side
 
@@ -47,14 +49,15 @@ def _words(col: Any, row: int) -> list[str]:
 
 def side_by_side(profile: Any, members: list[int]) -> list[dict]:
     """The first member's text beside each other member's, per text column: words that differ
-    are marked hot (difflib's matching blocks on whitespace words)."""
+    after normalising (profile/text.normalise) are marked hot (difflib's matching blocks)."""
     out = []
     for col in getattr(profile, "text_columns", []):
         first = _words(col, members[0])
         for other in members[1:]:
             words = _words(col, other)
             hot_a, hot_b = [True] * len(first), [True] * len(words)
-            matcher = difflib.SequenceMatcher(None, first, words, autojunk=False)
+            same_a, same_b = [normalise(w) for w in first], [normalise(w) for w in words]  # case is no difference
+            matcher = difflib.SequenceMatcher(None, same_a, same_b, autojunk=False)
             for a, b, size in matcher.get_matching_blocks():
                 hot_a[a:a + size] = [False] * size
                 hot_b[b:b + size] = [False] * size
