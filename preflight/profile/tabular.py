@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 
 from preflight.kernels.hashing import combine, splitmix64
-from preflight.profile import overflow, transforms
+from preflight.profile import overflow, text, transforms
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.parts import SplitView
 from preflight.profile.protocol import Task
@@ -73,6 +73,11 @@ class TabularProfile:
             h.update(self.split_table.ids().tobytes())
         return h.hexdigest()[:32]
 
+    @property
+    def text_columns(self) -> list[ColumnProfile]:
+        """The free-text features (kind "text", profile/text.py)."""
+        return [c for c in self.columns if c.kind == "text"]
+
     @cached_property
     def matrix(self) -> tuple[np.ndarray, list[str]]:
         """Features after their fitted transforms (no NaN): what the models see."""
@@ -123,6 +128,8 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
                 continue
     features = [n for n in source.columns if n not in (label, split_col)]
     profiles = {n: overflow.cap(col) for n, col in profiles.items()}  # 1e308: non-finite, like inf
+    if text.mark_text_columns(profiles, features, settings):  # free text: its cells compared normalised
+        feature_hashes, row_hashes = text.row_hashes(profiles, features, label)
     for col in profiles.values():
         col.transform = transforms.fit(col, settings)
     label_col = profiles.get(label) if label else None
