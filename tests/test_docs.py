@@ -244,7 +244,7 @@ def _keys(value: Any, data_keyed: frozenset[str], opaque: frozenset[str] = froze
 
 @pytest.fixture(scope="module")
 def extra_reports(tmp_path_factory) -> dict[str, Any]:
-    """An image dataset, a regression table and a table in splits: the keys the demo's golden files lack."""
+    """An image dataset, a regression table, a table in splits, a text table: keys the demo's goldens lack."""
     folder = tmp_path_factory.mktemp("docs")
     table = folder / "reg.csv"
     table.write_text("x,y\n" + "".join(f"{i},{(i * 7) % 13 + 0.5}\n" for i in range(40)))
@@ -256,7 +256,9 @@ def extra_reports(tmp_path_factory) -> dict[str, Any]:
     return {"images": preflight.scan(ROOT / "fixtures" / "images_clean", select=["ignored-files"], cache=False),
             "regression": preflight.scan(table, select=["empty-dataset"], task="regression"),
             "splits": preflight.scan(splits, select=["PF205", "PF405"], task="regression"),
-            "no-train": preflight.scan(splits / "valid.csv", select=["PF205"], task="regression")}
+            "no-train": preflight.scan(splits / "valid.csv", select=["PF205"], task="regression"),
+            "text": preflight.scan(ROOT / "fixtures" / "text" / "reviews.csv", select=["empty-dataset"],
+                                   label="sentiment")}
 
 
 def test_findings_doc_names_every_field(extra_reports) -> None:
@@ -272,7 +274,7 @@ def test_findings_doc_names_every_field(extra_reports) -> None:
 def test_stats_doc_names_every_field(extra_reports) -> None:
     from preflight.profile.transforms import TRANSFORM_KINDS
 
-    data_keyed = frozenset({"features", "modes", "formats", "splits"})
+    data_keyed = frozenset({"features", "modes", "formats", "splits", "text_columns", "truncated_share"})
     names = _keys(json.loads((GOLDEN / "demo.stats.json").read_text()), data_keyed)
     for report in extra_reports.values():
         names |= _keys(report.stats, data_keyed)

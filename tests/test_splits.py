@@ -327,3 +327,24 @@ def test_stats_check_reads_the_splits_as_the_scan_did(tmp_path, capsys) -> None:
     assert stats["fitted_on"] == {"split": "fit", "rows": len(train), "column": "part"}
     assert main(["stats-check", str(out / "stats.json"), str(table)]) == 0
     assert "stats fresh" in capsys.readouterr().out
+
+
+def test_near_copies_of_free_text_across_splits_are_leakage(tmp_path) -> None:
+    """A reworded review in test whose original sits in train: found by MinHash, exact pair."""
+    import csv
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "text" / "reviews.csv"
+    rows = list(csv.reader(fixture.open()))
+    header, body = rows[0], [r for r in rows[1:] if len(r[0].split()) >= 12][:40]
+    train, test = body[:30], body[30:]
+    copied = list(train[3])
+    copied[0] = copied[0].replace(".", "!", 1)  # one punctuation mark differs: not an exact copy
+    test.append(copied)
+    for name, part in (("train", train), ("test", test)):
+        with (tmp_path / f"{name}.csv").open("w", newline="") as fh:
+            csv.writer(fh).writerows([header, *part])
+    report = preflight.scan(tmp_path, label="sentiment", select=["split-leakage"])
+    (finding,) = [f for f in report.by_rule("split-leakage") if f.details.get("match") == "near-text"]
+    # files in sorted order: test.csv's rows come first, then train.csv's
+    assert [list(g) for g in finding.groups] == [[len(test) - 1, len(test) + 3]]
+    assert "near-copies of the text" in finding.message

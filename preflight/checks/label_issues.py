@@ -16,6 +16,9 @@ says so. An error needs a demonstrably good model besides error_fraction: skill 
 error_min_skill and out-of-sample probabilities that mean what they say (expected calibration
 error, the confidence-weighted gap between stated confidence and accuracy over 10 bins, at most
 max_calibration_error); short of either the finding stays a warning and says which.
+Tables with free text (columns of kind text): TF-IDF word features of the texts, the other
+model columns joined in, and a linear model trained by SGD (learn/text_labels.py); --features
+replaces them as on any table.
 Above max_rows labelled rows the models are fitted on a stratified content-keyed
 sample of max_rows rows (cross-validated there) and score every other row; the finding says so.
 Above max_classes classes the rule skips, saying so: memory grows with rows x classes (the
@@ -82,6 +85,14 @@ class LabelIssues(Check):
         if pred_probs is not None:  # the user's probabilities: scoring every row is cheap
             probs = pred_probs[labelled]
             issues, info = find_label_issues(probs, y), {"source": "--pred-probs"}
+        elif profile.kind == "tabular" and profile.user_features is None and profile.text_columns:
+            from preflight.learn.text_labels import text_label_issues
+
+            if labelled.size > p["max_rows"]:
+                sample = stratified_sample(profile.feature_hash[labelled], y, p["max_rows"])
+            issues, info = text_label_issues(profile, labelled, y, k, seed=seed, sample=sample)
+            probs = info.pop("pred_probs")
+            info = {"source": "built-in text model (TF-IDF + linear, SGD)", **info}
         else:
             features = profile.user_features
             x = features if features is not None else profile.matrix[0]

@@ -5,8 +5,9 @@ well it generalises, and model selection on it picks the best memoriser. The sam
 patient on both sides (group leakage) does the same more quietly: the model learns the entity.
 
 Tables: rows of two splits whose features are equal (by the 64-bit feature hash), or, with
-`near`, nearly equal (as near-duplicates finds them; only with at least 3 varying numeric
-inputs, below which rows fall that close by chance); one finding per split pair and kind,
+`near`, nearly equal (as near-duplicates finds them: free text by MinHash near-copies; other
+tables only with at least 3 varying numeric inputs, below which rows fall that close by
+chance); one finding per split pair and kind,
 the groups as global row indices (the text, github and sarif outputs give each side's file and
 line). Such a finding is an error when held-out rows have a copy in the reference split more
 often than the reference split's own rows have one there (at least twice as often, and not by
@@ -76,12 +77,13 @@ class SplitLeakage(Check):
             return []
         ids = table.ids()
         out = _copies(profile, hash_groups(profile.feature_hash), ids, "exact", ctx)
-        if ctx.params["near"] and profile.rows >= 2 and _dimensions(profile) >= MIN_NEAR_DIMENSIONS:
+        texts = bool(profile.text_columns) and profile.user_features is None  # near-copies of free text
+        if ctx.params["near"] and profile.rows >= 2 and (texts or _dimensions(profile) >= MIN_NEAR_DIMENSIONS):
             from preflight.learn.near_duplicates import near_groups
 
             near = [g for g in map(np.asarray, near_groups(profile)[0])
                     if np.unique(profile.feature_hash[g]).size > 1]
-            out += _copies(profile, near, ids, "near", ctx)
+            out += _copies(profile, near, ids, "near-text" if texts else "near", ctx)
         return out + _shared_ids(profile, ids, ctx)
 
 
@@ -117,7 +119,8 @@ def _copies(profile: Any, groups: list[np.ndarray], ids: np.ndarray, match: str,
         n_held = int((ids[rows] == held).sum())
         a, b = table.names[ref], table.names[held]
         shown = preview(["[" + ", ".join(map(str, g[:4])) + (", ...]" if g.size > 4 else "]") for g in found], 3)
-        what = "exact copies of" if match == "exact" else "near-copies (in the transformed feature space) of"
+        what = {"exact": "exact copies of", "near": "near-copies (in the transformed feature space) of",
+                "near-text": "near-copies of the text (word 3-shingles, other columns equal) of"}[match]
         within = repeated[ref] / max(table.rows[ref], 1)
         p = _chance(n_held, table.rows[held], within)
         chance = n_held < 2 * within * table.rows[held] or p >= CHANCE_P

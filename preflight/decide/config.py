@@ -37,6 +37,7 @@ SETTINGS: dict[str, Constraint] = {
     "train_split": Text(),
     "max_image_pixels": Interval(int, 1, None),
     "image_hash_radius": Interval(int, 0, 10),
+    "text_near_jaccard": Interval(float, 0.0, 1.0, closed="right"),
     "workers": Interval(int, 0, None),
     "cache": Boolean(),
     "cache_dir": Text(),

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, reduce
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -21,6 +22,7 @@ from preflight.kernels.hashing import MISSING_HASH, hash_floats, splitmix64
 from preflight.kernels.siphash import hash_strings
 from preflight.profile.cells import as_text, is_native, judge_text, native_values, number_keys, placeholder_set
 from preflight.profile.parts import QUANTILES, PartBuilder, SplitPart
+from preflight.profile.text import wordy
 
 EXAMPLES = 5
 
@@ -58,6 +60,8 @@ class ColumnProfile:
     hashes: np.ndarray | None   # uint64 per row, the cells' content hashes: kept for text only
     transform: dict = field(default_factory=dict)
     parts: tuple[SplitPart, ...] = ()  # per split (profile/splits.py ids): one part without splits
+    texts: pa.Array | None = None  # the cells as written, kept while the column may be free text
+    text: Any = None               # profile.text.TextProfile of a free-text column (kind "text")
 
     @cached_property
     def distinct(self) -> int:
@@ -116,6 +120,8 @@ class ColumnBuilder:
         self.hashes: list[np.ndarray | None] = []  # None: a native-number batch
         # the last batch, per split it touched: the part, its finite cells' mask and values
         self._last: list[tuple[PartBuilder, np.ndarray, np.ndarray]] = []
+        self.raw: list[pa.Array] | None = []  # the cells as written while the column may be free text
+        self._judged = False
 
     def _part(self, split: int) -> PartBuilder:
         part = self.parts.get(split)
@@ -138,12 +144,15 @@ class ColumnBuilder:
             stored = _exact_integer_hashes(arr, values)  # integers beyond 2**53 only; else None
             missing = np.isnan(values)
             text = ws = codes = None
+            self.raw = None  # native numbers: never free text
             h = hash_floats(values, missing) if stored is None else stored
             n_missing = int(missing.sum())
             nonfinite = int(np.count_nonzero(np.isinf(values)))
             n_numeric, n_text = len(arr) - n_missing, 0
         else:
-            values, missing, text, ws, codes, h = self._text(as_text(arr))
+            cells = as_text(arr)
+            values, missing, text, ws, codes, h = self._text(cells)
+            self._keep_text(cells, text)
             stored = h
             n_missing = int(missing.sum())
             nonfinite = int(np.count_nonzero(np.isinf(values) & ~missing & ~text))
@@ -183,6 +192,18 @@ class ColumnBuilder:
             if codes is not None:
                 part.count(codes[sel])
             self._last.append((part, mine, finite))
+
+    def _keep_text(self, arr: pa.Array, text: np.ndarray) -> None:
+        """Keep the cells (zero-copy) while the column may be free text: judged on its first batch
+        of text (profile/text.py), so a column of categories never holds its cells twice."""
+        if self.raw is None:
+            return
+        if not self._judged and text.any():
+            self._judged = True
+            if not wordy(pc.utf8_trim_whitespace(pc.filter(arr, mask(text)))):
+                self.raw = None
+                return
+        self.raw.append(arr)
 
     def add_sample(self, priorities: np.ndarray) -> None:
         """Offer this batch's finite numbers to the bottom-k samples, keyed by row content."""
@@ -293,6 +314,7 @@ class ColumnBuilder:
             hashes=None if kind == "empty" or (kind == "numeric" and all(h is None for h in self.hashes))
             else self._filled(self.hashes, np.uint64, None),
             parts=parts,
+            texts=pa.concat_arrays(self.raw) if self.raw and len(self.raw) == len(self.values) else None,
         )
 
 

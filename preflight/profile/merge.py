@@ -29,7 +29,7 @@ from preflight.profile.splits import MAX_SPLITS, SplitColumn
 # Every attribute of a ColumnBuilder, each merged below or per row: a new one fails loudly here
 # instead of being dropped from partitioned scans.
 KNOWN = {"name", "placeholders", "max_codes", "sample_rows", "parts", "tokens", "dtypes", "counts", "examples",
-         "vocab", "_coded", "_last", *ROW_LISTS}
+         "vocab", "_coded", "_last", "raw", "_judged", *ROW_LISTS}
 PART_KNOWN = {"moments", "batches", "sample", "rows", "missing", "nonfinite", "text", "integral", "codes"}
 
 
@@ -85,6 +85,10 @@ def _column(a: ColumnBuilder, ca: Coding, na: int, b: ColumnBuilder, cb: Coding,
     out.examples = {kind: _first(a.examples[kind], b.examples[kind]) for kind in a.examples}
     out.vocab, out._coded, coding, lut = _vocabulary(a, ca, na, b, cb)
     out._last = []
+    # Free text: each partition judged its own first text batch; the merged column stays free text
+    # only if every partition kept its cells (none judged them categories, none read numbers).
+    out._judged = a._judged or b._judged
+    out.raw = [] if a.raw is not None and b.raw is not None else None
     for key in ROW_LISTS:
         setattr(out, key, [])
     parts: dict[int, PartBuilder] = {}
@@ -172,6 +176,8 @@ def assemble(acc: Accumulators, rows: Sequence[PartitionRows], split_col: str,
                 codes.append(c)
                 ordinal += 1
         builder.codes = codes
+        kept = [r.columns[name].raw for r in rows]
+        builder.raw = None if builder.raw is None or any(k is None for k in kept) else [a for k in kept for a in k]
     reader = None
     if split_col:
         reader = SplitColumn(split_col, where)

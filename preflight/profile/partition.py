@@ -83,6 +83,7 @@ class ColumnRows:
     codes: list[np.ndarray | None]     # ids into `vocab`
     hashes: list[np.ndarray | None]
     vocab: list[str]                   # this partition's texts by id (renumbered after the merge)
+    raw: list | None = None            # the cells as written while the column may be free text
 
 
 @dataclass
@@ -97,6 +98,7 @@ class PartitionRows:
     @property
     def nbytes(self) -> int:
         arrays = [a for c in self.columns.values() for name in ROW_LISTS for a in getattr(c, name)]
+        arrays += [a for c in self.columns.values() for a in c.raw or ()]
         arrays += [*self.feature_hash, *self.row_hash, *self.split_ids]
         return sum(a.nbytes for a in arrays if a is not None)
 
@@ -150,9 +152,10 @@ def profile_partition(part: Partition, job: PassOne, pool: ThreadPoolExecutor | 
     if reader is not None:
         out.split_ids, out.split_names = reader.chunks, reader.names
     for name, b in builders.items():
-        out.columns[name] = ColumnRows(*(getattr(b, key) for key in ROW_LISTS), vocab=list(b.vocab))
+        out.columns[name] = ColumnRows(*(getattr(b, key) for key in ROW_LISTS), vocab=list(b.vocab), raw=b.raw)
         for key in ROW_LISTS:
             setattr(b, key, [])
+        b.raw = [] if b.raw is not None else None
         b._last = []
     acc = Accumulators(builders, coding, list(reader.names) if reader is not None else None,
                        {part.file: rows}, len(out.batch_files))

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from preflight.profile import overflow, transforms
+from preflight.profile import overflow, text, transforms
 from preflight.profile.columns import ColumnProfile
 from preflight.profile.executor import Executor, Streamed
 from preflight.profile.merge import assemble
@@ -75,6 +75,11 @@ class TabularProfile:
             h.update(self.split_table.ids().tobytes())
         return h.hexdigest()[:32]
 
+    @property
+    def text_columns(self) -> list[ColumnProfile]:
+        """The free-text features (kind "text", profile/text.py)."""
+        return [c for c in self.columns if c.kind == "text"]
+
     @cached_property
     def matrix(self) -> tuple[np.ndarray, list[str]]:
         """Features after their fitted transforms (no NaN): what the models see."""
@@ -123,6 +128,8 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
             plan, label, settings, progress, pool, executor or Streamed())
     features = [n for n in plan.columns if n not in (label, split_col)]
     profiles = {n: overflow.cap(col) for n, col in profiles.items()}  # 1e308: non-finite, like inf
+    if text.mark_text_columns(profiles, features, settings):  # free text: its cells compared normalised
+        feature_hashes, row_hashes = text.row_hashes(profiles, features, label)
     for col in profiles.values():
         col.transform = transforms.fit(col, settings)
     label_col = profiles.get(label) if label else None

@@ -21,6 +21,7 @@ from preflight.checks import discover
 from preflight.findings import SEVERITY_RANK, Finding, LabelIssue, RowScores
 from preflight.profile import transforms
 from preflight.report.splits import split_views
+from preflight.report.text_views import side_by_side, snippet, text_sections
 from preflight.report.thumbnails import Thumbs
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def build_views(profile: Profile, findings: Sequence[Finding], stats: Mapping[st
         "classes": _classes(stats.get("target")),
         "features": [] if images else _features(profile),
         "outliers": None if images else _outliers(profile, findings),
+        "text": [] if images else text_sections(profile, stats, _histogram, _fmt),
         "duplicates": _duplicates(profile, findings, thumbs),
         "label_issues": _label_issues(profile, findings, thumbs),
         "images": _images(profile, findings, stats.get("images") or {}, thumbs) if images else None,
@@ -214,6 +216,8 @@ def _cells(cols: Sequence[Any], r: int) -> list[str]:
 def _cell(col: Any, r: int) -> str:
     if col.missing_mask[r]:
         return "∅"
+    if col.kind == "text":
+        return snippet(col.texts[r].as_py())
     if col.codes is not None and col.codes[r] >= 0:
         return str(col.categories[col.codes[r]])
     v = float(col.values[r])
@@ -255,7 +259,7 @@ def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | None
                 differs = [len(set(column)) > 1 for column in zip(*cells)]
                 groups.append({"rows": [{"row": int(r), "extra": _where(profile, f, int(r)), "cells": c,
                                          "hot": differs} for r, c in zip(members, cells)],
-                               "more": len(g) - len(members)})
+                               "more": len(g) - len(members), "texts": side_by_side(profile, members)})
         out.append({"rule": f.rule, "code": f.code, "severity": f.severity, "message": f.message,
                     "groups": groups, "hidden_groups": len(f.groups) - len(groups),
                     "header": None if thumbs is not None else _header(profile),

@@ -34,6 +34,12 @@ class Stats:
         self._placeholders = cells.placeholder_set(data.get("placeholders", []))
 
     @property
+    def text_columns(self) -> dict[str, dict]:
+        """Free-text columns: their length statistics and recommended maximum sequence length.
+        `transform` leaves them out (their transform is `drop`): your tokenizer takes them."""
+        return dict(self.data.get("text_columns", {}))
+
+    @property
     def label(self) -> str | None:
         return self.data["fingerprint"]["label"]
 
@@ -97,7 +103,8 @@ class Stats:
 
     def transform(self, df: Any) -> np.ndarray:
         """float32 array (rows x len(feature_names_out)): plugs into torch.from_numpy or Keras.
-        df: a pandas DataFrame or a pyarrow Table (the same result)."""
+        df: a pandas DataFrame or a pyarrow Table (the same result). Free-text columns are left
+        out (see `text_columns`): feed them to your tokenizer."""
         table = _Columns(df)
         blocks = []
         for name, spec in self.features.items():

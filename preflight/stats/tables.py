@@ -38,6 +38,11 @@ def build_table_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, An
         "feature_names_out": names_out,
         "target": target_section(profile),
     }
+    texts = profile.text_columns
+    if texts:  # additive: tables without free text keep their stats.json byte for byte
+        from preflight.profile.text import text_stats
+
+        out["text_columns"] = {c.name: text_stats(c) for c in texts}
     return with_splits(out, profile)
 
 
