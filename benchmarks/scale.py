@@ -85,7 +85,7 @@ def local(path: Path, out: Path, config: Path, repeat: int) -> Measured:
 def on_dask(path: Path | str, out: Path, config: Path, repeat: int,
             scheduler: str) -> tuple[Measured, dict[str, int]]:
     """config sets `workers`: the local cluster's processes (ignored with a scheduler)."""
-    moved = out / "moved.json"
+    moved = out.with_name(out.name + ".moved.json")  # beside -o: pass 1 ends before the scan writes it
     extra = ["--engine", "dask"] + (["--scheduler", scheduler] if scheduler else [])
     code = _DASK_CHILD.format(moved=str(moved), argv=scan_argv(path, out, config, extra))
     result = measure(python(code), repeat, env=child_env(), ok=(0, 1), cwd=REPO)
