@@ -139,3 +139,55 @@ def test_findings_equal_a_one_partition_scan(tmp_path: Path, monkeypatch, max_ro
     (nonfinite,) = [f for f in many.findings if f.rule == "non-finite-values"]
     assert nonfinite.count == 7 and nonfinite.rows == (0, 2, 1702, 1703, 1744, 2998, 3000)[:max_rows]
     assert nonfinite.details.get("rows_truncated", False) == (max_rows < 7)
+    assert "(rows 0, 2, 1702, 1703, 1744, ... (+2 more))" in nonfinite.message  # whatever max_listed_rows
+
+
+def test_gathered_matrix_rows_equal_matrix_at(tmp_path: Path) -> None:
+    """The joint detector's rows of the model matrix, gathered in pass 2 (one-hot categories of
+    a column coded per partition, a mixed column, filled cells), are matrix_at's bit for bit."""
+    from preflight.profile.pass_two import MatrixRows
+    from preflight.profile.tabular import matrix_columns
+
+    path = planted(tmp_path)
+    profile = profile_of(path, plan_source(open_tabular(path), batch_rows=64))
+    specs, names, varying = matrix_columns(profile)
+    assert any(spec["kind"] == "one-hot" for _, spec in specs)
+    rows = np.array([0, 1, 2, 3, 63, 64, 1702, 1703, 1704, 2999, 3000], np.int64)
+    gather = MatrixRows(specs, rows, len(names))
+    got = gather.result(Streamed().pass_two(profile.rescan, {"m": gather})["m"], np.float32)
+    want, want_names, want_varying = profile.matrix_at(rows, np.float32)
+    assert names == want_names and got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(varying, want_varying)
+
+
+@pytest.mark.parametrize("max_rows", [3, 10_000])
+def test_outlier_rows_equal_the_per_row_scores(tmp_path: Path, monkeypatch, max_rows: int) -> None:
+    """Per-feature outliers planted in several partitions: pass 2's rows, count, scores and
+    worst row are what the whole columns' robust z gives."""
+    import preflight.profile.tabular as tabular
+    from preflight.checks.outliers import _extreme
+
+    path = planted(tmp_path)
+    real = tabular.plan_source
+    monkeypatch.setattr(tabular, "plan_source", lambda source: real(source, batch_rows=64))
+    options = {"label": "y", "select": ["outliers"], "max_listed_rows": max_rows}
+    report = preflight.scan(path, **options)
+    (finding,) = report.findings
+    profile = profile_of(path, plan_source(open_tabular(path), batch_rows=64))
+    cols = [c for c in profile.columns if c.transform["kind"] in ("standardize", "log1p-standardize", "tanh")]
+    score = np.zeros(profile.rows)
+    for col in cols:
+        if col.name in finding.details["not_judged"]:
+            continue
+        rows, z = _extreme(col, 5.0)
+        better = z > score[rows]
+        score[rows[better]] = z[better]
+    uni = np.flatnonzero(score > 5.0)
+    assert finding.count - sum(1 for s in finding.details["sources"] if s == "(multivariate)") == uni.size
+    assert {1723, 2500, 4} <= set(uni.tolist())  # the planted 95.5s, in three partitions
+    joint = [r for r, s in zip(finding.rows, finding.details["sources"]) if s == "(multivariate)"]
+    assert sorted(set(uni.tolist()) | set(joint))[:max_rows] == list(finding.rows)
+    for r, s, z in zip(finding.rows, finding.details["sources"], finding.details["scores"]):
+        if s != "(multivariate)":
+            assert z == round(float(score[r]), 3)

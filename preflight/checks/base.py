@@ -104,10 +104,11 @@ class Check:
         return ()
 
 
-def preview(items: list | tuple, limit: int = 5) -> str:
-    """'a, b, c, ... (+7 more)': keep messages one line long."""
+def preview(items: list | tuple, limit: int = 5, total: int | None = None) -> str:
+    """'a, b, c, ... (+7 more)': keep messages one line long. total: how many there are when
+    `items` holds only the first of them."""
     head = ", ".join(str(i) for i in list(items)[:limit])
-    extra = len(items) - limit
+    extra = (len(items) if total is None else total) - limit
     return f"{head}, ... (+{extra} more)" if extra > 0 else head
 
 

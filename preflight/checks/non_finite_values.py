@@ -30,7 +30,7 @@ class NonFiniteValues(Check):
         them are finite numbers beyond float32 (preflight.profile.overflow)."""
         asks = {}
         for c in self._reported(profile):
-            asks[c.name] = RowsWhere(c.name, "nonfinite", ctx.max_rows)
+            asks[c.name] = RowsWhere(c.name, "nonfinite", max(ctx.max_rows, 5))  # the message shows 5
             asks[(c.name, "huge")] = RowsWhere(c.name, "huge", 0)
         return (yield asks)
 
@@ -49,7 +49,7 @@ class NonFiniteValues(Check):
                 what.append(f"{huge} values beyond float32's range (|x| > 3.4e+38: inf in float32, "
                             "their squares overflow float64)")
             out.append(ctx.finding(
-                f"column '{col.name}': {' and '.join(what)} (rows {preview(rows.tolist())}); "
+                f"column '{col.name}': {' and '.join(what)} (rows {preview(rows.tolist(), total=listed.count)}); "
                 "replace them (clip or treat as missing) before training",
                 rows=rows, count=listed.count, truncated=listed.truncated, columns=[col.name]))
         return out

@@ -184,3 +184,51 @@ class RowsWhere:
     def merge(self, a: Listing, b: Listing) -> Listing:
         return a.joined(b, self.limit)
 
+
+@dataclass(frozen=True)
+class MatrixRows:
+    """Given rows (sorted global row numbers) of TabularProfile.matrix: the features after their
+    fitted transforms, gathered as the partitions pass. The state is a list of row blocks in row
+    order; the result, stacked, is `matrix_at(rows)`'s matrix in float64."""
+
+    specs: tuple[tuple[str, Any], ...]  # (column, transform) of the columns the matrix uses
+    rows: np.ndarray
+    width: int
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.specs)
+
+    def start(self) -> list[np.ndarray]:
+        return []
+
+    def add(self, state: list[np.ndarray], batch: RowBatch) -> list[np.ndarray]:
+        from preflight.profile import transforms
+
+        lo, hi = np.searchsorted(self.rows, [batch.start, batch.start + batch.rows])
+        if hi == lo:
+            return state
+        local = self.rows[lo:hi] - batch.start
+        block = np.zeros((local.size, self.width))
+        j = 0
+        for name, spec in self.specs:
+            cells = batch.columns[name]
+            if spec["kind"] == "one-hot":
+                k = len(spec["categories"])
+                ids = cells.category_ids({c: i for i, c in enumerate(spec["categories"])})[local]
+                ok = np.flatnonzero((ids >= 0) & (ids < k))
+                block[ok, j + ids[ok]] = 1.0
+                j += k
+            else:
+                block[:, j] = transforms.apply_numeric(spec, np.where(cells.nonfinite[local], np.nan,
+                                                                      cells.values[local]))
+                j += 1
+        return [*state, block]
+
+    def merge(self, a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
+        return [*a, *b]
+
+    def result(self, state: list[np.ndarray], dtype: type = np.float64) -> np.ndarray:
+        if not state:
+            return np.zeros((0, self.width), dtype)
+        return np.concatenate(state).astype(dtype, copy=False)

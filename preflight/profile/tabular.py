@@ -117,6 +117,23 @@ class TabularProfile:
         return out, names, np.array(varying, dtype=bool)
 
 
+def matrix_columns(profile: TabularProfile) -> tuple[tuple[tuple[str, Any], ...], list[str], np.ndarray]:
+    """What `matrix_at` builds, without a row: (column, transform) of the columns it uses, the
+    output names, and per output column whether it varies over all rows (from the category
+    counts and the column's range)."""
+    used = [c for c in profile.columns if c.transform["kind"] != "drop"]
+    names = [name for c in used for name in transforms.output_names(c.name, c.transform)]
+    varying: list[bool] = []
+    for col in used:
+        if col.transform["kind"] == "one-hot":
+            k = len(col.transform["categories"])
+            counts = sum(p.category_counts[:k] for p in col.parts)
+            varying += ((counts > 0) & (counts < profile.rows)).tolist()
+        else:
+            varying.append(col.varies)
+    return tuple((c.name, c.transform) for c in used), names, np.array(varying, dtype=bool)
+
+
 def build_profile(source: Any, *, label: str | None, task: str, settings: Mapping[str, Any], progress: Progress,
                   executor: Executor | None = None, plan: Plan | None = None) -> TabularProfile:
     """source: read.tabular.TabularSource or read.remote.UrlSource. Pass 1 runs over the plan's
