@@ -76,15 +76,21 @@ def scan(path: str | Path, *, label: str | None = None, task: TaskName | None = 
                                       progress=bar, cache_dir=cache_dir, notes=notes)
         if config.settings.get("engine") == "dask":
             notes.append("engine dask: images are scanned locally (the Dask engine reads tables only)")
+        _attach_user_arrays(profile, pred_probs, features)
+        chosen, scored = plan(profile, config), {}
     else:
+        from preflight.engine import open_engine
         from preflight.warm import Warmup
 
         warmup = Warmup(heavy_imports(config, "tabular"))
-        profile = _tabular_profile(url or path, config, bar)
-        engine = str(config.settings.get("engine") or "local")
-        warmup.wait()
-    _attach_user_arrays(profile, pred_probs, features)
-    decided = apply_policies(run_checks(profile, plan(profile, config)), profile, config, known)
+        with open_engine(config.settings) as executor:  # open for both passes
+            profile = _tabular_profile(url or path, config, bar, executor)
+            engine = str(config.settings.get("engine") or "local")
+            warmup.wait()
+            _attach_user_arrays(profile, pred_probs, features)
+            chosen = plan(profile, config)
+            scored = _pass_two(profile, chosen, executor)
+    decided = apply_policies(run_checks(profile, chosen, scored), profile, config, known)
     findings = decided.findings
     if write_baseline is not None:
         from preflight.decide.baseline import build
@@ -138,8 +144,17 @@ def _load_baseline(baseline: str | Path | None) -> tuple[list, Path] | None:
     return load(Path(baseline)), Path(baseline)
 
 
-def _tabular_profile(path: Path | str, config: Config, bar: Progress) -> Profile:
-    """path: a local path, or a URL (str). Pass 1 runs on the `engine` setting's executor."""
+def _pass_two(profile: Any, chosen: list, executor: Any) -> dict[str, Any]:
+    """The checks' scoring rounds, each one re-read of the plan on the scan's executor."""
+    from preflight.checks.run import score_rows
+
+    rescan = profile.rescan
+    return score_rows(profile, chosen, lambda scorers: executor.pass_two(rescan, scorers))
+
+
+def _tabular_profile(path: Path | str, config: Config, bar: Progress, executor: Any = None) -> Profile:
+    """path: a local path, or a URL (str). Pass 1 runs on `executor` (by default the `engine`
+    setting's, opened and closed here)."""
     from preflight.engine import open_engine
     from preflight.profile.tabular import build_profile
     from preflight.read.labels import resolve_label
@@ -149,9 +164,12 @@ def _tabular_profile(path: Path | str, config: Config, bar: Progress) -> Profile
     source = open_url(path) if isinstance(path, str) else open_tabular(path)
     columns = _without_split_column(source.columns, str(config.settings.get("split_col") or ""), str(source.files[0]))
     label_name = resolve_label(columns, config.label, str(source.files[0]))
-    with open_engine(config.settings) as executor:
+    if executor is not None:
         return build_profile(source, label=label_name, task=config.task, settings=config.settings, progress=bar,
                              executor=executor)
+    with open_engine(config.settings) as own:
+        return build_profile(source, label=label_name, task=config.task, settings=config.settings, progress=bar,
+                             executor=own)
 
 
 def _without_split_column(columns: tuple[str, ...], split_col: str, where: str) -> tuple[str, ...]:

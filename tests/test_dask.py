@@ -207,3 +207,25 @@ def test_unreadable_data_on_a_worker_is_the_local_one_line_error(tmp_path: Path,
     local = capsys.readouterr().err
     assert main(["scan", str(path), "-q", "--engine", "dask", "--scheduler", scheduler]) == 2
     assert capsys.readouterr().err == local and local.count("\n") == 1 and "UTF-8" in local
+
+
+def test_pass_two_on_the_cluster_equals_the_streamed_one(tmp_path: Path, scheduler: str) -> None:
+    """Scorers run where each partition is read; the states merged here equal the local fold."""
+    from test_pass_two import planted
+
+    from preflight.engine.cluster import DaskEngine
+    from preflight.profile.executor import Streamed
+    from preflight.profile.pass_two import RowsWhere
+    from preflight.read.partitions import plan_source
+    from preflight.read.tabular import open_tabular
+
+    path = planted(tmp_path)
+    plan = plan_source(open_tabular(path), batch_rows=64)
+    rescan = profile_of(path, plan).rescan
+    scorers = {(c, m): RowsWhere(c, m, 3) for c in ("num", "text") for m in ("missing", "ws", "nonfinite")}
+    with DaskEngine(scheduler, 2) as engine:
+        remote = engine.pass_two(rescan, scorers)
+        assert engine.moved["scores"] > 0
+    local = Streamed().pass_two(rescan, scorers)
+    assert {k: (v.count, v.rows.tolist()) for k, v in remote.items()} == \
+        {k: (v.count, v.rows.tolist()) for k, v in local.items()}

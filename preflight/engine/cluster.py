@@ -15,7 +15,7 @@ import logging
 import pickle
 import uuid
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -24,6 +24,7 @@ from preflight.errors import ConfigError
 from preflight.profile.executor import PassOneResult
 from preflight.profile.merge import merge
 from preflight.profile.partition import PassOne, profile_partition
+from preflight.profile.pass_two import Rescan, Scorer, fold, score_partition
 from preflight.progress import Progress
 from preflight.read.partitions import Partition, Replan
 
@@ -90,6 +91,18 @@ class DaskEngine:
         moved = {"rows": sum(r.nbytes for r in rows), "accumulators": sum(h[1] for h in heads)}
         self.moved = moved
         return PassOneResult(acc, rows, moved=moved)
+
+    def pass_two(self, rescan: Rescan, scorers: Mapping[Any, Scorer]) -> dict[Any, Any]:
+        """Each partition scored where it is read (one task each); the bounded states come back
+        and are merged here in plan order, the local executor's fold."""
+        client = self.client
+        token = f"preflight-{uuid.uuid4().hex[:12]}"
+        parts = rescan.partitions
+        futures = client.map(score_partition, parts, rescan.offsets, job=rescan.job, scorers=dict(scorers),
+                             key=[f"{token}-pass2-{p.index}" for p in parts], pure=False)
+        states = client.gather(futures)
+        self.moved["scores"] = self.moved.get("scores", 0) + sum(len(pickle.dumps(s, protocol=5)) for s in states)
+        return fold(scorers, states)
 
 
 def _head(result: Any) -> Any:

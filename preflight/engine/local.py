@@ -10,13 +10,15 @@ partition's per-row arrays are then pickled back to this process.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 from preflight.profile.executor import PassOneResult, Streamed
 from preflight.profile.merge import merge
 from preflight.profile.partition import Accumulators, PartitionRows, PassOne, profile_partition
+from preflight.profile.pass_two import Rescan, Scorer
 from preflight.progress import Progress
 from preflight.read.partitions import Partition, Replan
 
@@ -48,3 +50,7 @@ class LocalEngine:
                 moved += result.arrays.nbytes
                 progress.advance(result.rows, job.display[part.file] if job.display else part.path)
         return PassOneResult(acc, rows, moved={"rows": moved})
+
+    def pass_two(self, rescan: Rescan, scorers: Mapping[Any, Scorer]) -> dict[Any, Any]:
+        """Streamed: a partition's cells are short-lived, and scorers keep bounded states."""
+        return Streamed().pass_two(rescan, scorers)

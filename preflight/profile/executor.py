@@ -1,14 +1,15 @@
-"""The executor pass 1 runs on (engine/ holds the others: processes, Dask), and the one every
-scan has without them: partitions streamed one after another in this process."""
+"""The executor passes 1 and 2 run on (engine/ holds the others: processes, Dask), and the one
+every scan has without them: partitions streamed one after another in this process."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from preflight.profile.merge import merge
 from preflight.profile.partition import Accumulators, PartitionRows, PassOne, profile_partition
+from preflight.profile.pass_two import Rescan, Scorer, merge_states, score_partition
 from preflight.progress import Progress
 from preflight.read.partitions import Partition, Replan
 
@@ -24,12 +25,14 @@ class PassOneResult:
 
 
 class Executor(Protocol):
-    """Runs pass 1 over the plan's partitions (engine/: local, dask)."""
+    """Runs pass 1, and rounds of pass 2, over the plan's partitions (engine/: local, dask)."""
 
     name: str
 
     def pass_one(self, partitions: Sequence[Partition], job: PassOne, progress: Progress,
                  pool: ThreadPoolExecutor) -> PassOneResult: ...
+
+    def pass_two(self, rescan: Rescan, scorers: Mapping[Any, Scorer]) -> dict[Any, Any]: ...
 
 
 class Streamed:
@@ -50,3 +53,10 @@ class Streamed:
             acc = result.accumulators if acc is None else merge(acc, result.accumulators, job.where, job.split_col)
             rows.append(result.arrays)
         return PassOneResult(acc, rows)
+
+    def pass_two(self, rescan: Rescan, scorers: Mapping[Any, Scorer]) -> dict[Any, Any]:
+        """Every scorer over every partition, one partition in memory at a time, merged in plan order."""
+        out: dict[Any, Any] = {key: s.start() for key, s in scorers.items()}
+        for part, offset in zip(rescan.partitions, rescan.offsets):
+            out = merge_states(scorers, out, score_partition(part, offset, rescan.job, scorers))
+        return out

@@ -17,6 +17,7 @@ from preflight.profile.executor import Executor, Streamed
 from preflight.profile.merge import assemble
 from preflight.profile.partition import PassOne
 from preflight.profile.parts import SplitView
+from preflight.profile.pass_two import PassTwo, Rescan
 from preflight.profile.protocol import Task
 from preflight.profile.splits import SplitTable, from_files
 from preflight.profile.target import infer_target
@@ -47,6 +48,7 @@ class TabularProfile:
     # (stats.json is built from these); None without a training split.
     train_columns: tuple[SplitView, ...] | None = None
     train_label: SplitView | None = None
+    rescan: Rescan | None = None  # what pass 2 reads again (profile/pass_two.py)
 
     @property
     def kind(self) -> Literal["tabular"]:
@@ -115,6 +117,23 @@ class TabularProfile:
         return out, names, np.array(varying, dtype=bool)
 
 
+def matrix_columns(profile: TabularProfile) -> tuple[tuple[tuple[str, Any], ...], list[str], np.ndarray]:
+    """What `matrix_at` builds, without a row: (column, transform) of the columns it uses, the
+    output names, and per output column whether it varies over all rows (from the category
+    counts and the column's range)."""
+    used = [c for c in profile.columns if c.transform["kind"] != "drop"]
+    names = [name for c in used for name in transforms.output_names(c.name, c.transform)]
+    varying: list[bool] = []
+    for col in used:
+        if col.transform["kind"] == "one-hot":
+            k = len(col.transform["categories"])
+            counts = sum(p.category_counts[:k] for p in col.parts)
+            varying += ((counts > 0) & (counts < profile.rows)).tolist()
+        else:
+            varying.append(col.varies)
+    return tuple((c.name, c.transform) for c in used), names, np.array(varying, dtype=bool)
+
+
 def build_profile(source: Any, *, label: str | None, task: str, settings: Mapping[str, Any], progress: Progress,
                   executor: Executor | None = None, plan: Plan | None = None) -> TabularProfile:
     """source: read.tabular.TabularSource or read.remote.UrlSource. Pass 1 runs over the plan's
@@ -124,10 +143,13 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
     split_col = str(settings.get("split_col") or "")
     plan = plan or plan_source(source)
     with ThreadPoolExecutor(worker_count(settings)) as pool:
-        profiles, file_rows, feature_hashes, row_hashes, table, plan = _profile_partitions(
+        profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan = _profile_partitions(
             plan, label, settings, progress, pool, executor or Streamed())
     features = [n for n in plan.columns if n not in (label, split_col)]
+    uncapped = profiles
     profiles = {n: overflow.cap(col) for n, col in profiles.items()}  # 1e308: non-finite, like inf
+    capped = frozenset(n for n, col in profiles.items() if col is not uncapped[n])
+    rescan = Rescan(rescan.partitions, rescan.offsets, PassTwo(rescan.job.job, capped))
     if text.mark_text_columns(profiles, features, settings):  # free text: its cells compared normalised
         feature_hashes, row_hashes = text.row_hashes(profiles, features, label)
     for col in profiles.values():
@@ -147,7 +169,7 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
         task=resolved_task, classes=classes, y=y,
         feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings,
         formats=plan.formats, ignored=plan.ignored,
-        split_table=table, train_columns=train_columns, train_label=train_label,
+        split_table=table, train_columns=train_columns, train_label=train_label, rescan=rescan,
     )
 
 
@@ -176,6 +198,9 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
         job = pass_one_job(plan, label, settings)
     progress.close()
     assert result.accumulators is not None
+    sizes = [sum(h.size for h in r.feature_hash) for r in result.rows]
+    offsets = tuple(int(x) for x in np.cumsum([0, *sizes[:-1]])) if sizes else ()
+    rescan = Rescan(tuple(plan.partitions), offsets, PassTwo(job))
     builders, feature_hashes, row_hashes, reader = assemble(result.accumulators, result.rows, split_col, job.where)
     file_rows = [result.accumulators.file_rows.get(i, 0) for i in range(len(plan.files))]
     shown = list(plan.display)
@@ -189,7 +214,7 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
     profiles = dict(zip(names, pool.map(lambda name: builders[name].finish(count, ids), names)))
     if table is not None and table.train is not None:  # the training split's quantiles, one thread per core
         list(pool.map(lambda name: profiles[name].parts[table.train].quantiles, names))
-    return profiles, file_rows, feature_hashes, row_hashes, table, plan
+    return profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan
 
 
 def _cat(chunks: list[np.ndarray]) -> np.ndarray:
