@@ -41,7 +41,7 @@ def scan(path: str | Path, *, label: str | None = None, task: TaskName | None = 
     """
     from preflight.checks.run import run_checks
     from preflight.decide.gate import apply_policies, exit_code
-    from preflight.decide.select import heavy_imports, plan, ran_rules
+    from preflight.decide.select import plan, ran_rules
     from preflight.read.kind import detect_kind
 
     path = Path(path)
@@ -62,11 +62,7 @@ def scan(path: str | Path, *, label: str | None = None, task: TaskName | None = 
         profile = build_image_profile(path, settings=config.settings, label=config.label, task=config.task,
                                       progress=bar, cache_dir=cache_dir, notes=notes)
     else:
-        from preflight.warm import Warmup
-
-        warmup = Warmup(heavy_imports(config, "tabular"))
         profile = _tabular_profile(path, config, bar)
-        warmup.wait()
     _attach_user_arrays(profile, pred_probs, features)
     decided = apply_policies(run_checks(profile, plan(profile, config)), profile, config, known)
     findings = decided.findings

@@ -13,7 +13,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "preflight"
 STAGES = ("read", "profile", "learn", "checks", "decide", "stats", "report", "write")
 FOUNDATION = {"errors", "findings", "params", "progress", "workers", "files", "version", "kernels", "printable"}
-TOP = {"", "pipeline", "cli", "__main__", "warm"}
+TOP = {"", "pipeline", "cli", "__main__"}
 
 
 def module_name(path: Path) -> str:

@@ -118,9 +118,6 @@ class Outliers(Check):
               "max_fraction": Interval(float, 0.0, 1.0, closed="right")}
     params = {**params, **IMAGE_PARAMS}  # image_*: preflight/checks/image_outliers.py
 
-    def heavy_imports(self, params) -> tuple[str, ...]:
-        return ("sklearn.ensemble",) if params["multivariate"] else ()
-
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
             return image_outliers(profile, ctx)
