@@ -42,7 +42,7 @@ def scan(path: str | Path, *, label: str | None = None, task: TaskName | None = 
     """
     from preflight.checks.run import run_checks
     from preflight.decide.gate import apply_policies, exit_code
-    from preflight.decide.select import heavy_imports, plan, ran_rules
+    from preflight.decide.select import plan, ran_rules
     from preflight.engine import require
     from preflight.read.kind import detect_kind
     from preflight.read.remote import is_url
@@ -80,13 +80,9 @@ def scan(path: str | Path, *, label: str | None = None, task: TaskName | None = 
         chosen, scored = plan(profile, config), {}
     else:
         from preflight.engine import open_engine
-        from preflight.warm import Warmup
-
-        warmup = Warmup(heavy_imports(config, "tabular"))
         with open_engine(config.settings) as executor:  # open for both passes
             profile = _tabular_profile(url or path, config, bar, executor)
             engine = str(config.settings.get("engine") or "local")
-            warmup.wait()
             _attach_user_arrays(profile, pred_probs, features)
             chosen = plan(profile, config)
             scored = _pass_two(profile, chosen, executor)

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "preflight"
 STAGES = ("read", "profile", "learn", "checks", "decide", "stats", "report", "write")
 FOUNDATION = {"errors", "findings", "params", "progress", "workers", "files", "version", "kernels", "printable"}
 # engine/: where pass 1 (and, later, pass 2's scoring with learn/'s models) runs: above every stage.
-TOP = {"", "pipeline", "cli", "__main__", "warm", "engine"}
+TOP = {"", "pipeline", "cli", "__main__", "engine"}
 
 
 def module_name(path: Path) -> str:

@@ -98,11 +98,6 @@ class Check:
             return False
         return all(need not in ("classification", "regression") or task == need for need in self.needs)
 
-    def heavy_imports(self, params: Mapping[str, Any]) -> tuple[str, ...]:
-        """Slow-to-import modules `run` will need with these params; the pipeline imports
-        them in the background while it reads and profiles (preflight.warm)."""
-        return ()
-
 
 def preview(items: list | tuple, limit: int = 5, total: int | None = None) -> str:
     """'a, b, c, ... (+7 more)': keep messages one line long. total: how many there are when

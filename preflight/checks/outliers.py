@@ -144,9 +144,6 @@ class Outliers(Check):
               "max_fraction": Interval(float, 0.0, 1.0, closed="right")}
     params = {**params, **IMAGE_PARAMS}  # image_*: preflight/checks/image_outliers.py
 
-    def heavy_imports(self, params) -> tuple[str, ...]:
-        return ("sklearn.ensemble",) if params["multivariate"] else ()
-
     def score(self, profile, ctx: Context) -> Scoring | None:
         if profile.kind != "tabular" or profile.rows < ctx.params["min_rows"] or not _candidates(profile):
             return None
