@@ -127,7 +127,8 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
             except ReadRestart:  # a streamed column turned out to be text: start again
                 continue
     features = [n for n in source.columns if n not in (label, split_col)]
-    profiles = {n: overflow.cap(col) for n, col in profiles.items()}  # 1e308: non-finite, like inf
+    ids = table.ids if table is not None else None
+    profiles = {n: overflow.cap(col, ids) for n, col in profiles.items()}  # 1e308: non-finite, like inf
     if text.mark_text_columns(profiles, features, settings):  # free text: its cells compared normalised
         feature_hashes, row_hashes = text.row_hashes(profiles, features, label)
     for col in profiles.values():
