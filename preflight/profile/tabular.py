@@ -147,7 +147,8 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
             plan, label, settings, progress, pool, executor or Streamed())
     features = [n for n in plan.columns if n not in (label, split_col)]
     uncapped = profiles
-    profiles = {n: overflow.cap(col) for n, col in profiles.items()}  # 1e308: non-finite, like inf
+    ids = table.ids if table is not None else None
+    profiles = {n: overflow.cap(col, ids) for n, col in profiles.items()}  # 1e308: non-finite, like inf
     capped = frozenset(n for n, col in profiles.items() if col is not uncapped[n])
     rescan = Rescan(rescan.partitions, rescan.offsets, PassTwo(rescan.job.job, capped))
     if text.mark_text_columns(profiles, features, settings):  # free text: its cells compared normalised
