@@ -191,3 +191,35 @@ def test_outlier_rows_equal_the_per_row_scores(tmp_path: Path, monkeypatch, max_
     for r, s, z in zip(finding.rows, finding.details["sources"], finding.details["scores"]):
         if s != "(multivariate)":
             assert z == round(float(score[r]), 3)
+
+
+def test_a_file_changed_between_the_two_reads_is_exit_2_not_a_silent_mix(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Pass 2 puts its rows under pass 1's row numbers: a file rewritten in between (a job still
+    writing it) would mix two versions, so it is an error naming the file."""
+    from preflight.cli import main
+
+    path = tmp_path / "data" / "t.csv"
+    path.parent.mkdir()
+    path.write_text("x,y\n" + "".join(f"{'' if i % 7 == 0 else i},{i % 2}\n" for i in range(60)))
+    real = Streamed.pass_two
+
+    def rewritten_first(self, rescan, scorers):
+        path.write_text(path.read_text() + "1,0\n")
+        return real(self, rescan, scorers)
+
+    monkeypatch.setattr(Streamed, "pass_two", rewritten_first)
+    assert main(["scan", str(path), "--label", "y", "-q", "--select", "missing-values"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"preflight: error: {path}: changed while it was being scanned (its size or modification "
+                   "time); scan it again once it is written.\n")
+
+
+def test_a_partition_that_reads_other_rows_the_second_time_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(table(300), path, row_group_size=100)
+    rescan = profile_of(path, plan_source(open_tabular(path), batch_rows=100)).rescan
+    assert rescan is not None and rescan.rows == (100, 100, 100)
+    part = rescan.partitions[1]
+    score_partition(part, 100, rescan.job, {}, (100, rescan.stamps[1]))  # as pass 1 read it
+    with pytest.raises(preflight.DataError, match=r"changed while it was being scanned \(99 rows read first, 100"):
+        score_partition(part, 100, rescan.job, {}, (99, None))

@@ -98,7 +98,8 @@ class DaskEngine:
         client = self.client
         token = f"preflight-{uuid.uuid4().hex[:12]}"
         parts = rescan.partitions
-        futures = client.map(score_partition, parts, rescan.offsets, job=rescan.job, scorers=dict(scorers),
+        futures = client.map(score_partition, parts, rescan.offsets, [rescan.job] * len(parts),
+                             [dict(scorers)] * len(parts), rescan.expected(),
                              key=[f"{token}-pass2-{p.index}" for p in parts], pure=False)
         states = client.gather(futures)
         self.moved["scores"] = self.moved.get("scores", 0) + sum(len(pickle.dumps(s, protocol=5)) for s in states)

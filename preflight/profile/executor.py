@@ -57,6 +57,6 @@ class Streamed:
     def pass_two(self, rescan: Rescan, scorers: Mapping[Any, Scorer]) -> dict[Any, Any]:
         """Every scorer over every partition, one partition in memory at a time, merged in plan order."""
         out: dict[Any, Any] = {key: s.start() for key, s in scorers.items()}
-        for part, offset in zip(rescan.partitions, rescan.offsets):
-            out = merge_states(scorers, out, score_partition(part, offset, rescan.job, scorers))
+        for part, offset, expected in zip(rescan.partitions, rescan.offsets, rescan.expected()):
+            out = merge_states(scorers, out, score_partition(part, offset, rescan.job, scorers, expected))
         return out

@@ -17,10 +17,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from preflight.errors import DataError
 from preflight.profile.cells import number_keys
 from preflight.profile.overflow import overflowing
 from preflight.profile.partition import PassOne
-from preflight.read.partitions import Partition, read_partition
+from preflight.read.partitions import Partition, Stamp, read_partition, stamp
 
 
 class Scorer(Protocol):
@@ -48,6 +49,14 @@ class Rescan:
     partitions: tuple[Partition, ...]
     offsets: tuple[int, ...]
     job: PassTwo
+    rows: tuple[int, ...] = ()                # per partition: the rows pass 1 read
+    stamps: tuple[Stamp | None, ...] = ()     # per partition: its file as it was before pass 1
+
+    def expected(self) -> list[tuple[int, Stamp | None] | None]:
+        """Per partition what pass 2 must find again (None: not recorded)."""
+        if not self.rows:
+            return [None] * len(self.partitions)
+        return [(n, s) for n, s in zip(self.rows, self.stamps or [None] * len(self.rows))]
 
 
 @dataclass
@@ -92,8 +101,14 @@ class RowBatch:
         return np.arange(self.start, self.start + self.rows, dtype=np.int64)
 
 
-def score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping[Any, Scorer]) -> dict[Any, Any]:
-    """Read one partition and run every scorer over its batches; the scorers' states."""
+def score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping[Any, Scorer],
+                    expected: tuple[int, Stamp | None] | None = None) -> dict[Any, Any]:
+    """Read one partition and run every scorer over its batches; the scorers' states. expected:
+    its rows in pass 1 and its file's stamp before pass 1; a file changed since would put pass 2's
+    rows under pass 1's row numbers, so it is an error (exit 2), never a silent mix."""
+    if expected is not None and expected[1] is not None and stamp(part.path) != expected[1]:
+        raise DataError(f"{part.path}: changed while it was being scanned (its size or modification time); "
+                        "scan it again once it is written.")
     wanted = {c for s in scorers.values() for c in s.columns}
     names = [n for n in job.job.names if n in wanted]
     builders = {n: job.job.builder(n) for n in names}
@@ -107,6 +122,9 @@ def score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping
         for key, s in scorers.items():
             states[key] = s.add(states[key], rb)
         start += batch.num_rows
+    if expected is not None and start - offset != expected[0]:
+        raise DataError(f"{part.path}: changed while it was being scanned ({expected[0]:,} rows read first, "
+                        f"{start - offset:,} the second time); scan it again once it is written.")
     return states
 
 

@@ -22,7 +22,7 @@ from preflight.profile.protocol import Task
 from preflight.profile.splits import SplitTable, from_files
 from preflight.profile.target import infer_target
 from preflight.progress import Progress
-from preflight.read.partitions import Plan, plan_source
+from preflight.read.partitions import Plan, plan_source, stamp
 from preflight.workers import worker_count
 
 
@@ -142,15 +142,18 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
     # profile them on one thread per core (`workers`); results are combined in column order.
     split_col = str(settings.get("split_col") or "")
     plan = plan or plan_source(source)
+    stamps = [stamp(f) for f in plan.files]  # before pass 1: pass 2 reads the files again
     with ThreadPoolExecutor(worker_count(settings)) as pool:
         profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan = _profile_partitions(
             plan, label, settings, progress, pool, executor or Streamed())
+    rescan = Rescan(rescan.partitions, rescan.offsets, rescan.job, rescan.rows,
+                    tuple(stamps[p.file] for p in rescan.partitions))
     features = [n for n in plan.columns if n not in (label, split_col)]
     uncapped = profiles
     ids = table.ids if table is not None else None
     profiles = {n: overflow.cap(col, ids) for n, col in profiles.items()}  # 1e308: non-finite, like inf
     capped = frozenset(n for n, col in profiles.items() if col is not uncapped[n])
-    rescan = Rescan(rescan.partitions, rescan.offsets, PassTwo(rescan.job.job, capped))
+    rescan = Rescan(rescan.partitions, rescan.offsets, PassTwo(rescan.job.job, capped), rescan.rows, rescan.stamps)
     if text.mark_text_columns(profiles, features, settings):  # free text: its cells compared normalised
         feature_hashes, row_hashes = text.row_hashes(profiles, features, label)
     for col in profiles.values():
@@ -201,7 +204,7 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
     assert result.accumulators is not None
     sizes = [sum(h.size for h in r.feature_hash) for r in result.rows]
     offsets = tuple(int(x) for x in np.cumsum([0, *sizes[:-1]])) if sizes else ()
-    rescan = Rescan(tuple(plan.partitions), offsets, PassTwo(job))
+    rescan = Rescan(tuple(plan.partitions), offsets, PassTwo(job), tuple(sizes))
     builders, feature_hashes, row_hashes, reader = assemble(result.accumulators, result.rows, split_col, job.where)
     file_rows = [result.accumulators.file_rows.get(i, 0) for i in range(len(plan.files))]
     shown = list(plan.display)

@@ -124,6 +124,18 @@ class Plan:
                          self.partitions[0].batch_rows if self.partitions else BATCH_ROWS)
 
 
+Stamp = tuple[int, int]
+
+
+def stamp(path: str) -> Stamp | None:
+    """(size, modification time in ns) of a local file, to tell whether it changed between the
+    scan's two reads; None for a URL (no cheap, reliable equivalent)."""
+    if is_url(path):
+        return None
+    st = Path(path).stat()
+    return (st.st_size, st.st_mtime_ns)
+
+
 def plan_source(source: Any, batch_rows: int = BATCH_ROWS) -> Plan:
     """The plan of an opened source (read.tabular.TabularSource, or read.remote.UrlSource)."""
     files = tuple(str(f) for f in source.files)
