@@ -95,6 +95,8 @@ class Report:
     # Names of the rules that ran (after select/ignore, applicable to the data); None: not recorded
     # (a Report built by hand). The JUnit test cases and SARIF rules; never in to_dict().
     rules: tuple[str, ...] | None = None
+    # Where the table's pass 1 ran: "local" or "dask" (an image scan: always "local").
+    engine: str = "local"
 
     def summary(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0}
@@ -111,6 +113,7 @@ class Report:
             "dataset": dict(self.dataset),
             "findings": [f.to_dict() for f in self.findings],
             "summary": self.summary(),
+            "engine": self.engine,  # added later: format stays 1 (additive)
         }
         if self.baseline is not None:  # optional keys: format stays 1 (additive)
             out["baseline"] = dict(self.baseline)
