@@ -45,7 +45,7 @@ def test_planted_flips_are_found() -> None:
     hits = len(np.intersect1d(issues.rows, planted))
     assert hits / len(planted) >= 0.8
     assert hits / max(len(issues.rows), 1) >= 0.7
-    assert info["folds"] == 5 and set(info["models"]) == {"logreg", "knn"}
+    assert info["folds"] == 5 and {m.split("-")[0] for m in info["models"]} == {"logreg", "knn"}  # one per family
 
 
 def test_issue_fields_agree() -> None:

@@ -91,19 +91,28 @@ class LabelIssues(Check):
             probs = info.pop("pred_probs")
             info = {"source": "built-in text model (TF-IDF + linear, SGD)", **info}
         else:
+            from preflight.learn.pixels import pixel_features, shared_range
+
             features = profile.user_features
-            x = features if features is not None else profile.matrix[0]
-            if x.shape[1] == 0:
-                return [ctx.skipped("no usable features (every column was dropped)")]
-            x = x if labelled.size == x.shape[0] else x[labelled]  # no copy of a million rows
+            span = shared_range(profile.columns) if features is None and not images else None
             hashes = profile.feature_hash[labelled]  # content, not position, keys folds and sample
             if labelled.size > p["max_rows"]:  # bounded cost: fit on a sample, score every row
                 sample = stratified_sample(hashes, y, p["max_rows"])
             chosen: dict = {}
+            if span is not None:  # pixels: one scale, principal components (learn/pixels.py)
+                with one_thread():
+                    x, chosen = pixel_features(profile.columns, labelled, span, seed=seed, sample=sample)
+            else:
+                x = features if features is not None else profile.matrix[0]
+                if x.shape[1] == 0:
+                    return [ctx.skipped("no usable features (every column was dropped)")]
+                x = x if labelled.size == x.shape[0] else x[labelled]  # no copy of a million rows
             if images and features is None:
                 with one_thread():
                     x, chosen = _image_features(x, profile.signals.ycc[labelled], y, hashes, seed, sample)
-            issues, info = label_issues_from_features(x, y, k, seed=seed, hashes=hashes, sample=sample)
+            # the image representation was chosen with the fixed model mix: keep it there
+            issues, info = label_issues_from_features(x, y, k, seed=seed, hashes=hashes, sample=sample,
+                                                      adapt=not images)
             info.update(chosen)
             probs = info.pop("pred_probs")
             info["unscored_rows"] = [int(labelled[r]) for r in info.get("unscored_rows", [])]

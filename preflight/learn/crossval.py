@@ -25,6 +25,9 @@ from preflight.kernels.hashing import first_by_hash, splitmix64, spread_copies
 
 MODELS = ("logreg", "knn", "hgb")
 DEFAULT_MODELS = ("logreg", "knn")
+# A model name is a family, optionally with a setting: "logreg-3" is a logistic regression with
+# C = 3, "knn-10" a distance-weighted 10-NN; the bare names are C = 0.3 and 20 neighbours.
+LOGREG_C = 0.3
 DEFAULT_COMBINE = "mean"
 _HASH_ROUND_ROBIN_BELOW = 20  # per fold: smaller classes get exact round-robin strata
 SPREAD_FROM = 6  # groups of equal rows this large are spread over the folds; smaller ones share one
@@ -111,15 +114,29 @@ def stratified_sample(hashes: np.ndarray, y: np.ndarray, size: int) -> np.ndarra
     return np.sort(np.concatenate(keep))
 
 
+def family(name: str) -> str:
+    """The model family of a model name ("logreg-3" -> "logreg")."""
+    return name.split("-", 1)[0]
+
+
+def _setting(name: str, default: float) -> float:
+    return float(name.split("-", 1)[1]) if "-" in name else default
+
+
+def knn_k(name: str) -> int:
+    """Neighbours of a "knn" model name."""
+    return int(_setting(name, KNN_K))
+
+
 def _model(name: str, n_train: int, seed: int) -> Any:
-    if name == "logreg":
+    if family(name) == "logreg":
         from sklearn.linear_model import LogisticRegression
 
-        return LogisticRegression(C=0.3, tol=1e-3, max_iter=500, random_state=seed)
-    if name == "knn":
+        return LogisticRegression(C=_setting(name, LOGREG_C), tol=1e-3, max_iter=500, random_state=seed)
+    if family(name) == "knn":
         from sklearn.neighbors import KNeighborsClassifier
 
-        return KNeighborsClassifier(n_neighbors=min(KNN_K, n_train), weights="distance")
+        return KNeighborsClassifier(n_neighbors=min(knn_k(name), n_train), weights="distance")
     if name == "hgb":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -145,7 +162,7 @@ def _fitted(name: str, X: np.ndarray, y: np.ndarray, n_classes: int, seed: int) 
     def predict(Z: np.ndarray) -> np.ndarray:
         out = np.zeros((len(Z), n_classes))
         # The boosted trees read a column per split: column-major rows are read contiguously.
-        out[:, cols] = model.predict_proba(np.asfortranarray(Z) if name == "hgb" else Z)
+        out[:, cols] = model.predict_proba(np.asfortranarray(Z) if family(name) == "hgb" else Z)
         return out
 
     return predict
@@ -169,10 +186,10 @@ def neighbour_table(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _knn_pred_probs(table: tuple[np.ndarray, np.ndarray], X: np.ndarray, y: np.ndarray, te: np.ndarray,
-                    train: np.ndarray, n_classes: int) -> np.ndarray:
-    """KNeighborsClassifier(min(KNN_K, len(train)), weights="distance") fitted on rows `train`,
-    predicting rows `te`, read off the neighbour table."""
-    k = min(KNN_K, len(train))
+                    train: np.ndarray, n_classes: int, name: str = "knn") -> np.ndarray:
+    """KNeighborsClassifier(min(k, len(train)), weights="distance") fitted on rows `train`,
+    predicting rows `te`, read off the neighbour table (k from the model name, at most KNN_POOL)."""
+    k = min(knn_k(name), len(train))
     dist, idx = table[0][te], table[1][te]
     allowed = np.zeros(len(y), dtype=bool)
     allowed[train] = True
@@ -189,7 +206,7 @@ def _knn_pred_probs(table: tuple[np.ndarray, np.ndarray], X: np.ndarray, y: np.n
         out[rows, y[idx[:, j]]] += w[:, j]
     short = np.flatnonzero(take.sum(axis=1) < k)
     if len(short):  # fewer than k allowed rows in the pool: search the training split itself
-        out[short] = _fitted("knn", X[train], y[train], n_classes, 0)(X[te[short]])
+        out[short] = _fitted(name, X[train], y[train], n_classes, 0)(X[te[short]])
     total = out.sum(axis=1, keepdims=True)
     return out / np.where(total == 0, 1.0, total)
 
@@ -236,6 +253,7 @@ def out_of_sample_pred_probs(
     train_mask: np.ndarray | None = None,
     hashes: np.ndarray | None = None,
     neighbours: tuple[np.ndarray, np.ndarray] | None = None,
+    by_model: bool = False,
 ) -> tuple[np.ndarray, dict]:
     """(n x n_classes) probabilities, each row from models that never saw that row.
 
@@ -243,6 +261,8 @@ def out_of_sample_pred_probs(
     split while still scoring them: a second pass on cleaner labels sharpens the rest.
     hashes (optional, uint64 per row): the rows' content hashes, which then key the folds.
     neighbours (optional): neighbour_table(X), to share between calls on the same X.
+    by_model: also return each model's own probabilities, info["by_model"] (name -> n x n_classes),
+    for a caller that chooses among the models (choose_models).
     """
     import warnings
 
@@ -258,7 +278,8 @@ def out_of_sample_pred_probs(
         probs = np.eye(n_classes)[y] if n else np.zeros((0, n_classes))
         return probs, {"models": [], "combine": combine, "weights": {}, "folds": 0, "log_loss": {},
                        "fit_rows": 0, "unscored_classes": [int(c) for c in single],
-                       "unscored_rows": list(range(n))}
+                       "unscored_rows": list(range(n)),
+                       **({"by_model": dict.fromkeys(models, probs)} if by_model else {})}
     h = fold_hashes(X, seed, hashes)
     k = int(min(n_folds, max(2, len(fit) // 2)))
     folds = assign_folds(h[fit], y[fit], k)
@@ -271,10 +292,10 @@ def out_of_sample_pred_probs(
             if len(te) == 0:
                 continue
             for m in models:
-                if m == "knn" and len(np.unique(y[fit[tr]])) > 1:
+                if family(m) == "knn" and len(np.unique(y[fit[tr]])) > 1:
                     if neighbours is None:
                         neighbours = neighbour_table(X)
-                    oof[m][te] = _knn_pred_probs(neighbours, X, y, fit[te], fit[tr], n_classes)
+                    oof[m][te] = _knn_pred_probs(neighbours, X, y, fit[te], fit[tr], n_classes, m)
                 else:
                     oof[m][te] = _fitted(m, X[fit[tr]], y[fit[tr]], n_classes, seed)(X[fit[te]])
     w = _weights(oof, y[fit], combine)
@@ -295,7 +316,32 @@ def out_of_sample_pred_probs(
         "unscored_classes": [int(c) for c in single],
         "unscored_rows": [int(r) for r in lone],
     }
+    if by_model:
+        info["by_model"] = {}
+        for m in models:
+            own = np.zeros((n, n_classes))
+            own[fit] = oof[m]
+            own[lone, y[lone]] = 1.0
+            info["by_model"][m] = own
     return probs, info
+
+
+SELECT_FLOOR = 0.05  # times 1 / classes: the least probability a model's log loss counts
+
+
+def choose_models(by_model: dict[str, np.ndarray], y: np.ndarray) -> dict[str, float]:
+    """Per model family, the member with the lowest out-of-sample log loss; the winners weighted
+    equally. The given label's probability counts at least SELECT_FLOOR / classes: a k-NN gives
+    0 to a class absent among its neighbours, and one such row would otherwise outweigh its
+    accuracy everywhere else (the 5-NN on MNIST: the most accurate, and the worst log loss
+    unfloored). Ties go to the first name in sorted order."""
+    n_classes = next(iter(by_model.values())).shape[1] if by_model else 0
+    floor = SELECT_FLOOR / max(n_classes, 1)
+    rows = np.arange(len(y))
+    losses = {m: float(-np.mean(np.log(np.maximum(p[rows, y], floor)))) for m, p in by_model.items()}
+    winners = [min(sorted(ms), key=lambda m: losses[m])
+               for ms in ([m for m in by_model if family(m) == f] for f in dict.fromkeys(map(family, by_model)))]
+    return {m: 1.0 / len(winners) for m in winners}
 
 
 PREDICT_CHUNK = 65_536  # rows per predict_proba call: bounded memory on a million rows

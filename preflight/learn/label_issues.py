@@ -19,6 +19,9 @@ SCORE_METHOD = "normalized_margin"
 MAX_QUALITY = 0.25  # normalized margin (p_given - max p_other + 1) / 2: p_other leads by > 0.5
 REFIT_BELOW = 0.3  # first-pass normalized margin under which a row is left out of refitting
 REPEATS = 2  # fold assignments averaged: one assignment swung iris' F1 by two rows in fifteen
+KNN_FEW_FROM = 1000  # rows from which a 5-NN is among the candidates (candidate_models)
+PRUNE_FROM = 250  # rows per class from which the confident joint also prunes (decision_rule)
+PRUNE_MAX_QUALITY = 0.35  # the ceiling then: the joint already bounds how many rows are flagged
 SAMPLED_MODELS = ("logreg", "hgb")  # above the row cap (see _sampled)
 HGB_MAX_CLASSES = 10  # above: the logistic regression alone (one multinomial fit; see _sampled)
 
@@ -69,7 +72,7 @@ def find_label_issues(
 
 def label_issues_from_features(
     X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
-    hashes: np.ndarray | None = None, sample: np.ndarray | None = None,
+    hashes: np.ndarray | None = None, sample: np.ndarray | None = None, adapt: bool = True,
 ) -> tuple[LabelIssues, dict]:
     """Cross-validated probabilities from X (two passes), then find_label_issues on them.
 
@@ -77,43 +80,79 @@ def label_issues_from_features(
     sample: sorted row indices (crossval.stratified_sample) the models are fitted on, when
     there are too many rows to cross-validate all: see _sampled. Without it every row is
     cross-validated. info["pred_probs"] holds the final out-of-sample probabilities.
+    adapt: choose the models per dataset (candidate_models) and the filter by rows per class
+    (decision_rule); without it the fixed DEFAULT_MODELS and predicted_neq_given, as the image
+    representation was chosen and measured with (benchmarks/image_quality.py).
     The models run in one thread (crossval.one_thread).
     """
     from preflight.learn.crossval import one_thread
 
     with one_thread():
-        return _label_issues_from_features(X, y, n_classes, seed=seed, hashes=hashes, sample=sample)
+        return _label_issues_from_features(X, y, n_classes, seed=seed, hashes=hashes, sample=sample, adapt=adapt)
 
 
 def _label_issues_from_features(
     X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
-    hashes: np.ndarray | None, sample: np.ndarray | None,
+    hashes: np.ndarray | None, sample: np.ndarray | None, adapt: bool,
 ) -> tuple[LabelIssues, dict]:
     from cleanlab.rank import get_label_quality_scores
 
-    from preflight.learn.crossval import DEFAULT_MODELS, neighbour_table, out_of_sample_pred_probs
+    from preflight.learn.crossval import DEFAULT_MODELS, choose_models, neighbour_table, out_of_sample_pred_probs
 
     y = np.asarray(y, dtype=np.int64)
     if sample is not None and len(sample) < len(y):
         return _sampled(X, y, n_classes, seed=seed, hashes=hashes, sample=np.asarray(sample, dtype=np.int64))
 
-    table = neighbour_table(X) if "knn" in DEFAULT_MODELS and len(y) > 1 else None  # one search, 4 uses
+    table = neighbour_table(X) if len(y) > 1 else None  # one search, shared by every k-NN fit
+    candidates = candidate_models(len(y)) if adapt else DEFAULT_MODELS
 
-    def averaged(train_mask: np.ndarray | None) -> tuple[np.ndarray, dict]:
-        runs = [out_of_sample_pred_probs(X, y, n_classes, seed=seed + r, train_mask=train_mask, hashes=hashes,
-                                         neighbours=table)
+    def averaged(models: tuple[str, ...], train_mask: np.ndarray | None) -> tuple[np.ndarray, dict]:
+        runs = [out_of_sample_pred_probs(X, y, n_classes, seed=seed + r, models=models, train_mask=train_mask,
+                                         hashes=hashes, neighbours=table, by_model=True)
                 for r in range(REPEATS)]
-        return sum(p for p, _ in runs) / REPEATS, {**runs[0][1], "repeats": REPEATS}
+        by_model = {m: sum(i["by_model"][m] for _, i in runs) / REPEATS for m in models}
+        return sum(p for p, _ in runs) / REPEATS, {**runs[0][1], "by_model": by_model, "repeats": REPEATS}
 
-    first, _ = averaged(None)
+    _, first_info = averaged(candidates, None)
+    weights = choose_models(first_info["by_model"], y)
+    first = sum(w * first_info["by_model"][m] for m, w in weights.items())
     suspect = np.zeros(len(y), dtype=bool)
     if len(y) and len(np.unique(y)) > 1:
         suspect = get_label_quality_scores(y, first, method=SCORE_METHOD) < REFIT_BELOW
-    pred_probs, info = averaged(~suspect)
-    issues = find_label_issues(pred_probs, y)
-    info = {**info, "method": FILTER_BY, "score_method": SCORE_METHOD, "max_quality": MAX_QUALITY,
+    chosen = tuple(m for m in candidates if m in weights)
+    pred_probs, info = averaged(chosen, ~suspect)
+    info.pop("by_model")
+    method, max_quality = decision_rule(len(y), n_classes) if adapt else (FILTER_BY, MAX_QUALITY)
+    issues = find_label_issues(pred_probs, y, method=method, max_quality=max_quality)
+    info = {**info, "candidates": list(candidates), "candidate_log_loss": first_info["log_loss"],
+            "method": method, "score_method": SCORE_METHOD, "max_quality": max_quality,
             "left_out_of_refit": int(suspect.sum()), "pred_probs": pred_probs}
     return issues, info
+
+
+def candidate_models(rows: int) -> tuple[str, ...]:
+    """The models pass 1 cross-validates; per family the one with the lowest log loss is kept
+    (crossval.choose_models). Logistic regression at three strengths: C = 0.3 suits a dozen
+    correlated columns of a few hundred rows, C = 30 classes a linear model separates only
+    unregularised (crabs' species x sex from five size-dominated measurements: accuracy 0.86 ->
+    0.94). k-NN with 10 or 20 neighbours, and 5 from KNN_FEW_FROM rows on: there a class has
+    hundreds of rows and the nearest few are the best vote (MNIST: accuracy 0.93 at 20, 0.95
+    at 5); on a few hundred rows one flipped neighbour would sway a 5-NN."""
+    knn = ("knn-5", "knn-10", "knn") if rows >= KNN_FEW_FROM else ("knn",)
+    return ("logreg", "logreg-3", "logreg-30", *knn)
+
+
+def decision_rule(rows: int, n_classes: int) -> tuple[str, float]:
+    """(cleanlab filter_by, normalized-margin ceiling). With PRUNE_FROM rows a class or more the
+    confident joint's count of each (given, true) pair is estimated well enough to prune by it:
+    cleanlab's "both" flags a row only where pruning by class and by noise rate agree, each
+    class or pair giving up about as many rows as the joint says it holds mislabeled, which
+    drops the model's own mistakes among many classes (MNIST's clean table: 1.4% flagged ->
+    0.3%). With fewer rows a class those counts are a few rows each and rounding them drops
+    real errors (iris, penguins), so a confident disagreement (predicted_neq_given) decides."""
+    if rows >= PRUNE_FROM * n_classes:
+        return "both", PRUNE_MAX_QUALITY
+    return FILTER_BY, MAX_QUALITY
 
 
 def _sampled(X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
