@@ -16,6 +16,10 @@ Severity follows what the mix looks like:
 
 Example: height_cm = 162.0, 165.6, 5' 4", 180cm.
 
+Numbers written with a unit ("181.8cm", "37,077.65 EUR", "12%") are read as numbers in that
+unit when one unit dominates the column (docs/how-rules-decide.md); cells with another unit
+("5 ft 4" among centimetres) are then stray text, and the message lists the units seen.
+
 Fix: fix the entries at the source, or parse the units into numbers (5' 4" -> 162.6); for
 codes, nothing (or read the column as text on purpose).
 Placeholders such as '?' are not text values here: they count as missing."""
@@ -37,6 +41,8 @@ UNIT = re.compile(r"(?i)^[+-]?[\d.,]+\s*(cm|mm|km|m|kg|g|mg|lbs?|oz|in|inch|ft|y
 def kind_of_mix(col, max_stray: float) -> str:
     """'stray' (an entry error), 'codes' or 'free text' (a legitimate mix), for a mixed column."""
     texts, numbers = col.text_examples, col.number_examples
+    if _text_with_units(col) * 2 >= col.text_count:  # "5 ft 4" among numbers read in cm: another unit
+        return "stray"
     if texts and float(np.median([len(t.split()) for t in texts])) >= 3:
         return "free text"
     present = col.numeric_count + col.text_count
@@ -80,7 +86,7 @@ class MixedTypes(Check):
             minority = is_text if col.text_count <= col.numeric_count else is_number
             seen = (f"{col.numeric_count} numbers with {col.text_count} text values "
                     f"(text: {preview([repr(t) for t in col.text_examples], 3)}; numbers: "
-                    f"{preview(col.number_examples, 3)})")
+                    f"{preview(col.number_examples, 3)}{units_seen(col)})")
             if kind == "stray":
                 few = "text" if col.text_count <= col.numeric_count else "numbers"
                 message = (f"column '{col.name}' mixes {seen}: {pct(int(minority.sum()), col.rows - col.missing)} "
@@ -98,8 +104,22 @@ class MixedTypes(Check):
             out.append(ctx.finding(
                 message, severity=severity, rows=np.flatnonzero(minority), columns=[col.name],
                 details={"numbers": col.numeric_count, "text": col.text_count, "mix": kind,
-                         "text_examples": col.text_examples, "number_examples": col.number_examples}))
+                         "text_examples": col.text_examples, "number_examples": col.number_examples,
+                         **({"units": dict(col.units)} if col.units else {})}))
         return out
+
+
+def units_seen(col) -> str:
+    """'; units: cm x5, ft x1 (numbers read in cm)' when cells carry units (profile/cells.py)."""
+    if not col.units:
+        return ""
+    read = f" (numbers read in {col.reading.unit})" if col.reading.unit else ""
+    return "; units: " + ", ".join(f"{u} x{n}" for u, n in col.units.items()) + read
+
+
+def _text_with_units(col) -> int:
+    """Text cells that are numbers written with a unit other than the one the column is read in."""
+    return sum(n for u, n in col.units.items() if u != col.reading.unit)
 
 
 def _integral_numbers(col) -> bool:

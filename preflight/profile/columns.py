@@ -3,7 +3,8 @@
 Cells are read by profile/cells.py, the parser `Stats.transform` shares: text is trimmed;
 placeholder tokens ("?", "NA", ...) count as missing and are tallied here; text that parses
 as a number counts as a number, so a numeric column with a few "?" stays numeric and a
-column mixing "165cm" with 170 is caught as mixed.
+column mixing "165cm" with 170 is caught as mixed. Soft placeholders ("none") and numbers
+with a unit are tallied too: from them the column's `cells.Reading` is decided after a pass.
 """
 from __future__ import annotations
 
@@ -19,7 +20,17 @@ from preflight.kernels.arrow import bools, mask, numbers
 from preflight.kernels.hashing import MISSING_HASH, hash_floats, splitmix64
 from preflight.kernels.siphash import hash_strings
 from preflight.profile.accumulators import BottomK, Moments
-from preflight.profile.cells import as_text, is_native, judge_text, native_values, number_keys, placeholder_set
+from preflight.profile.cells import (
+    PLAIN,
+    Reading,
+    as_text,
+    decide,
+    is_native,
+    judge_text,
+    native_values,
+    number_keys,
+    placeholder_set,
+)
 
 QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
 EXAMPLES = 5
@@ -57,6 +68,15 @@ class ColumnProfile:
     sample: np.ndarray          # the bottom-k sample of finite numbers
     hashes: np.ndarray | None   # uint64 per row, the cells' content hashes: kept for text only
     transform: dict = field(default_factory=dict)
+    reading: Reading = PLAIN  # how its text cells were read (cells.decide)
+    soft: dict[str, int] = field(default_factory=dict)   # soft placeholder spellings: cells each
+    units: dict[str, int] = field(default_factory=dict)  # cells per unit written (cells.UNITS keys)
+
+    def decided(self) -> Reading:
+        """The reading this column's tallies call for (cells.decide); read that way when it differs."""
+        if self.reading != PLAIN:
+            return self.reading
+        return decide(sum(self.soft.values()), self.units, self.numeric_count, self.text_count)
 
     @cached_property
     def distinct(self) -> int:
@@ -92,9 +112,13 @@ class ColumnProfile:
 class ColumnBuilder:
     """Feeds batches of one column; `finish` returns the ColumnProfile."""
 
-    def __init__(self, name: str, placeholders: list[str], sample_rows: int, max_codes: int) -> None:
+    def __init__(self, name: str, placeholders: list[str], sample_rows: int, max_codes: int,
+                 reading: Reading = PLAIN) -> None:
         self.name = name
         self.placeholders = placeholder_set(placeholders)
+        self.reading = reading
+        self.soft: Counter[str] = Counter()
+        self.units: Counter[str] = Counter()
         self.max_codes = max_codes
         self.moments = Moments()
         self.sample = BottomK(sample_rows)
@@ -161,12 +185,16 @@ class ColumnBuilder:
     def _text(self, arr: pa.Array):
         """Judge each distinct cell text once (cells.judge_text), tally placeholders, whitespace and
         examples, hash and code each distinct text, then gather per row."""
-        cells = judge_text(arr, self.placeholders)
+        cells = judge_text(arr, self.placeholders, reading=self.reading)
         raw, trimmed, idx, number, text = cells.raw, cells.trimmed, cells.index, cells.number, cells.text
         ws = text & bools(pc.not_equal(raw, trimmed))
         seen = np.bincount(idx[idx >= 0], minlength=len(raw))
         for j in np.flatnonzero(cells.token):
             self.tokens[trimmed[j].as_py()] += int(seen[j])
+        for j in np.flatnonzero(cells.soft):
+            self.soft[trimmed[j].as_py()] += int(seen[j])
+        for j in np.flatnonzero(~np.isnan(cells.unit_values)):
+            self.units[cells.unit_keys[j]] += int(seen[j])
         self.counts.update(whitespace=int(seen[ws].sum()))
         self._remember("ws", raw, ws)
         self._remember("text", trimmed, text)
@@ -248,6 +276,7 @@ class ColumnBuilder:
             categories=categories, sample=self.sample.values.copy(),
             hashes=None if kind == "empty" or (kind == "numeric" and all(h is None for h in self.hashes))
             else self._filled(self.hashes, np.uint64, None),
+            reading=self.reading, soft=dict(sorted(self.soft.items())), units=dict(sorted(self.units.items())),
         )
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from preflight.kernels.hashing import combine, splitmix64
 from preflight.profile import overflow, transforms
+from preflight.profile.cells import PLAIN, Reading
 from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.protocol import Task
 from preflight.profile.target import infer_target
@@ -98,14 +99,21 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
                   settings: Mapping[str, Any], progress: Progress) -> TabularProfile:
     # Columns are independent and their work is numpy / pyarrow kernels that release the GIL:
     # profile them on one thread per core (`workers`); results are combined in column order.
+    # A column's reading (cells.Reading: soft placeholders as levels, numbers with a unit) is
+    # decided from a first pass; when one differs, the table is profiled again reading it so,
+    # and every hash, sample and count is what it would have been read that way from the start.
+    readings: dict[str, Reading] = {}
     with ThreadPoolExecutor(worker_count(settings)) as pool:
         while True:
             try:
                 profiles, file_rows, feature_hashes, row_hashes = _profile_batches(
-                    source, label, settings, progress, pool)
-                break
+                    source, label, settings, progress, pool, readings)
             except ReadRestart:  # a streamed column turned out to be text: start again
                 continue
+            decided = {n: col.decided() for n, col in profiles.items()}
+            if readings or decided == {n: col.reading for n, col in profiles.items()}:
+                break
+            readings = decided  # once: the second pass reads as decided, and decides nothing
     features = [n for n in source.columns if n != label]
     profiles = {n: overflow.cap(col) for n, col in profiles.items()}  # 1e308: non-finite, like inf
     for col in profiles.values():
@@ -122,10 +130,11 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
 
 
 def _profile_batches(source: TabularSource, label: str | None, settings: Mapping[str, Any],
-                     progress: Progress, pool: ThreadPoolExecutor):
+                     progress: Progress, pool: ThreadPoolExecutor, readings: Mapping[str, Reading]):
     names = source.columns
     builders = {n: ColumnBuilder(n, settings["placeholders"], settings["sample_rows"],
-                                 max_codes=100_000 if n == label else 10_000) for n in names}
+                                 max_codes=100_000 if n == label else 10_000, reading=readings.get(n, PLAIN))
+                for n in names}
     features = [n for n in names if n != label]
     seed = np.uint64(settings["seed"])
     file_rows = [0] * len(source.files)

@@ -124,7 +124,8 @@ class Stats:
 
     def _parse(self, column: pa.Array, spec: Mapping[str, Any]) -> cells.Cells:
         # A column the scan read as booleans reads its text cells "True" / "false" as 1 / 0.
-        return cells.parse(column, self._placeholders, booleans=spec.get("dtype") == "bool")
+        return cells.parse(column, self._placeholders, booleans=spec.get("dtype") == "bool",
+                           unit=spec["transform"].get("unit"))
 
 
 class _Columns:
