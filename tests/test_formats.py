@@ -71,7 +71,7 @@ def test_quiet_silences_only_passing_text(write_csv, capsys) -> None:
 
 def test_github_lines(demo_out) -> None:
     lines = demo_out["github"][1].splitlines()
-    assert len(lines) == 12 and all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
+    assert len(lines) == 13 and all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
     dup = next(line for line in lines if "PF201" in line)
     # row 10 is line 12 of the CSV (line 1 is the header); % in the message is escaped
     assert dup.startswith("::error file=fixtures/demo/customers.csv,line=12,title=PF201 duplicate-rows::7 rows")
@@ -192,7 +192,8 @@ def test_junit_and_sarif_list_the_rules_that_ran(write_csv) -> None:
     cases, rules = _cases_and_rules(["scan", str(data)])
     assert cases == rules == ["PF100 no-label-column", "PF102 non-finite-values", "PF103 constant-feature",
                               "PF104 mixed-types", "PF105 id-like-column", "PF106 empty-dataset",
-                              "PF107 whitespace-values", "PF108 sentinel-values", "PF109 headerless-csv"]
+                              "PF107 whitespace-values", "PF108 sentinel-values", "PF109 headerless-csv",
+                              "PF110 column-handling"]
     cases, rules = _cases_and_rules(["scan", str(data), "--select", "PF2"])  # flags override the config
     assert cases == rules == ["PF201 duplicate-rows", "PF202 conflicting-labels", "PF203 near-duplicates",
                               "PF206 target-leakage"]
