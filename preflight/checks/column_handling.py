@@ -18,6 +18,7 @@ from __future__ import annotations
 from preflight.checks.base import Check, Context
 from preflight.findings import Finding
 
+
 def handling(col, role: str = "feature") -> dict[str, str] | None:
     """How the stats treat one column, when it is not plain: {"handling", "reason"}."""
     t = col.transform if role == "feature" else {}
@@ -60,7 +61,8 @@ class ColumnHandling(Check):
         if not listed:
             return []
         shown = [f"{name}{' (label)' if how.get('role') else ''}: "
-                 f"{'dropped, ' if how['handling'] == 'dropped' else ''}{how['reason']}" for name, how in listed.items()]
+                 f"{'dropped, ' if how['handling'] == 'dropped' else ''}{how['reason']}"
+                 for name, how in listed.items()]
         return [ctx.finding(
             f"{len(listed)} column(s) dropped or read specially by the stats: {'; '.join(shown[:8])}"
             f"{f'; ... (+{len(shown) - 8} more)' if len(shown) > 8 else ''} (stats.json features.*.transform)",
