@@ -63,29 +63,17 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
          no_cache: bool = False,
          no_report: bool = False) -> int:
     """Scan PATH (a data file or a folder of them) and report problems."""
-    from preflight.files import dumps
-
     with _without_cyclic_gc():
         from preflight.pipeline import scan as run_scan
 
         report = run_scan(path, label=label, task=task, select=_split(select), ignore=_split(ignore),
                           fail_on=fail_on, config_file=config_file, progress=not quiet,
                           pred_probs=pred_probs, features=features, image_col=image_col,
-                          views=output is not None and not no_report,
+                          views=False if no_report else None,
                           baseline=baseline, write_baseline=write_baseline, output_dir=output,
                           cache_dir=str(cache_dir) if cache_dir else None, cache=False if no_cache else None)
     for note in () if quiet else report.notes:
         click.echo(printable(f"preflight: {note if note.startswith('warning: ') else 'info: ' + note}"), err=True)
-    findings_json = dumps(report.to_dict())
-    if output is not None:
-        from preflight.write.output import write_set
-
-        outputs = {"stats.json": dumps(report.stats), "findings.json": findings_json}
-        if report.views is not None:
-            from preflight.write.html import render_html
-
-            outputs["report.html"] = render_html(report)
-        write_set(output, outputs)
     if fmt != "text" or not quiet or report.exit_code:  # -q: text only when failing
         sys.stdout.write(FORMATS[fmt](report))
     return report.exit_code

@@ -81,7 +81,7 @@ def _from_table(path: Path, image_col: str, label: str | None, allow_outside: bo
     if image_col not in source.columns:
         raise DataError(f"{where}: image column '{image_col}' not found (columns: {', '.join(source.columns)}).")
     others = tuple(c for c in source.columns if c != image_col)
-    label_name = resolve_label(others, label, where)
+    label_name = resolve_label(others, label, where, leave_a_feature=False)
     split_col = next((c for c in others if c.lower() == "split" and c != label_name), None)
     root = path if path.is_dir() else path.parent
     while True:

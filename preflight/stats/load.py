@@ -36,19 +36,45 @@ class StatsWarning(UserWarning):
     """`Stats.transform(..., on_unknown="warn")` met cells the fit never saw (counted per column)."""
 
 
-class Stats:
+class Stats(dict):
+    """A stats.json, loaded: its fitted transforms and output-layer numbers as attributes and
+    methods, and the JSON itself as a read-only dict (`stats["target"]`, `json.dumps(stats)`;
+    `to_dict()` gives a copy to edit). `Report.stats` is one."""
+
     def __init__(self, data: Mapping[str, Any]) -> None:
         if data.get("format") != STATS_FORMAT:
             raise ValueError(f"not a {STATS_FORMAT} file (format: {data.get('format')!r})")
-        self.data = data
+        super().__init__(data)
         self.features: dict[str, dict] = dict(data["features"])
         self.target: dict[str, Any] | None = data.get("target")
         self.feature_names_out: list[str] = list(data["feature_names_out"])
         self._placeholders = cells.placeholder_set(data.get("placeholders", []))
 
     @property
+    def data(self) -> dict[str, Any]:
+        """The stats.json document (this dict itself; kept for code written against `.data`)."""
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy of the stats.json document, as a plain dict."""
+        return json.loads(json.dumps(self))
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("Stats is read-only (the stats.json a scan fitted); edit a copy: stats.to_dict()")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = __ior__ = _read_only
+
+    def __repr__(self) -> str:
+        target = self.get("target") or {}
+        return (f"Stats({len(self.features)} features -> {len(self.feature_names_out)} outputs, "
+                f"label={self.label!r}, task={target.get('task')!r})")
+
+    def __reduce__(self) -> tuple:
+        return (Stats, (dict(self),))
+
+    @property
     def label(self) -> str | None:
-        return self.data["fingerprint"]["label"]
+        return self["fingerprint"]["label"]
 
     @property
     def classes(self) -> list:
@@ -69,11 +95,11 @@ class Stats:
     @property
     def channel_mean(self) -> np.ndarray:
         """Per-channel pixel mean on the [0, 1] scale (image datasets), for Normalize(mean, std)."""
-        return np.asarray(self.data.get("images", {}).get("channel_mean", []), dtype=np.float32)
+        return np.asarray(self.get("images", {}).get("channel_mean", []), dtype=np.float32)
 
     @property
     def channel_std(self) -> np.ndarray:
-        return np.asarray(self.data.get("images", {}).get("channel_std", []), dtype=np.float32)
+        return np.asarray(self.get("images", {}).get("channel_std", []), dtype=np.float32)
 
     def normalize(self, array: Any) -> np.ndarray:
         """(x / 255 if uint8, else x) - mean) / std over the last axis (HWC, or NHWC), float32."""
