@@ -54,6 +54,8 @@ def cli() -> None:
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Image cache folder (default: <-o DIR>/cache, else .preflight/cache).")
 @click.option("--no-cache", is_flag=True, help="Decode every image again; neither read nor write the cache.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output: auto = on a terminal unless NO_COLOR is set.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, and text output only when failing.")
 @click.option("--no-report", is_flag=True, help="With -o: skip report.html (the visual report).")
 def scan(path: Path, label: str | None, task: str | None, output: Path | None, fmt: str,
@@ -61,7 +63,7 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
          pred_probs: Path | None, features: Path | None, image_col: str | None, quiet: bool,
          baseline: Path | None = None, write_baseline: Path | None = None, cache_dir: Path | None = None,
          no_cache: bool = False,
-         no_report: bool = False) -> int:
+         no_report: bool = False, color: str = "auto") -> int:
     """Scan PATH (a data file or a folder of them) and report problems."""
     with _without_cyclic_gc():
         from preflight.pipeline import scan as run_scan
@@ -74,9 +76,21 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
                           cache_dir=str(cache_dir) if cache_dir else None, cache=False if no_cache else None)
     for note in () if quiet else report.notes:
         click.echo(printable(f"preflight: {note if note.startswith('warning: ') else 'info: ' + note}"), err=True)
-    if fmt != "text" or not quiet or report.exit_code:  # -q: text only when failing
+    if fmt == "text" and (not quiet or report.exit_code):  # -q: text only when failing
+        from preflight.write.text import render
+
+        sys.stdout.write(render(report, color=_colour(color)))
+    elif fmt != "text":
         sys.stdout.write(FORMATS[fmt](report))
     return report.exit_code
+
+
+def _colour(choice: str) -> bool:
+    """--color: always / never; auto = stdout is a terminal, NO_COLOR unset or empty (no-color.org),
+    and TERM is not dumb."""
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 @cli.command()

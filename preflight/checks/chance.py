@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from preflight.findings import plural
 from preflight.kernels.hashing import combine, first_by_hash, hash_floats, spread_copies
 
 
@@ -55,7 +56,8 @@ class Chance:
                 "chance_probability": float(f"{self.probability:.6g}")}
 
     def says(self) -> str:
-        return (f"{self.observed_pairs:,} equal pairs; of the {self.rest_pairs:,} pairs equal in the other columns, "
+        return (f"{plural(self.observed_pairs, 'equal pair')}; of the {plural(self.rest_pairs, 'pair')}"
+                f" equal in the other columns, "
                 f"chance makes about {_count(self.expected_pairs)} also equal in '{self.telling}' (P = "
                 f"{self.probability:.2g})")
 

@@ -24,7 +24,7 @@ import numpy as np
 from preflight.checks.base import Check, Context, pct, preview
 from preflight.checks.chance import chance_of, file_of_rows
 from preflight.checks.groups import hash_groups
-from preflight.findings import Finding
+from preflight.findings import Finding, plural
 from preflight.params import Interval
 
 
@@ -58,7 +58,8 @@ class DuplicateRows(Check):
             severity, verdict = None, (f"more than chance gives: copies of one record; keep one of each "
                                        f"({extra} redundant) and dedupe before splitting")
         return [ctx.finding(
-            f"{rows.size} rows in {len(groups)} groups ({pct(rows.size, profile.rows)}) are identical in every "
+            f"{rows.size} rows in {plural(len(groups), 'group')}"
+            f" ({pct(rows.size, profile.rows)}) are identical in every "
             f"column ({shown}): {chance.says()}; {verdict}",
             severity=severity, rows=rows, groups=groups,
             details={"redundant": extra, "groups_across_files": int(across), "evidence": chance.to_dict()})]

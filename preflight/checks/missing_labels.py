@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from preflight.checks.base import Check, Context, pct, preview
-from preflight.findings import Finding
+from preflight.findings import Finding, plural
 
 
 class MissingLabels(Check):
@@ -36,7 +36,7 @@ class MissingLabels(Check):
                 files=files, count=rows.size, details={"placeholders": label.placeholders})]
         tokens = ", ".join(f"{t!r} x{n}" for t, n in label.placeholders.items())
         return [ctx.finding(
-            f"{rows.size} rows ({pct(rows.size, profile.rows)}) have no label in '{label.name}' "
+            f"{plural(rows.size, 'row')} ({pct(rows.size, profile.rows)}) have no label in '{label.name}' "
             f"(rows {preview(rows.tolist())}{'; placeholders: ' + tokens if tokens else ''}); "
             "label or drop them",
             rows=rows, columns=[label.name], details={"placeholders": label.placeholders})]

@@ -59,3 +59,19 @@ def locations(dataset: Mapping[str, Any], finding: Finding, limit: int = 100) ->
             if len(seen) >= limit:
                 break
     return list(seen.values())
+
+
+def row_places(dataset: Mapping[str, Any], rows: list[int]) -> list[str]:
+    """Each table row where a person opens it: `path:line` in an uncompressed CSV or TSV (line 1
+    the header), `path row N` (0-based within that file) in any other file."""
+    files = table_files(dataset)
+    starts, total = [], 0
+    for _, n in files:
+        starts.append(total)
+        total += n
+    out = []
+    for row in rows:
+        i = max(bisect_right(starts, row) - 1, 0)
+        path, within = files[i][0], row - starts[i]
+        out.append(f"{path}:{within + 2}" if path.lower().endswith(LINE_SUFFIXES) else f"{path} row {within}")
+    return out
