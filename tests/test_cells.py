@@ -48,6 +48,8 @@ def test_the_column_decides() -> None:
     assert cells.decide(0, {"cm": 9, "ft": 1}, numbers=0, texts=10) == cells.Reading(unit="cm")
     assert cells.decide(0, {"cm": 5, "in": 5}, numbers=0, texts=10) == cells.Reading()  # no unit dominates
     assert cells.decide(0, {"cm": 1}, numbers=405, texts=3) == cells.Reading()         # 180cm among numbers
+    assert cells.decide(0, {"%": 5}, numbers=0, texts=65) == cells.Reading()           # 100% among words
+    assert cells.decide(0, {"l": 1}, numbers=0, texts=4284) == cells.Reading()         # a title "112L"
 
 
 @pytest.mark.parametrize("text,unit,value", [

@@ -219,15 +219,17 @@ def units(trimmed: pa.Array, where: np.ndarray) -> tuple[list[str | None], np.nd
     return keys, values
 
 
-def dominant_unit(unit_cells: Mapping[str, int], numbers: int) -> str | None:
+def dominant_unit(unit_cells: Mapping[str, int], numbers: int, texts: int) -> str | None:
     """The unit a column's numbers are written in, if one dominates: the most common unit when it
-    carries at least DOMINANT_SHARE of the cells with a unit and at least as many cells as the
-    plain numbers (then read as being in that unit). A few "180cm" among plain numbers, or cm
-    beside inches, are not read: mixed-types reports them."""
+    carries at least DOMINANT_SHARE of the cells with a unit, at least as many cells as the plain
+    numbers (then read as being in that unit), and, read so, makes the column mostly numbers. A
+    few "180cm" among plain numbers, cm beside inches, or "100%" among words ("enriched") are not
+    read: mixed-types reports the first two, the last is a category."""
     if not unit_cells:
         return None
     unit, count = max(sorted(unit_cells.items()), key=lambda kv: kv[1])
-    if count >= DOMINANT_SHARE * sum(unit_cells.values()) and count >= numbers:
+    mostly_numbers = count + numbers > texts - count
+    if count >= DOMINANT_SHARE * sum(unit_cells.values()) and count >= numbers and mostly_numbers:
         return unit
     return None
 
@@ -237,7 +239,7 @@ def decide(soft_tokens: int, unit_cells: Mapping[str, int], numbers: int, texts:
     unit as text): the dominant unit, then levels when the column is text, i.e. holds text cells
     and at least as many as number cells (placeholders aside). A column without soft
     placeholders keeps levels=False, so most columns keep the default reading."""
-    unit = dominant_unit(unit_cells, numbers)
+    unit = dominant_unit(unit_cells, numbers, texts)
     if unit is not None:
         numbers, texts = numbers + unit_cells[unit], texts - unit_cells[unit]
     return Reading(levels=soft_tokens > 0 and texts > 0 and texts >= numbers, unit=unit)
