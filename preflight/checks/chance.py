@@ -14,9 +14,11 @@ times E on benchmarks/real_tables.py's tables). For a count table or a designed 
 (few discrete columns: repeats are the design), or tips' two round bills, the tail is
 large; for copied records among continuous columns (diamonds, a storm entered twice) it is
 tiny. Using the other columns' own agreement takes their dependence into account (items
-of one questionnaire). Three dependences it cannot see are handled apart:
+of one questionnaire). Four dependences it cannot see are handled apart:
 - a column computed from others (a total of broods, a stay = exit - entry, on 99% of rows)
   repeats whenever they do: it is left out (one of columns computed from each other stays);
+- a column that copies another where both are present (95% of those rows: Cavendish's
+  density2, one value corrected, and density3, the later runs only) is one measurement: left out;
 - a column the telling one determines (age group, given age) is left out of the other
   columns when the telling column has enough equal pairs besides those under test (half as
   many, and 10) to show it;
@@ -34,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from preflight.findings import plural
-from preflight.kernels.hashing import combine, first_by_hash, hash_floats, spread_copies
+from preflight.kernels.hashing import MISSING_HASH, combine, first_by_hash, hash_floats, spread_copies
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ MAX_DERIVED_INPUTS = 30  # other numeric columns tried as its inputs
 SLACK = 3.0  # O <= SLACK * E is chance-level whatever the tail: j's own dependence on the rest
 RARE = 0.01  # a second telling column must repeat on fewer than 1% of pairs
 COARSENING_EVIDENCE = 10  # equal pairs of the telling column outside the rows under test, at least
+COPY_SHARE = 0.95  # a column equal to another on this share of the rows where both are present copies it
 
 
 def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
@@ -96,6 +99,7 @@ def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
     for j in order[:3].tolist():
         if len(derived) < len(hashes) - 1 and _derived(j, columns, rows, sample, derived):
             derived.append(j)
+    derived += _copies(hashes, sample, derived)
     order = np.array([j for j in order.tolist() if j not in derived])
     hashes = [h if j not in derived else None for j, h in enumerate(hashes)]
     best = None
@@ -154,6 +158,27 @@ def _derived(j: int, columns: list, rows: np.ndarray | None, sample: np.ndarray,
                 if same(u + v) or same(u - v) or same(v - u) or same(u * v):
                     return True
     return False
+
+
+def _copies(hashes: list[np.ndarray], sample: np.ndarray, left_out: list[int]) -> list[int]:
+    """Columns that copy an earlier one: equal to it on at least COPY_SHARE of the sampled rows
+    where both are present (and on at least 10 of them): a corrected or partial copy of one
+    measurement (Cavendish's density, density2 with one value fixed, density3 for the later
+    runs) is one piece of evidence, not three. Each copy is left out, its original kept."""
+    out: list[int] = []
+    kept = [j for j in range(len(hashes)) if j not in left_out][:MAX_DERIVED_INPUTS]
+    for i, a in enumerate(kept):
+        if a in out:
+            continue
+        ha = hashes[a][sample]
+        for b in kept[i + 1:]:
+            if b in out:
+                continue
+            hb = hashes[b][sample]
+            both = (ha != MISSING_HASH) & (hb != MISSING_HASH)
+            if both.sum() >= 10 and np.mean(ha[both] == hb[both]) >= COPY_SHARE:
+                out.append(b)
+    return out
 
 
 def _cell_hashes(col) -> np.ndarray:
