@@ -51,6 +51,9 @@ class DuplicateRows(Check):
         if across:
             severity, verdict = None, (f"{across} groups span files (copies across splits leak); "
                                        "keep one of each and dedupe before splitting")
+        elif chance.probability >= ctx.params["min_chance"] and chance.near is not None:
+            severity, verdict = "info", ("as many as the resolution of the values gives: neighbours that round "
+                                         "alike, not copies of one record")
         elif chance.probability >= ctx.params["min_chance"]:
             severity, verdict = "info", ("as many as chance gives with so few distinct values: expected repeats "
                                          "(a count table or a designed experiment), not copies of one record")
