@@ -29,6 +29,9 @@ def handling(col, role: str = "feature") -> dict[str, str] | None:
         others = sum(n for u, n in col.units.items() if u != col.reading.unit)
         notes.append(f"numbers in {col.reading.unit}, the unit stripped from {col.units[col.reading.unit]} "
                      f"cell(s){f' ({others} with another unit read as text)' if others else ''}")
+    if col.units and col.reading.unit is None and 2 * sum(col.units.values()) >= col.rows - col.missing > 0:
+        notes.append("numbers in several units (" + ", ".join(f"{u} x{n}" for u, n in col.units.items())
+                     + "), none dominant: read as text")
     if col.reading.levels and col.soft:
         notes.append("placeholder " + ", ".join(f"{t!r} x{n}" for t, n in col.soft.items())
                      + " read as a level, not missing")

@@ -18,7 +18,9 @@ Example: height_cm = 162.0, 165.6, 5' 4", 180cm.
 
 Numbers written with a unit ("181.8cm", "37,077.65 EUR", "12%") are read as numbers in that
 unit when one unit dominates the column (docs/how-rules-decide.md); cells with another unit
-("5 ft 4" among centimetres) are then stray text, and the message lists the units seen.
+("5 ft 4" among centimetres) are then stray text, and the message lists the units seen. A
+column of numbers written in several units with none dominant (cm beside inches) is read as
+text: reported at the configured severity (details.mix = "units").
 
 Fix: fix the entries at the source, or parse the units into numbers (5' 4" -> 162.6); for
 codes, nothing (or read the column as text on purpose).
@@ -78,6 +80,15 @@ class MixedTypes(Check):
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
         for col in (*profile.columns, *([profile.label] if profile.label is not None else [])):
+            if several_units(col):
+                out.append(ctx.finding(
+                    f"column '{col.name}' holds numbers written in several units, none dominant "
+                    f"({', '.join(f'{u} x{n}' for u, n in col.units.items())}): read as text, so the model "
+                    "gets categories, not quantities; convert them to one unit",
+                    rows=np.flatnonzero(~col.missing_mask), count=sum(col.units.values()), columns=[col.name],
+                    details={"numbers": col.numeric_count, "text": col.text_count, "mix": "units",
+                             "units": dict(col.units)}))
+                continue
             if col.kind != "mixed":
                 continue
             kind = kind_of_mix(col, ctx.params["max_stray_fraction"])
@@ -107,6 +118,13 @@ class MixedTypes(Check):
                          "text_examples": col.text_examples, "number_examples": col.number_examples,
                          **({"units": dict(col.units)} if col.units else {})}))
         return out
+
+
+def several_units(col) -> bool:
+    """Most present cells are numbers with a unit, but no unit dominates (cells.dominant_unit):
+    cm beside inches. The column stays text."""
+    present = col.rows - col.missing
+    return bool(col.units) and col.reading.unit is None and 2 * sum(col.units.values()) >= present > 0
 
 
 def units_seen(col) -> str:

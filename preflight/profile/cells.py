@@ -70,7 +70,7 @@ _PANDAS_NA = strings(PANDAS_NA)
 # A number with a unit: an optional currency symbol, the number (thousands may be grouped with
 # commas), the unit, and the inches of a feet-and-inches height ("5 ft 4", 5' 4").
 _WITH_UNIT = (r"^(?P<pre>[$€£¥]?)\s*(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
-              r"(?P<unit>%|‰|°\s?[CcFf]|[A-Za-z]{1,5}(?:/[A-Za-z]{1,2})?|[$€£¥'\"]|)\s*"
+              r"(?P<unit>%|‰|°\s?[CcFf]|[A-Za-z]{1,6}(?:/[A-Za-z]{1,2})?|[$€£¥'\"]|)\s*"
               r"(?P<rest>\d+(?:\.\d+)?\s*(?:in|inch|inches|\"|'')?|)$")
 # Unit spellings (lowercased) -> the unit they are keyed by: what a column's numbers are read in.
 UNITS = {
@@ -82,7 +82,8 @@ UNITS = {
     "inch": "in", "inches": "in", '"': "in", "feet": "ft", "foot": "ft", "'": "ft", "lbs": "lb",
     "sec": "s", "secs": "s", "mins": "min", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
     "day": "d", "days": "d", "week": "wk", "weeks": "wk", "yrs": "yr", "year": "yr", "years": "yr",
-    "° c": "°c", "° f": "°f", "kgs": "kg", "gr": "g",
+    "° c": "°c", "° f": "°f", "kgs": "kg", "gr": "g", "gram": "g", "grams": "g", "meter": "m", "meters": "m",
+    "metre": "m", "metres": "m", "pound": "lb", "pounds": "lb", "mile": "mi", "miles": "mi",
 }
 DOMINANT_SHARE = 0.75  # a unit dominates with >= 75% of the cells carrying a unit (and see dominant_unit)
 
