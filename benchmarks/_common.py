@@ -27,6 +27,7 @@ class Run:
     seconds: float
     peak_mb: float
     returncode: int
+    cpu: float = 0.0  # user + system seconds of the child: steadier than wall time on a busy machine
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class Measured:
     def peak_mb(self) -> float:
         return statistics.median(r.peak_mb for r in self.runs)
 
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
+
 
 def child_env(root: Path = REPO) -> dict[str, str]:
     """The environment for children: the package of checkout `root` (default: this one) first on the path."""
@@ -56,8 +61,10 @@ import json, resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
 seconds = time.perf_counter() - start
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB
-print(json.dumps({"seconds": seconds, "peak_mb": peak_kib / 1024, "returncode": code}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak_kib = usage.ru_maxrss  # Linux: KiB
+print(json.dumps({"seconds": seconds, "peak_mb": peak_kib / 1024, "returncode": code,
+                  "cpu": usage.ru_utime + usage.ru_stime}))
 """
 
 
@@ -70,7 +77,7 @@ def run_once(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path = 
     done = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], env=env, cwd=cwd, stdout=subprocess.PIPE,
                           text=True, check=True)
     out = json.loads(done.stdout)
-    return Run(out["seconds"], out["peak_mb"], out["returncode"])
+    return Run(out["seconds"], out["peak_mb"], out["returncode"], out["cpu"])
 
 
 def measure(cmd: Sequence[str], repeat: int, env: dict[str, str] | None = None,

@@ -8,6 +8,12 @@ Peak memory is each child's max RSS. The scan is also timed without outliers' Is
 printed with the others, so the two columns show what the detector costs. The table is generated once with
 np.random.default_rng(0) and cached under benchmarks/data/ (gitignored).
 Run: python benchmarks/tabular.py [--rows N] [--repeat 3]. Always exits 0: a report, not a test.
+
+--layout split: what split awareness costs (issue 14: at most 10%). The same table is written as
+two files twice, its first 70% and last 30% of rows: once as train.{csv,parquet} and
+test.{csv,parquet} (splits found: stats fitted on train, split-leakage and distribution-shift
+run), once as part-a and part-b (no splits: the scan as before). Both are scanned in the target's
+scope (and split-leakage's near = false, as conflicting-labels'), and the ratio printed.
 """
 from __future__ import annotations
 
@@ -121,7 +127,7 @@ def bare_read(fmt: str, path: Path, repeat: int) -> Measured:
 # label-errors issue (cross-validated models, the near-copy search, which conflicting-labels
 # also uses) is timed separately, in the "all rules" columns.
 MODEL_RULES = "label-issues,near-duplicates"
-NO_NEAR = "[rules.conflicting-labels]\nnear = false\n"
+NO_NEAR = "[rules.conflicting-labels]\nnear = false\n[rules.split-leakage]\nnear = false\n"
 
 
 NO_JOINT = "[rules.outliers]\nmultivariate = false\n"
@@ -153,6 +159,54 @@ def fixed_costs(repeat: int, root: Path) -> list[tuple[str, Measured]]:
                 (f"preflight scan of {FIXED_ROWS:,} rows", scan(tiny, repeat, Path(out), root))]
 
 
+def split_layouts(rows: int, fmt: str, regenerate: bool = False) -> dict[str, Path]:
+    """The cached table as two files, named as splits (train/test) and not (part-a/part-b)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    dataset(rows, regenerate)
+    cut = int(rows * 0.7)
+    out = {}
+    for layout, names in (("split", ("train", "test")), ("unsplit", ("part-a", "part-b"))):
+        folder = DATA / f"tabular_{GENERATOR}_{rows}_{layout}_{fmt}"
+        out[layout] = folder
+        if folder.exists() and not regenerate:
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        table = pq.read_table(dataset(rows)["parquet"])
+        for name, part in zip(names, (table.slice(0, cut), table.slice(cut))):
+            path = folder / f"{name}.{fmt}"
+            if fmt == "csv":
+                pacsv.write_csv(part, path, pacsv.WriteOptions(quoting_style="none"))
+            else:
+                pq.write_table(part, path)
+    return out
+
+
+def split_overhead(args: argparse.Namespace, formats: list[str]) -> int:
+    print(f"split awareness: {args.rows:,} rows as train ({70}%) + test vs the same two files unnamed; "
+          f"median of {args.repeat} fresh processes; target: at most +10%\n")
+    print(f"{'format':<9}{'no splits s':>13}{'train/test s':>14}{'overhead':>10}{'CPU s':>8}{'CPU s':>8}"
+          f"{'CPU overhead':>14}{'peak MB':>10}{'peak MB':>10}")
+    for fmt in formats:
+        folders = split_layouts(args.rows, fmt, args.regenerate)
+        runs: dict[str, list] = {"unsplit": [], "split": []}
+        with tempfile.TemporaryDirectory(prefix="preflight-bench-") as out:
+            for _ in range(args.repeat):  # alternated, so a change of load hits both alike
+                for layout in runs:
+                    runs[layout] += scan(folders[layout], 1, Path(out), args.root).runs
+        plain, split = Measured(tuple(runs["unsplit"])), Measured(tuple(runs["split"]))
+        overhead = split.seconds / plain.seconds - 1
+        print(f"{fmt:<9}{plain.seconds:13.2f}{split.seconds:14.2f}{100 * overhead:9.1f}%{plain.cpu:8.2f}"
+              f"{split.cpu:8.2f}{100 * (split.cpu / plain.cpu - 1):13.1f}%{plain.peak_mb:10.0f}{split.peak_mb:10.0f}")
+        print(f"{'':<9}runs: no splits {[round(r.seconds, 2) for r in plain.runs]}, "
+              f"train/test {[round(r.seconds, 2) for r in split.runs]}")
+    print(f"\nscan = python -m preflight scan FOLDER --label target -q -o TMP --ignore {MODEL_RULES}"
+          " with conflicting-labels and split-leakage near = false; load average before: "
+          f"{os.getloadavg()[0]:.1f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=ROWS, help=f"table rows (default {ROWS:,})")
@@ -161,9 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regenerate", action="store_true", help="rewrite the cached data files")
     parser.add_argument("--root", type=Path, default=REPO,
                         help="checkout whose preflight package is scanned (e.g. a prototype copy)")
+    parser.add_argument("--layout", choices=("one", "split"), default="one",
+                        help="one: the table as one file (default); split: what train/test awareness costs")
     args = parser.parse_args(argv)
-    paths = dataset(args.rows, args.regenerate)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    if args.layout == "split":
+        return split_overhead(args, formats)
+    paths = dataset(args.rows, args.regenerate)
 
     print(f"preflight scan vs bare pyarrow read: {args.rows:,} rows x 21 columns, median of {args.repeat} "
           f"runs, {os.cpu_count()} CPUs, python {sys.version.split()[0]}")

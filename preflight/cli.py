@@ -47,6 +47,8 @@ def cli() -> None:
 @click.option("--features", type=click.Path(path_type=Path),
               help="Your embeddings (.npy, one row per data row) for label-issues and near-duplicates.")
 @click.option("--image-col", help="The CSV/Parquet lists image files: the column holding their paths.")
+@click.option("--split-col", help="The column naming each row's split (train, test, ...); then not a feature.")
+@click.option("--train-split", help="The training split's name, when it is not train/training.")
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
               help="Only findings not recorded in this baseline file are reported and fail the gate.")
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
@@ -63,7 +65,8 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
          pred_probs: Path | None, features: Path | None, image_col: str | None, quiet: bool,
          baseline: Path | None = None, write_baseline: Path | None = None, cache_dir: Path | None = None,
          no_cache: bool = False,
-         no_report: bool = False, color: str = "auto") -> int:
+         no_report: bool = False, color: str = "auto", split_col: str | None = None,
+         train_split: str | None = None) -> int:
     """Scan PATH (a data file or a folder of them) and report problems."""
     with _without_cyclic_gc():
         from preflight.pipeline import scan as run_scan
@@ -71,6 +74,7 @@ def scan(path: Path, label: str | None, task: str | None, output: Path | None, f
         report = run_scan(path, label=label, task=task, select=_split(select), ignore=_split(ignore),
                           fail_on=fail_on, config_file=config_file, progress=not quiet,
                           pred_probs=pred_probs, features=features, image_col=image_col,
+                          split_col=split_col, train_split=train_split,
                           views=False if no_report else None,
                           baseline=baseline, write_baseline=write_baseline, output_dir=output,
                           cache_dir=str(cache_dir) if cache_dir else None, cache=False if no_cache else None)
@@ -128,7 +132,8 @@ def stats_check(stats: Path, path: Path, label: str | None, config_file: Path | 
 
     old = freshness.read_fingerprint(stats)
     label = label or freshness.default_label(path, old["label"])
-    current = run_scan(path, label=label, select=freshness.FRESHNESS_RULES, config_file=config_file)
+    current = run_scan(path, label=label, select=freshness.FRESHNESS_RULES, config_file=config_file,
+                       **freshness.split_options(stats))
     changed = freshness.differences(old, current.stats["fingerprint"])
     if not changed:
         click.echo(printable(f"preflight: stats fresh: {stats} matches {path} ({old['rows']} rows)"))

@@ -190,8 +190,18 @@ def _tabular_profile(path: Path, config: Config, bar: Progress, frame: Any = Non
         source = open_frame(frame)
     else:
         source = open_tabular(path)
-    label_name = resolve_label(source.columns, config.label, str(source.files[0]))
+    columns = _without_split_column(source.columns, str(config.settings.get("split_col") or ""), str(source.files[0]))
+    label_name = resolve_label(columns, config.label, str(source.files[0]))
     return build_profile(source, label=label_name, task=config.task, settings=config.settings, progress=bar)
+
+
+def _without_split_column(columns: tuple[str, ...], split_col: str, where: str) -> tuple[str, ...]:
+    """The columns that may be the label: all but the split column, which must exist."""
+    from preflight.errors import DataError
+
+    if split_col and split_col not in columns:
+        raise DataError(f"{where}: split column '{split_col}' not found (columns: {', '.join(columns)}).")
+    return tuple(c for c in columns if c != split_col)
 
 
 def _attach_user_arrays(profile: Profile, pred_probs: str | Path | None, features: str | Path | None) -> None:

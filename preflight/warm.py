@@ -2,8 +2,8 @@
 
 Importing scikit-learn costs about a second of CPU (most of it scipy.stats and pandas, which
 sklearn.utils pulls in), as much as profiling a million rows. With a spare core the import
-hides behind the profile; on two cores both already busy it shares the CPU and the GIL and
-saves little (measured: the same total on the 1M-row benchmark). The pipeline waits for the thread before any check runs, so no check races an
+hides behind reading and profiling the data; benchmarks/startup.py measures what that saves on a
+small scan. The pipeline waits for the thread before any check runs, so no check races an
 import. A module that fails to import here is imported again by its check, which then
 fails the run with the real error (exit 3), as it would without the warm-up.
 scikit-learn imports pandas too (sklearn.utils.fixes); the profile itself never does

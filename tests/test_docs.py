@@ -244,18 +244,28 @@ def _keys(value: Any, data_keyed: frozenset[str], opaque: frozenset[str] = froze
 
 @pytest.fixture(scope="module")
 def extra_reports(tmp_path_factory) -> dict[str, Any]:
-    """An image dataset and a regression table: the keys the demo's golden files lack."""
+    """An image dataset, a regression table, a table in splits, a text table: keys the demo's goldens lack."""
     folder = tmp_path_factory.mktemp("docs")
     table = folder / "reg.csv"
     table.write_text("x,y\n" + "".join(f"{i},{(i * 7) % 13 + 0.5}\n" for i in range(40)))
+    splits = folder / "splits"
+    splits.mkdir()
+    (splits / "train.csv").write_text("x,y\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    (splits / "test.csv").write_text("x,y\n" + "".join(f"{i},{i % 3}\n" for i in range(10)))
+    (splits / "valid.csv").write_text("x,y\n" + "".join(f"{i},{i % 2}.5\n" for i in range(10)))
     return {"images": preflight.scan(ROOT / "fixtures" / "images_clean", select=["ignored-files"], cache=False),
-            "regression": preflight.scan(table, select=["empty-dataset"], task="regression")}
+            "regression": preflight.scan(table, select=["empty-dataset"], task="regression"),
+            "splits": preflight.scan(splits, select=["PF205", "PF405"], task="regression"),
+            "no-train": preflight.scan(splits / "valid.csv", select=["PF205"], task="regression"),
+            "text": preflight.scan(ROOT / "fixtures" / "text" / "reviews.csv", select=["empty-dataset"],
+                                   label="sentiment")}
 
 
 def test_findings_doc_names_every_field(extra_reports) -> None:
     data_keyed, opaque = frozenset({"splits"}), frozenset({"details"})
     names = _keys(json.loads((GOLDEN / "demo.findings.json").read_text()), data_keyed, opaque)
-    names |= _keys(extra_reports["images"].to_dict(), data_keyed, opaque)
+    for report in extra_reports.values():
+        names |= _keys(report.to_dict(), data_keyed, opaque)
     names |= {"baseline", "suppressed", "path", "known", "fixed", "new"}  # optional keys
     missing = _named("findings-json.md", names)
     assert not missing, f"docs/findings-json.md does not document {missing}"
@@ -264,7 +274,7 @@ def test_findings_doc_names_every_field(extra_reports) -> None:
 def test_stats_doc_names_every_field(extra_reports) -> None:
     from preflight.profile.transforms import TRANSFORM_KINDS
 
-    data_keyed = frozenset({"features", "modes", "formats", "splits"})
+    data_keyed = frozenset({"features", "modes", "formats", "splits", "text_columns", "truncated_share"})
     names = _keys(json.loads((GOLDEN / "demo.stats.json").read_text()), data_keyed)
     for report in extra_reports.values():
         names |= _keys(report.stats, data_keyed)

@@ -43,8 +43,8 @@ def test_key_rules_explain_their_remedies(rule, needles, capsys) -> None:
     ("class-imbalanse", "did you mean 'class-imbalance' (PF301)?"),
     ("near-duplicate", "did you mean 'near-duplicates' (PF203)?"),
     ("PF230", "did you mean 'near-duplicates' (PF203)?"),                  # two digits swapped
-    ("pf40", "did you mean 'outliers' (PF401), 'needs-normalization' (PF402), 'needs-squashing' (PF403) "
-             "or 'target-scale' (PF404)?"),                                  # a code prefix
+    ("pf40", "did you mean 'outliers' (PF401), 'needs-normalization' (PF402), 'needs-squashing' (PF403), "
+             "'target-scale' (PF404) or 'distribution-shift' (PF405)?"),      # a code prefix
     ("duplicate", "did you mean 'duplicate-rows' (PF201), 'near-duplicates' (PF203) or "
                   "'duplicate-images' (PF204)?"),
     ("needs normalization", "did you mean 'needs-normalization' (PF402)?"),

@@ -213,9 +213,12 @@ def test_junit_of_a_report_built_by_hand_lists_the_applicable_rules() -> None:
     ds = {"path": "d", "kind": "images", "rows": 3, "columns": 0, "label": None, "task": None}
     cases = [c.get("name") for c in ET.fromstring(junit.render(_report(ds, []))).iter("testcase")]
     assert cases == ["PF100 no-label-column", "PF203 near-duplicates", "PF204 duplicate-images",
-                     "PF205 split-leakage", "PF401 outliers", "PF501 unreadable-file", "PF502 image-size-mismatch",
+                     "PF401 outliers", "PF501 unreadable-file", "PF502 image-size-mismatch",
                      "PF503 image-mode-mismatch", "PF504 dark", "PF505 bright", "PF506 blurry",
-                     "PF507 low-information", "PF508 ignored-files"]   # unlabelled images: no label rules
+                     "PF507 low-information", "PF508 ignored-files"]   # unlabelled, no splits: no label or split rules
+    ds["splits"] = {"train": 2, "test": 1}
+    cases = [c.get("name") for c in ET.fromstring(junit.render(_report(ds, []))).iter("testcase")]
+    assert "PF205 split-leakage" in cases and "PF405 distribution-shift" in cases
 
 
 def _finding(code: str, rule: str, severity: str, message: str, **fields) -> Finding:

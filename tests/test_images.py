@@ -101,14 +101,18 @@ def test_clean_folder_passes_through_cli(tmp_path, capsys):
     assert [f for f in out["findings"] if f["severity"] != "info"] == []
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert stats["target"]["classes"] == ["bird", "cat", "dog"]
-    assert stats["target"]["counts"] == [12, 12, 12]
+    assert stats["target"]["counts"] == [8, 8, 8]  # fitted on the training split alone
+    assert stats["fitted_on"] == {"split": "train", "rows": 24}
+    assert stats["splits"] == {"train": {"rows": 24, "counts": [8, 8, 8]}, "test": {"rows": 12, "counts": [4, 4, 4]}}
     assert stats["images"]["splits"] == {"test": 12, "train": 24}
+    assert stats["images"]["count"] == 24
 
 
 def test_channel_stats_equal_numpy_over_all_pixels(tmp_path):
+    """Over every pixel of the training split's images: what Normalize should use."""
     report = preflight.scan(CLEAN, select=["PF5"])
     pixels = np.concatenate([np.asarray(Image.open(p).convert("RGB")).reshape(-1, 3)
-                             for p in sorted(CLEAN.rglob("*.png"))])
+                             for p in sorted((CLEAN / "train").rglob("*.png"))])
     sums = pixels.astype(np.int64).sum(axis=0)
     n = pixels.shape[0]
     mean = [int(s) / (n * 255) for s in sums]

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "fixtures" / "demo" / "customers.csv"
 IMAGES = ROOT / "fixtures" / "images"
 TABLE_SECTIONS = {"summary", "findings", "classes", "features", "outliers", "duplicates", "label-issues"}
-IMAGE_SECTIONS = {"summary", "findings", "classes", "duplicates", "label-issues", "channels", "thumbnails"}
+IMAGE_SECTIONS = {"summary", "findings", "classes", "splits", "duplicates", "label-issues", "channels",
+                  "thumbnails"}
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 
 
@@ -184,8 +185,9 @@ def test_console_check_catches_a_broken_page(tmp_path) -> None:
     (DEMO, TABLE_SECTIONS, ["Findings", "Classes & initialisation",
                             "Numeric features: before and after the recommended transform", "Outliers",
                             "Duplicates and near-duplicates", "Suspected label errors"]),
-    (IMAGES, IMAGE_SECTIONS, ["Findings", "Classes & initialisation", "Duplicates and near-duplicates",
-                              "Suspected label errors", "Channels", "Flagged images"]),
+    (IMAGES, IMAGE_SECTIONS, ["Findings", "Classes & initialisation", "Splits: each held-out split against train",
+                              "Duplicates and near-duplicates", "Suspected label errors", "Channels",
+                              "Flagged images"]),
 ], ids=["table", "images"])
 def test_report_opens_in_chromium_without_console_errors(tmp_path, dataset, sections, headings) -> None:
     from PIL import Image, ImageStat

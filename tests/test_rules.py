@@ -1,10 +1,12 @@
 """Per-rule cases as data (tests/cases/<rule>.toml): planted problems and clean tables.
 
 Each case scans a tiny table with only its rule selected and asserts the exact
-findings: rows, groups, columns, counts, severities and chosen details.
+findings: rows, groups, columns, counts, severities and chosen details. A case may set
+scan-wide settings too (`settings = {split_col = "split"}`).
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +46,9 @@ def test_rule_case(rule: str, case: dict[str, Any], tmp_path: Path) -> None:
             (data.parent / name).symlink_to(tmp_path / target)
     data.write_text(case["csv"].lstrip("\n"))
     config = tmp_path / "preflight.toml"
-    params = "".join(f"{k} = {v!r}\n" for k, v in case.get("params", {}).items())
-    config.write_text(f"[rules.{rule}]\n{params}" if params else "")
+    params = "".join(f"{k} = {json.dumps(v)}\n" for k, v in case.get("params", {}).items())
+    settings = "".join(f"{k} = {json.dumps(v)}\n" for k, v in case.get("settings", {}).items())  # split_col, ...
+    config.write_text(settings + (f"[rules.{rule}]\n{params}" if params else ""))
     report = preflight.scan(data.parent if "links" in case else data, label=case.get("label"), task=case.get("task"),
                             select=[rule], config_file=config)
     found = [f.to_dict() for f in report.by_rule(rule)]

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     pass
 
 # Where report.html shows a rule's findings (besides the findings list).
-Section = Literal["duplicates", "label-issues", "outliers", "features", "classes", "ignored"]
+Section = Literal["duplicates", "label-issues", "outliers", "features", "classes", "ignored", "splits"]
 LABEL_NEEDS = frozenset({"label", "classification", "regression"})
 
 
@@ -58,7 +58,7 @@ class Context:
 
 
 class Check:
-    """Subclass once per module. `needs` may hold: label, classification, regression."""
+    """Subclass once per module. `needs` may hold: label, classification, regression, splits."""
 
     name: ClassVar[str]
     code: ClassVar[str]
@@ -71,11 +71,14 @@ class Check:
     def run(self, profile: Any, ctx: Context) -> list[Finding]:  # pragma: no cover
         raise NotImplementedError
 
-    def applies_to(self, kind: str, has_label: bool, task: str | None) -> bool:
-        """Label checks need a label (PF100 says so once); task checks need their task."""
+    def applies_to(self, kind: str, has_label: bool, task: str | None, has_splits: bool = False) -> bool:
+        """Label checks need a label (PF100 says so once); task checks need their task; split
+        checks need two splits or more."""
         if kind not in self.kinds:
             return False
         if self.needs & LABEL_NEEDS and not has_label:
+            return False
+        if "splits" in self.needs and not has_splits:
             return False
         return all(need not in ("classification", "regression") or task == need for need in self.needs)
 

@@ -15,19 +15,23 @@ names are two passengers); the message says which columns were compared. Severit
 chance as duplicate-rows does: where equal feature vectors are as common as a few
 discrete columns make them (a designed experiment, a count table), the features do not
 pin the label down and differing labels are natural overlap: info (details.evidence).
+Free text (columns of kind text) is compared normalised (NFKC, case-folded, whitespace
+collapsed), and near-copies of it are texts whose word shingles overlap by at least the
+setting text_near_jaccard (MinHash, confirmed exactly), with the other columns equal; a shared
+text is never chance overlap.
 Tables, regression: equal inputs with different targets are the target's noise, not a
 labelling conflict: one info finding gives its level (pooled within-group std against
 the target's std).
 
-Images: the same or a near-same picture (pHash within image_hash_radius) filed under
-different classes."""
+Images: the same or a near-same picture (pHash within image_hash_radius, thumbnails
+alike, as near-duplicates finds them) filed under different classes."""
 from __future__ import annotations
 
 import numpy as np
 
 from preflight.checks.base import Check, Context, pct
 from preflight.checks.chance import chance_of
-from preflight.checks.groups import hash_groups
+from preflight.checks.groups import AFTER_NORMALISING, hash_groups, texts_present
 from preflight.findings import Finding, plural
 from preflight.kernels.hashing import combine, hash_floats
 from preflight.params import Boolean, Interval
@@ -54,7 +58,8 @@ class ConflictingLabels(Check):
         if profile.task == "regression":
             return _regression(profile, ctx, exact)
         labels = profile.y if profile.y is not None else label.values
-        dropped = [c for c in profile.columns if c.transform.get("kind") == "drop"]
+        dropped = [c for c in profile.columns if c.transform.get("kind") == "drop" and c.kind != "text"]
+        texts = profile.text_columns
         compared = f"all {len(profile.columns)} feature columns"
         if ctx.params["near"] and profile.rows >= 2:
             from preflight.learn.near_duplicates import near_groups
@@ -62,9 +67,14 @@ class ConflictingLabels(Check):
             # Near-copy groups contain the exact ones: they replace them, split where a
             # column the models drop (a name, a ticket number) tells the rows apart.
             candidates = _split(map(np.asarray, near_groups(profile)[0]), present, dropped, profile.rows)
-            used = len(profile.columns) - len(dropped)
+            used = len(profile.columns) - len(dropped) - len(texts)
             compared = (f"the {used} model columns equal or within the near-duplicate radius"
                         + (f", the {len(dropped)} dropped ones equal" if dropped else ""))
+            if texts and profile.user_features is None:
+                others = len(profile.columns) - len(texts)
+                jaccard = profile.settings["text_near_jaccard"]
+                compared = (f"text near-copies (word-shingle Jaccard at least {jaccard:g})"
+                            + (f", the other {others} columns equal" if others else ""))
         else:
             candidates = exact
         groups = [g for g in candidates if np.unique(labels[g]).size > 1]
@@ -73,7 +83,12 @@ class ConflictingLabels(Check):
         rows = np.sort(np.concatenate(groups))
         shown = [", ".join(f"{r}:{_label(profile, r)}" for r in g[:4]) for g in groups[:3]]
         chance = chance_of(list(profile.columns), np.flatnonzero(present))
-        if chance.probability >= ctx.params["min_chance"]:
+        if texts and compared.startswith("all"):
+            compared += AFTER_NORMALISING
+        shared = any(texts_present(texts, g) for g in groups)
+        if shared:
+            severity, verdict = None, "fix or drop the wrong labels (a shared free text is no chance overlap)"
+        elif chance.probability >= ctx.params["min_chance"]:
             severity, verdict = "info", ("equal feature vectors are as common as chance makes them with so few "
                                          "distinct values: the features do not pin the label down, and differing "
                                          "labels are natural overlap; add features that tell them apart")
@@ -82,7 +97,8 @@ class ConflictingLabels(Check):
         return [ctx.finding(
             f"{rows.size} rows in {plural(len(groups), 'group')}"
             f" have identical features ({compared}) but different labels "
-            f"({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}): {chance.says()}; {verdict}",
+            f"({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}): "
+            f"{'texts do not repeat by chance' if shared else chance.says()}; {verdict}",
             severity=severity, rows=rows, groups=groups,
             details={"labels": [[_label(profile, r) for r in g] for g in groups[:1000]],
                      "compared": compared, "evidence": chance.to_dict()})]
@@ -145,7 +161,8 @@ def _images(profile, ctx: Context) -> list[Finding]:
     return [ctx.finding(
         f"{len(files)} images in {plural(len(named), 'group')}"
         f" are the same or near-same picture (perceptual hash within "
-        f"{radius} bits) filed under different classes ({shown_groups(named)}); fix or drop the wrong labels",
+        f"{radius} bits, thumbnails alike) filed under different classes ({shown_groups(named)}); fix or drop "
+        "the wrong labels",
         files=files, groups=named, count=len(files),
         details={"labels": [[_label(profile, r) for r in g] for g in groups[:1000]], "radius": radius})]
 

@@ -10,8 +10,13 @@ equal rows are expected, and the finding is info when the probability of seeing 
 many equal pairs by chance is at least min_chance (of the pairs equal in all other columns,
 how many chance also makes equal in the most telling one); with many continuous columns
 they are copies of one record, at the configured severity. Copies in two files (train and
-test) stay at the configured severity whatever chance says: they leak. The message and
+test) stay at the configured severity whatever chance says: they leak. So do rows sharing a
+free text (a column of kind text): sentences do not repeat by chance. The message and
 details.evidence give the numbers.
+
+Free-text columns are compared after normalising (Unicode NFKC, case-folded, whitespace
+collapsed): "Great  product!" and "great product!" are one text, and the message says
+"after normalising text".
 
 Example: rows 10, 400 and 403 are identical in every column, label included.
 
@@ -23,7 +28,7 @@ import numpy as np
 
 from preflight.checks.base import Check, Context, pct, preview
 from preflight.checks.chance import chance_of, file_of_rows
-from preflight.checks.groups import hash_groups
+from preflight.checks.groups import AFTER_NORMALISING, hash_groups, texts_present
 from preflight.findings import Finding, plural
 from preflight.params import Interval
 
@@ -48,9 +53,14 @@ class DuplicateRows(Check):
         chance = chance_of(columns)
         files = file_of_rows(profile)
         across = sum(np.unique(files[g]).size > 1 for g in groups)
+        texts = profile.text_columns
+        copied = sum(bool(texts_present(texts, g)) for g in groups)
         if across:
             severity, verdict = None, (f"{across} groups span files (copies across splits leak); "
                                        "keep one of each and dedupe before splitting")
+        elif copied:
+            severity, verdict = None, (f"{copied} groups share a free text: copies, not chance; keep one of each "
+                                       f"({extra} redundant) and dedupe before splitting")
         elif chance.probability >= ctx.params["min_chance"] and chance.near is not None:
             severity, verdict = "info", ("as many as the resolution of the values gives: neighbours that round "
                                          "alike, not copies of one record")
@@ -63,6 +73,7 @@ class DuplicateRows(Check):
         return [ctx.finding(
             f"{rows.size} rows in {plural(len(groups), 'group')}"
             f" ({pct(rows.size, profile.rows)}) are identical in every "
-            f"column ({shown}): {chance.says()}; {verdict}",
+            f"column{AFTER_NORMALISING if texts else ''} ({shown}): "
+            f"{chance.says() if not copied or across else 'texts do not repeat by chance'}; {verdict}",
             severity=severity, rows=rows, groups=groups,
             details={"redundant": extra, "groups_across_files": int(across), "evidence": chance.to_dict()})]

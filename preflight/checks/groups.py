@@ -27,3 +27,11 @@ def hash_groups(hashes: np.ndarray, keep: np.ndarray | None = None) -> list[np.n
     groups = [idx[s:s + n] for s, n in zip(starts[several].tolist(), sizes[several].tolist())]
     groups.sort(key=lambda g: int(g[0]))
     return groups
+
+
+AFTER_NORMALISING = " after normalising text (Unicode NFKC, case, spacing)"
+
+
+def texts_present(text_columns: list, rows: np.ndarray) -> bool:
+    """Whether the rows hold a free text (not all missing): equal texts are copies, not chance."""
+    return any(not c.missing_mask[rows].all() for c in text_columns)

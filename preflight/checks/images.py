@@ -19,21 +19,16 @@ def shown_groups(groups: list[tuple[str, ...]], limit: int = 3) -> str:
     return preview(["[" + ", ".join(g[:3]) + (", ...]" if len(g) > 3 else "]") for g in groups], limit)
 
 
-NN_FRACTION = 4  # "near" is at most a quarter of the typical nearest-neighbour distance
-
-
 def near_radius(profile, settings) -> int:
-    """image_hash_radius, capped by the dataset's own spread.
+    """image_hash_radius: how far apart two pHashes may be for the thumbnails to be compared.
 
-    Small, alike images (MNIST digits) sit closer to each other than re-encoded copies of
-    photos do; capping at a quarter of the median nearest-neighbour distance keeps
-    distinct digits from reading as copies while photos keep the full radius.
-    """
-    return int(min(settings["image_hash_radius"], profile.phash_nn_distance // NN_FRACTION))
+    The radius only nominates pairs; the thumbnails decide (preflight.profile.image_pairs), so
+    it no longer shrinks where the dataset's images are alike (digits)."""
+    return int(settings["image_hash_radius"])
 
 
 def similar_groups(profile, radius: int) -> list[np.ndarray]:
-    """Readable images linked by equal pixels or pHash distance <= radius (connected groups)."""
+    """Readable images linked by equal pixels or confirmed pHash near-copies (connected groups)."""
     from preflight.kernels.hamming import components
 
     a, b = profile.near_pairs(radius)

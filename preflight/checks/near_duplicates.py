@@ -7,9 +7,14 @@ Tables: rows whose distance in the transformed feature space (or the user's --fe
 is under a small fraction of the typical nearest-neighbour distance (not all pairs: a
 KD-tree on a distance-preserving projection). Groups that are exact copies only are left
 to duplicate-rows.
+Free text (a column of kind text): texts whose word 3-shingles overlap by at least the setting
+text_near_jaccard (Jaccard similarity, 0.8), found by MinHash with LSH buckets (never all
+pairs) and confirmed on the exact shingle sets, in rows whose other model columns are equal.
 Images: 64-bit perceptual hashes (DCT of a 32x32 gray image) within the scan-wide
-image_hash_radius, found with multi-index hashing (never all pairs). Groups made only
-of pixel-identical files are left to duplicate-images.
+image_hash_radius, found with multi-index hashing (never all pairs), each pair confirmed by
+the two thumbnails (16x16 luma once brightness and contrast are matched, 8x8 colour): a pHash
+alone also matches the same shapes on another background colour, or alike digits. Groups
+made only of pixel-identical files are left to duplicate-images.
 
 Example: rows 50 and 407 differ by one cent in income and in monthly_spend; cat/1.jpg and
 cat/1_small.png are the same photo saved at two sizes.
@@ -30,7 +35,7 @@ class NearDuplicates(Check):
     code = "PF203"
     summary = (
         "Near-copies: rows a tiny fraction of the typical nearest-neighbour distance apart, or images whose "
-        "perceptual hashes differ in at most image_hash_radius bits.")
+        "perceptual hashes differ in at most image_hash_radius bits and whose thumbnails agree.")
     report_section = "duplicates"
     kinds = frozenset({"tabular", "images"})
 
@@ -54,10 +59,14 @@ class NearDuplicates(Check):
             return []
         rows = np.sort(np.concatenate(groups))
         shown = preview(["[" + ", ".join(map(str, g[:4])) + (", ...]" if g.size > 4 else "]") for g in groups], 3)
+        space = "in feature space"
+        if profile.text_columns and profile.user_features is None:
+            space = (f"of text (word 3-shingle Jaccard at least {info['jaccard']:g}, estimated by MinHash and "
+                     "confirmed exactly; other columns equal)")
         return [ctx.finding(
             f"{rows.size} rows in {plural(len(groups), 'group')}"
-            f" ({pct(rows.size, profile.rows)}) are near-copies in feature "
-            f"space ({shown}); keep one of each, or keep each group within one split",
+            f" ({pct(rows.size, profile.rows)}) are near-copies {space} "
+            f"({shown}); keep one of each, or keep each group within one split",
             rows=rows, groups=groups,
             details={k: v for k, v in info.items() if isinstance(v, (int, float, bool, str)) or v is None})]
 
@@ -73,5 +82,5 @@ class NearDuplicates(Check):
         return [ctx.finding(
             f"{len(files)} images in {plural(len(named), 'group')}"
             f" are near-copies of each other (perceptual hash within "
-            f"{radius} bits: {shown_groups(named)}); keep one of each, or group them when splitting",
+            f"{radius} bits, thumbnails alike: {shown_groups(named)}); keep one of each, or group them when splitting",
             files=files, groups=named, count=len(files), details={"radius": radius})]

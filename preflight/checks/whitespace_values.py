@@ -5,6 +5,8 @@ splits the examples of one value between two weights (and the test set may only 
 
 Example: city = 'Berlin', 'Berlin ', 'Lisbon ' (trailing spaces).
 
+Free-text columns (kind text) are left out: their spacing is compared normalised instead.
+
 Fix: strip the values at the source or when loading (pandas: df[col].str.strip())."""
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ class WhitespaceValues(Check):
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
         for col in (*profile.columns, *([profile.label] if profile.label is not None else [])):
-            if not col.whitespace:
+            if not col.whitespace or col.kind == "text":  # spacing in sentences is not a category's noise
                 continue
             out.append(ctx.finding(
                 f"column '{col.name}': {col.whitespace} text values ({pct(col.whitespace, col.rows)}) have "

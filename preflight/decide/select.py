@@ -21,8 +21,9 @@ def heavy_imports(config: Config, kind: str) -> list[str]:
 def ran_rules(profile: Profile, config: Config) -> tuple[str, ...]:
     """The rules that run: left on by select/ignore and applicable to the data (Report.rules)."""
     checks = discover()
+    splits = profile.split_table is not None and len(profile.split_table.names) > 1
     return tuple(name for name in config.enabled()
-                 if checks[name].applies_to(profile.kind, profile.label is not None, profile.task))
+                 if checks[name].applies_to(profile.kind, profile.label is not None, profile.task, splits))
 
 
 def plan(profile: Profile, config: Config) -> list[tuple[Check, Context]]:

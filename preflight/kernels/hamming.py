@@ -89,51 +89,6 @@ def _chunks(n: int, radius: int) -> int:
     return best
 
 
-def median_nn_distance(h: np.ndarray, sample: int = 512) -> float:
-    """Median Hamming distance from a content-keyed sample of distinct hashes to their nearest other one."""
-    from preflight.kernels.hashing import splitmix64
-
-    h = np.unique(np.asarray(h, dtype=np.uint64))
-    if h.size < 2:
-        return 64.0
-    queries = h[np.argsort(splitmix64(h), kind="stable")[:sample]]
-    nearest = np.empty(queries.size)
-    for start in range(0, queries.size, 64):
-        q = queries[start:start + 64]
-        d = popcount((q[:, None] ^ h[None, :]).reshape(-1)).reshape(q.size, h.size)
-        d[d == 0] = 65  # the query itself
-        nearest[start:start + 64] = d.min(axis=1)
-    return float(np.median(nearest))
-
-
-def similar_pairs(content: np.ndarray, phash: np.ndarray, keep: np.ndarray,
-                  radius: int) -> tuple[np.ndarray, np.ndarray]:
-    """Edges (i < j) linking kept items with equal content, equal pHash, or pHash within radius.
-
-    Equal values are linked to their first item (enough for connected components), and
-    only distinct pHashes are searched, so thousands of copies cost one lookup.
-    """
-    idx = np.flatnonzero(keep)
-    edges_a, edges_b = [], []
-    for which, values in enumerate((content[idx], phash[idx])):
-        uniq, first, inverse = np.unique(values, return_index=True, return_inverse=True)
-        rep = idx[first][inverse]
-        linked = rep != idx
-        edges_a.append(np.minimum(rep, idx)[linked])
-        edges_b.append(np.maximum(rep, idx)[linked])
-        if which == 1 and radius > 0:
-            ua, ub = hamming_pairs(uniq, radius)
-            a, b = idx[first][ua], idx[first][ub]
-            edges_a.append(np.minimum(a, b))
-            edges_b.append(np.maximum(a, b))
-    a, b = np.concatenate(edges_a), np.concatenate(edges_b)
-    if a.size == 0:
-        return a.astype(np.int64), b.astype(np.int64)
-    n = int(keep.size)
-    key = np.unique(a.astype(np.int64) * n + b)
-    return key // n, key % n
-
-
 def components(n: int, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
     """Connected groups (size > 1) of 0..n-1 under edges (a, b): each ascending, by first item."""
     if a.size == 0:

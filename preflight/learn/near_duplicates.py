@@ -116,6 +116,9 @@ def _near_pairs(
 def near_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:
     """Rows (almost) on top of each other in the model space; shared by two checks, computed once."""
     cached = profile.__dict__.get("_near")
+    if cached is None and profile.user_features is None and profile.text_columns:
+        cached = _text_groups(profile)
+        profile.__dict__["_near"] = cached
     if cached is None:
         own = profile.user_features is None
         x = profile.matrix[0] if own else profile.user_features
@@ -127,3 +130,23 @@ def near_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:
         profile.__dict__["_near"] = cached
     return cached
 
+
+
+def _text_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:
+    """A table with free text: rows whose texts are near-copies (learn/text_near.py) and whose
+    other model columns are equal. Several text columns are joined into one text per row."""
+    import pyarrow.compute as pc
+
+    from preflight.kernels.hashing import combine, hash_floats
+    from preflight.learn.text_near import text_near_groups
+
+    texts = profile.text_columns
+    docs = texts[0].text.normalised if len(texts) == 1 else \
+        pc.binary_join_element_wise(*[c.text.normalised for c in texts], " | ", null_handling="replace")
+    text_hash = combine([c.hashes for c in texts], profile.rows)
+    others = [c for c in profile.columns if c.kind != "text" and c.transform.get("kind") != "drop"]
+    key = combine([c.hashes if c.hashes is not None else hash_floats(c.values, c.missing_mask) for c in others],
+                  profile.rows) if others else None
+    return text_near_groups(docs, text_hash, key, threshold=float(profile.settings.get("text_near_jaccard", 0.8)),
+                            seed=int(profile.settings.get("seed", 0)),
+                            max_texts=int(profile.settings.get("sample_rows", 200_000)))

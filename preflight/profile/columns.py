@@ -9,8 +9,10 @@ with a unit are tallied too: from them the column's `cells.Reading` is decided a
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, reduce
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -19,7 +21,6 @@ import pyarrow.compute as pc
 from preflight.kernels.arrow import bools, mask, numbers
 from preflight.kernels.hashing import MISSING_HASH, hash_floats, splitmix64
 from preflight.kernels.siphash import hash_strings
-from preflight.profile.accumulators import BottomK, Moments
 from preflight.profile.cells import (
     PLAIN,
     Reading,
@@ -31,8 +32,9 @@ from preflight.profile.cells import (
     number_keys,
     placeholder_set,
 )
+from preflight.profile.parts import QUANTILES, PartBuilder, SplitPart
+from preflight.profile.text import wordy
 
-QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
 EXAMPLES = 5
 
 
@@ -71,6 +73,9 @@ class ColumnProfile:
     reading: Reading = PLAIN  # how its text cells were read (cells.decide)
     soft: dict[str, int] = field(default_factory=dict)   # soft placeholder spellings: cells each
     units: dict[str, int] = field(default_factory=dict)  # cells per unit written (cells.UNITS keys)
+    parts: tuple[SplitPart, ...] = ()  # per split (profile/splits.py ids): one part without splits
+    texts: pa.Array | None = None  # the cells as written, kept while the column may be free text
+    text: Any = None               # profile.text.TextProfile of a free-text column (kind "text")
 
     def decided(self) -> Reading:
         """The reading this column's tallies call for (cells.decide); read that way when it differs."""
@@ -110,23 +115,24 @@ class ColumnProfile:
 
 
 class ColumnBuilder:
-    """Feeds batches of one column; `finish` returns the ColumnProfile."""
+    """Feeds batches of one column; `finish` returns the ColumnProfile.
+
+    The moments, the sample, the counts by kind and by category are kept per split (one
+    PartBuilder each, profile/parts.py) and merged for the whole column."""
 
     def __init__(self, name: str, placeholders: list[str], sample_rows: int, max_codes: int,
                  reading: Reading = PLAIN) -> None:
         self.name = name
         self.placeholders = placeholder_set(placeholders)
         self.reading = reading
-        self.soft: Counter[str] = Counter()
-        self.units: Counter[str] = Counter()
+        self.soft: Counter[str] = Counter()  # cells per unit are tallied per split (PartBuilder.units)
         self.max_codes = max_codes
-        self.moments = Moments()
-        self.sample = BottomK(sample_rows)
+        self.sample_rows = sample_rows
+        self.parts: dict[int, PartBuilder] = {}
         self.tokens: Counter[str] = Counter()
         self.dtypes: set[str] = set()
         self.counts = Counter()  # rows, missing, nonfinite, numeric, text, whitespace
         self.examples: dict[str, dict[str, None]] = {"ws": {}, "text": {}, "num": {}}
-        self.integral = True
         self.values: list[np.ndarray] = []
         self.missing: list[np.ndarray] = []
         self.is_text: list[np.ndarray | None] = []  # None: a native-number batch
@@ -135,10 +141,20 @@ class ColumnBuilder:
         self.vocab: dict[str, int] = {}
         self._coded = True  # False once a batch held more distinct texts than max_codes
         self.hashes: list[np.ndarray | None] = []  # None: a native-number batch
-        self._last: tuple[np.ndarray, np.ndarray] | None = None  # the last batch's finite mask, values
+        # the last batch, per split it touched: the part, its finite cells' mask and values
+        self._last: list[tuple[PartBuilder, np.ndarray, np.ndarray]] = []
+        self.raw: list[pa.Array] | None = []  # the cells as written while the column may be free text
+        self._judged = False
 
-    def add(self, arr: pa.Array) -> np.ndarray:
-        """Profile one batch; returns the per-row value hashes (for row hashing)."""
+    def _part(self, split: int) -> PartBuilder:
+        part = self.parts.get(split)
+        if part is None:
+            part = self.parts[split] = PartBuilder(self.sample_rows)
+        return part
+
+    def add(self, arr: pa.Array, split: int | np.ndarray = 0) -> np.ndarray:
+        """Profile one batch, all in one split or (an array) split by row; returns the per-row
+        value hashes (for row hashing)."""
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
         self.dtypes.add(str(arr.type))
@@ -151,40 +167,75 @@ class ColumnBuilder:
             stored = _exact_integer_hashes(arr, values)  # integers beyond 2**53 only; else None
             missing = np.isnan(values)
             text = ws = codes = None
+            self.raw = None  # native numbers: never free text
             h = hash_floats(values, missing) if stored is None else stored
             n_missing = int(missing.sum())
             nonfinite = int(np.count_nonzero(np.isinf(values)))
             n_numeric, n_text = len(arr) - n_missing, 0
         else:
-            values, missing, text, ws, codes, h = self._text(as_text(arr))
+            cells = as_text(arr)
+            values, missing, text, ws, codes, h = self._text(cells, split)
+            self._keep_text(cells, text)
             stored = h
             n_missing = int(missing.sum())
             nonfinite = int(np.count_nonzero(np.isinf(values) & ~missing & ~text))
             n_text = int(text.sum())
             n_numeric = len(arr) - n_missing - n_text
         ok = np.isfinite(values)  # NaN marks missing and text cells alike
-        finite = values[ok]
         self.counts.update(rows=len(arr), missing=n_missing, nonfinite=nonfinite, numeric=n_numeric, text=n_text)
-        if finite.size:
-            self.moments = self.moments.merge(Moments.of(finite))
-            self.integral = self.integral and (whole or bool(np.array_equal(finite, np.trunc(finite))))
+        if isinstance(split, np.ndarray):
+            self._by_row(split, values, ok, missing, text, codes, whole)
+        else:
+            finite = values[ok]
+            part = self._part(split)
+            part.add(finite, whole, len(arr), n_missing, nonfinite, n_text)
+            if codes is not None:
+                part.count(codes)
+            self._last = [(part, ok, finite)]
         self.values.append(values)
         self.missing.append(missing)
         self.is_text.append(text)
         self.ws.append(ws)
         self.codes.append(codes)
         self.hashes.append(stored)
-        self._last = (ok, finite)
         return h
 
-    def add_sample(self, priorities: np.ndarray) -> None:
-        """Offer this batch's finite numbers to the bottom-k sample, keyed by row content."""
-        ok, finite = self._last  # from add: the same finite cells, not picked out twice
-        self.sample.add(priorities[ok], finite)
+    def _by_row(self, split: np.ndarray, values: np.ndarray, ok: np.ndarray, missing: np.ndarray,
+                text: np.ndarray | None, codes: np.ndarray | None, whole: bool) -> None:
+        """A batch whose rows lie in several splits (a split column): each split's rows to its part."""
+        inf = np.isinf(values) & ~missing & (~text if text is not None else True)
+        self._last = []
+        for s in np.unique(split).tolist():
+            sel = split == s
+            mine = ok & sel
+            finite = values[mine]
+            part = self._part(int(s))
+            part.add(finite, whole, int(np.count_nonzero(sel)), int(np.count_nonzero(missing & sel)),
+                     int(np.count_nonzero(inf & sel)), int(np.count_nonzero(text & sel)) if text is not None else 0)
+            if codes is not None:
+                part.count(codes[sel])
+            self._last.append((part, mine, finite))
 
-    def _text(self, arr: pa.Array):
-        """Judge each distinct cell text once (cells.judge_text), tally placeholders, whitespace and
-        examples, hash and code each distinct text, then gather per row."""
+    def _keep_text(self, arr: pa.Array, text: np.ndarray) -> None:
+        """Keep the cells (zero-copy) while the column may be free text: judged on its first batch
+        of text (profile/text.py), so a column of categories never holds its cells twice."""
+        if self.raw is None:
+            return
+        if not self._judged and text.any():
+            self._judged = True
+            if not wordy(pc.utf8_trim_whitespace(pc.filter(arr, mask(text)))):
+                self.raw = None
+                return
+        self.raw.append(arr)
+
+    def add_sample(self, priorities: np.ndarray) -> None:
+        """Offer this batch's finite numbers to the bottom-k samples, keyed by row content."""
+        for part, ok, finite in self._last:  # from add: the same finite cells, not picked out twice
+            part.sample.add(priorities[ok], finite)
+
+    def _text(self, arr: pa.Array, split: int | np.ndarray):
+        """Judge each distinct cell text once (cells.judge_text), tally placeholders, units (per
+        split), whitespace and examples, hash and code each distinct text, then gather per row."""
         cells = judge_text(arr, self.placeholders, reading=self.reading)
         raw, trimmed, idx, number, text = cells.raw, cells.trimmed, cells.index, cells.number, cells.text
         ws = text & bools(pc.not_equal(raw, trimmed))
@@ -193,8 +244,9 @@ class ColumnBuilder:
             self.tokens[trimmed[j].as_py()] += int(seen[j])
         for j in np.flatnonzero(cells.soft):
             self.soft[trimmed[j].as_py()] += int(seen[j])
-        for j in np.flatnonzero(~np.isnan(cells.unit_values)):
-            self.units[cells.unit_keys[j]] += int(seen[j])
+        with_unit = np.flatnonzero(~np.isnan(cells.unit_values))
+        if with_unit.size:
+            self._tally_units(cells.unit_keys, with_unit, idx, seen, split)
         self.counts.update(whitespace=int(seen[ws].sum()))
         self._remember("ws", raw, ws)
         self._remember("text", trimmed, text)
@@ -215,6 +267,26 @@ class ColumnBuilder:
         return (cells.rows(cells.values, np.nan), cells.rows(cells.missing, True), cells.rows(text, False),
                 cells.rows(ws, False), codes, cells.rows(h, MISSING_HASH))
 
+    def _tally_units(self, keys: list[str | None], with_unit: np.ndarray, idx: np.ndarray, seen: np.ndarray,
+                     split: int | np.ndarray) -> None:
+        """Cells per unit, into each split's part (idx: rows to distinct texts, seen: rows each)."""
+        by_split = [(int(split), seen)] if not isinstance(split, np.ndarray) else [
+            (int(s), np.bincount(idx[(split == s) & (idx >= 0)], minlength=len(seen)))
+            for s in np.unique(split).tolist()]
+        for s, rows in by_split:
+            units = self._part(s).units
+            for j in with_unit.tolist():
+                if rows[j]:
+                    units[keys[j]] += int(rows[j])  # type: ignore[index]
+
+    @property
+    def units(self) -> dict[str, int]:
+        """Cells per unit written, over every split (sorted by unit)."""
+        total: Counter[str] = Counter()
+        for part in self.parts.values():
+            total.update(part.units)
+        return dict(sorted(total.items()))
+
     def _remember(self, kind: str, arr: pa.Array, where: np.ndarray) -> None:
         store = self.examples[kind]
         if len(store) >= EXAMPLES or not where.any():
@@ -234,8 +306,12 @@ class ColumnBuilder:
                  for c, v, m in zip(chunks, self.values, self.missing)]
         return _cat(parts, dtype)
 
-    def finish(self) -> ColumnProfile:
+    def finish(self, n_splits: int = 1, split_ids: Callable[[], np.ndarray] | None = None) -> ColumnProfile:
+        """The column, with one SplitPart per split id below n_splits; split_ids gives each row's
+        split, asked for only when cells coded here (numbers in a text column) must be counted."""
         c = self.counts
+        builders = [self.parts.get(i) or PartBuilder(self.sample_rows) for i in range(max(n_splits, 1))]
+        whole = builders[0] if len(builders) == 1 else reduce(PartBuilder.merge, builders)
         values = _cat(self.values, np.float64)
         missing = _cat(self.missing, bool)
         is_text = self._filled(self.is_text, bool, False)
@@ -250,7 +326,9 @@ class ColumnBuilder:
         categories: tuple[str, ...] = ()
         final_codes = None
         codes = self._filled(self.codes, np.int32, -2) if kind in ("categorical", "mixed") else None
+        coded_here = None
         if codes is not None and not (codes == -3).any():  # -2: a native number, coded now
+            coded_here = (codes == -2) & ~missing
             codes = _code_numeric_cells(codes, values, missing, self.vocab)
             order = sorted(self.vocab, key=str)
             remap = np.empty(len(self.vocab), dtype=np.int32)
@@ -259,9 +337,17 @@ class ColumnBuilder:
             final_codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1).astype(np.int32)
             categories = tuple(order)
         # A mixed column that is mostly numbers keeps number stats: its text cells are the errors.
-        numeric_stats = self.moments.n > 0 and (kind == "numeric" or (kind == "mixed" and c["numeric"] > c["text"]))
-        qs = self.sample.quantiles(list(QUANTILES.values())) if numeric_stats else [float("nan")] * 7
-        m = self.moments
+        m, integral = whole.moments, whole.integral
+        numeric_stats = m.n > 0 and (kind == "numeric" or (kind == "mixed" and c["numeric"] > c["text"]))
+        qs = whole.sample.quantiles(list(QUANTILES.values())) if numeric_stats else [float("nan")] * 7
+        sample = whole.sample.values.copy()
+        counts = None
+        if final_codes is not None:
+            counts = _category_counts(builders, remap, len(categories), final_codes, coded_here, split_ids)
+        parts = tuple(SplitPart(b.rows, b.missing, b.nonfinite, b.text, b.moments, b.integral,
+                                sample if len(builders) == 1 else b.sample.values,  # the builders go now
+                                counts[i] if counts is not None else None, dict(sorted(b.units.items())))
+                      for i, b in enumerate(builders))
         return ColumnProfile(
             name=self.name, kind=kind, dtype="/".join(sorted(self.dtypes)), rows=c["rows"],
             missing=c["missing"], placeholders=dict(sorted(self.tokens.items())), nonfinite=c["nonfinite"],
@@ -270,13 +356,15 @@ class ColumnBuilder:
             number_examples=list(self.examples["num"]),
             mean=m.mean if numeric_stats else float("nan"), std=m.std if numeric_stats else float("nan"),
             min=m.min if numeric_stats else float("nan"), max=m.max if numeric_stats else float("nan"),
-            quantiles=dict(zip(QUANTILES, qs)), integral=self.integral and numeric_stats,
+            quantiles=dict(zip(QUANTILES, qs)), integral=integral and numeric_stats,
             values=values, missing_mask=missing, nonfinite_mask=nonfinite,
             whitespace_mask=self._filled(self.ws, bool, False), codes=final_codes,
-            categories=categories, sample=self.sample.values.copy(),
+            categories=categories, sample=sample,
             hashes=None if kind == "empty" or (kind == "numeric" and all(h is None for h in self.hashes))
             else self._filled(self.hashes, np.uint64, None),
-            reading=self.reading, soft=dict(sorted(self.soft.items())), units=dict(sorted(self.units.items())),
+            reading=self.reading, soft=dict(sorted(self.soft.items())), units=self.units,
+            parts=parts,
+            texts=pa.concat_arrays(self.raw) if self.raw and len(self.raw) == len(self.values) else None,
         )
 
 
@@ -296,6 +384,20 @@ def _exact_integer_hashes(arr: pa.Array, values: np.ndarray) -> np.ndarray | Non
     bits = numbers(pc.cast(arr, pa.int64(), safe=False), 0).view(np.uint64)  # uint64 wraps: same bits
     hashes[big] = splitmix64(bits[big] ^ _BIG_INT)
     return hashes
+
+
+def _category_counts(builders: list[PartBuilder], remap: np.ndarray, k: int, codes: np.ndarray,
+                     coded_here: np.ndarray | None, split_ids: Callable[[], np.ndarray] | None) -> np.ndarray:
+    """Rows per (split, category): the parts' counts by vocabulary id, moved to the final order,
+    plus the cells coded only at the end (native numbers in a text column), counted by row."""
+    out = np.zeros((len(builders), k), np.int64)
+    for i, b in enumerate(builders):
+        np.add.at(out[i], remap[:b.codes.size], b.codes)
+    if coded_here is not None and coded_here.any():
+        rows = np.flatnonzero(coded_here)
+        split = split_ids()[rows] if split_ids is not None and len(builders) > 1 else np.zeros(rows.size, np.int64)
+        np.add.at(out, (split.astype(np.int64), codes[rows]), 1)
+    return out
 
 
 def _cat(chunks: list[np.ndarray], dtype) -> np.ndarray:

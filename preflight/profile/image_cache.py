@@ -2,7 +2,7 @@
 
 Entries are keyed by a hash of the file's bytes, never by path or mtime, so a renamed copy
 hits and an edited file misses; preflight's version and the settings the signals depend on
-(`max_image_pixels`, thumbnail and histogram sizes) key each segment (`meta`). The content
+(`max_image_pixels`, thumbnail, histogram and ycc sizes) key each segment (`meta`). The content
 hashes themselves come from preflight.profile.file_hashes, which reads a file again only when
 its stat (path, device, inode, size, mtime, ctime) changed since it was last hashed.
 Each scan that decodes something appends one segment file (`images/seg-*.npz`, written to a
@@ -26,9 +26,9 @@ import numpy as np
 from preflight.files import clean_stale_temps, is_inside, write_npz_atomic
 from preflight.profile.cache_files import read_cache_file
 from preflight.profile.file_hashes import DIGEST_BYTES, content_digests, index_name
-from preflight.profile.image_signals import HIST_BINS, SHARP_SIDE, THUMB, Signals, analyze_chunk
+from preflight.profile.image_signals import HIST_BINS, LUMA, SHARP_SIDE, THUMB, Signals, analyze_chunk
 
-CACHE_FORMAT = "preflight-image-signals/2"  # /2: keys are unsalted content hashes
+CACHE_FORMAT = "preflight-image-signals/3"  # /2: keys are unsalted content hashes; /3: the ycc signal
 MAX_SEGMENTS = 8
 KEY_BYTES = DIGEST_BYTES
 _TEMPLATE = analyze_chunk([], 1)          # dtypes and trailing shapes of every field
@@ -52,7 +52,7 @@ def resolve_cache_dir(path: Path, settings: Mapping[str, Any], output_dir: str |
 def salt(max_pixels: int) -> bytes:
     from preflight.version import __version__
 
-    return f"{CACHE_FORMAT}|{__version__}|{max_pixels}|{THUMB}|{HIST_BINS}|{SHARP_SIDE}".encode()
+    return f"{CACHE_FORMAT}|{__version__}|{max_pixels}|{THUMB}|{HIST_BINS}|{SHARP_SIDE}|{LUMA}".encode()
 
 
 def cached_decode(paths: list[str], decode: Callable[[list[str]], Signals], cache_dir: Path,

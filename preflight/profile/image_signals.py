@@ -18,6 +18,8 @@ from preflight.files import NotRegularFile, open_regular
 
 THUMB = 16            # THUMB x THUMB gray thumbnail in the feature vector
 HIST_BINS = 8         # colour histogram bins per RGB channel in the feature vector
+LUMA = 16             # LUMA x LUMA luma and (LUMA/2)^2 Cb and Cr cells in `ycc` (JPEG's 4:2:0 sampling)
+YCC = LUMA * LUMA + 2 * (LUMA // 2) ** 2
 SHARP_SIDE = 256      # sharpness is measured on a gray image at most this big
 GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 
@@ -62,6 +64,7 @@ class Signals:
     sharpness: np.ndarray    # float64: log1p(variance of the Laplacian), gray <= SHARP_SIDE
     thumb: np.ndarray        # uint8 (n, THUMB*THUMB)
     colour: np.ndarray       # float32 (n, 3*HIST_BINS), fractions per channel
+    ycc: np.ndarray          # uint8 (n, YCC): antialiased LUMAxLUMA luma, then half-size Cb and Cr
     orientation: np.ndarray  # int8: the EXIF orientation applied (1 = stored as displayed; 0 unreadable)
 
 
@@ -78,26 +81,28 @@ def analyze_chunk(paths: list[str], max_pixels: int) -> Signals:
                   sumsq=np.zeros((n, 3), np.int64), brightness=np.zeros(n), contrast=np.zeros(n),
                   entropy=np.zeros(n), sharpness=np.zeros(n),
                   thumb=np.zeros((n, THUMB * THUMB), np.uint8), colour=np.zeros((n, 3 * HIST_BINS), np.float32),
-                  orientation=np.zeros(n, np.int8))
+                  ycc=np.zeros((n, YCC), np.uint8), orientation=np.zeros(n, np.int8))
     hists = np.zeros((n, 768), np.int64)      # Pillow's per-channel histograms (gray: first 256)
     t32: list[bytes] = [_BLANK32] * n          # gray 32x32 (pHash, thumbnail)
+    small_ycc: list[bytes] = [b""] * n  # LUMAxLUMA gray, or YCbCr (Pillow's JPEG conversion)
     small: dict[tuple[int, int], list[tuple[int, bytes]]] = {}  # gray <= SHARP_SIDE, by shape
     digests = bytearray(8 * n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i, path in enumerate(paths):
             try:
-                _one(Image, path, max_pixels, out, i, hists, t32, small, digests)
+                _one(Image, path, max_pixels, out, i, hists, t32, small_ycc, small, digests)
             except Exception as exc:
                 out.reason[i], out.error[i] = _classify(path, exc)
                 digests[8 * i:8 * i + 8] = _file_hash(path)
     out.content = np.frombuffer(bytes(digests), np.uint64).copy()
     ok = np.array([r == "" for r in out.reason], dtype=bool)
     _vectorised(out, ok, hists.reshape(n, 3, 256), np.frombuffer(b"".join(t32), np.uint8).reshape(n, 32, 32), small)
+    _ycc(out.ycc, small_ycc)
     return out
 
 
-def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, small, digests) -> None:
+def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, small_ycc, small, digests) -> None:
     if not path:
         raise FileNotFoundError("no path given")
     with open_regular(path) as fh, Image.open(fh) as img:  # an empty file fails here; _classify tells it apart
@@ -124,6 +129,10 @@ def _one(Image, path: str, max_pixels: int, out: Signals, i: int, hists, t32, sm
         out.channels[i] = 1 if target == "L" else 3
         hists[i, :len(hist)] = hist
         t32[i] = gray.resize((32, 32), Image.Resampling.BOX).tobytes()
+        # antialiased (a filter scaled to the reduction), unlike the box-upsampled 32x32 above, so a
+        # resized copy gives the same cells; gray images as R = G = B
+        tiny = pix.resize((LUMA, LUMA), Image.Resampling.BILINEAR, reducing_gap=3.0)
+        small_ycc[i] = tiny.tobytes() if target == "L" else tiny.convert("YCbCr").tobytes()
         if max(w, h) > SHARP_SIDE:
             gray = gray.reduce(int(np.ceil(max(w, h) / SHARP_SIDE)))
         small.setdefault((gray.height, gray.width), []).append((i, gray.tobytes()))
@@ -208,6 +217,24 @@ def _vectorised(out: Signals, ok: np.ndarray, hists, t32, small) -> None:
     q, step = t.astype(np.uint16), 32 // THUMB  # box means of the 32x32 image, rounded half to even
     box = sum(q[:, a::step, b::step] for a in range(step) for b in range(step))
     out.thumb[ok] = np.rint(box / (step * step)).astype(np.uint8).reshape(-1, THUMB * THUMB)
+
+
+def _ycc(out: np.ndarray, tiny: list[bytes]) -> None:
+    """Fill `out` (n, YCC) from each decoded image's LUMAxLUMA gray or YCbCr bytes: the luma per
+    cell, then Cb and Cr as rounded means of 2x2 cells (gray: 128, no colour). Colour at half the
+    resolution, where JPEG keeps it, so a re-encode moves it little."""
+    cells, half = LUMA * LUMA, LUMA // 2
+    for size, planes in ((cells, 1), (3 * cells, 3)):
+        rows = np.array([i for i, b in enumerate(tiny) if len(b) == size], dtype=np.int64)
+        if rows.size == 0:
+            continue
+        px = np.frombuffer(b"".join(tiny[i] for i in rows), np.uint8).reshape(rows.size, LUMA, LUMA, planes)
+        out[rows, :cells] = px[..., 0].reshape(rows.size, cells)
+        if planes == 1:
+            out[rows, cells:] = 128
+            continue
+        quads = px[..., 1:].astype(np.uint16).reshape(rows.size, half, 2, half, 2, 2).sum(axis=(2, 4))
+        out[rows, cells:] = ((quads + 2) // 4).transpose(0, 3, 1, 2).reshape(rows.size, -1)
 
 
 def _laplacian_var(g: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 Per-image signals come from preflight.profile.image_signals; here they are gathered
 in path order (deterministic whatever the worker count), the class labels become a
 real ColumnProfile (so the label checks and stats.json `target` work as for tables),
-and the near-duplicate index is built once for the checks that need it.
+and the near-copy pairs are found once for the checks that need them.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from preflight.profile.columns import ColumnBuilder, ColumnProfile
 from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
 from preflight.profile.overflow import cap
 from preflight.profile.protocol import Task
+from preflight.profile.splits import SplitTable, from_names
 from preflight.progress import Progress
 from preflight.read.images import open_images
 from preflight.workers import worker_count
@@ -51,6 +52,7 @@ class ImageProfile:
     notes: list[str] = field(default_factory=list, repr=False)  # the scan's notes (cache warnings)
     pred_probs: np.ndarray | None = None     # the user's out-of-sample probabilities (--pred-probs)
     user_features: np.ndarray | None = None  # the user's embeddings (--features)
+    split_table: SplitTable | None = None    # None: no split folders (or split column)
     _pairs: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -104,13 +106,6 @@ class ImageProfile:
         return x, names
 
     @cached_property
-    def phash_nn_distance(self) -> float:
-        """Median pHash distance to the nearest other distinct image: how alike this dataset's images are."""
-        from preflight.kernels.hamming import median_nn_distance
-
-        return median_nn_distance(self.signals.phash[self.readable])
-
-    @cached_property
     def neighbour_distance(self) -> tuple[np.ndarray, int]:
         """Per readable image (in order), its mean distance to its nearest images; and how many
         reference images were searched (preflight.profile.image_neighbours)."""
@@ -120,11 +115,13 @@ class ImageProfile:
                                         self.cache_dir, self.notes)
 
     def near_pairs(self, radius: int) -> tuple[np.ndarray, np.ndarray]:
-        """Index pairs (i < j) of readable images with equal pixels or pHash distance <= radius."""
+        """Index pairs (i < j) of readable images with equal pixels, or with pHashes within radius
+        bits that their thumbnails confirm (preflight.profile.image_pairs)."""
         if radius not in self._pairs:
-            from preflight.kernels.hamming import similar_pairs
+            from preflight.profile.image_pairs import near_pairs
 
-            self._pairs[radius] = similar_pairs(self.signals.content, self.signals.phash, self.readable, radius)
+            s = self.signals
+            self._pairs[radius] = near_pairs(s.content, s.phash, s.ycc, self.readable, radius)
         return self._pairs[radius]
 
 
@@ -132,7 +129,9 @@ def build_image_profile(path: Path, *, settings: Mapping[str, Any], label: str |
                         progress: Progress, cache_dir: Path | None = None,
                         notes: list[str] | None = None) -> ImageProfile:
     source = open_images(path, image_col=str(settings.get("image_col") or ""), label=label,
-                         allow_outside=bool(settings.get("allow_outside_paths")))
+                         allow_outside=bool(settings.get("allow_outside_paths")),
+                         split_col=str(settings.get("split_col") or ""))
+    splits = from_names([e.split for e in source.entries], str(settings.get("train_split") or ""), str(path))
     max_pixels, workers = int(settings["max_image_pixels"]), worker_count(settings)
     paths = [e.path for e in source.entries]
     labels: list[tuple] = []
@@ -156,7 +155,7 @@ def build_image_profile(path: Path, *, settings: Mapping[str, Any], label: str |
         signals=signals, label=label_col, task=resolved, classes=classes, y=y, feature_hash=signals.content,
         row_hash=combine([signals.content, label_hash], n), ignored=source.ignored,
         problems=source.problems, layout=source.layout, settings=settings, cache_dir=cache_dir,
-        notes=notes if notes is not None else [])
+        notes=notes if notes is not None else [], split_table=splits)
 
 
 def _labels(source: Any, settings: Mapping[str, Any], task: str) -> tuple:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from preflight.profile.columns import ColumnProfile
+    from preflight.profile.splits import SplitTable
 
 Kind = Literal["tabular", "images"]
 Task = Literal["classification", "regression"]
@@ -29,6 +30,7 @@ class Profile(Protocol):
     settings: Mapping[str, Any]         # the validated scan settings
     pred_probs: np.ndarray | None       # the user's out-of-sample probabilities (--pred-probs)
     user_features: np.ndarray | None    # the user's embeddings (--features)
+    split_table: SplitTable | None      # which row is in which split; None without splits
 
     @property
     def kind(self) -> Kind: ...

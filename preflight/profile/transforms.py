@@ -54,6 +54,8 @@ NUMERIC_KINDS = ("identity", "standardize", "log1p-standardize", "tanh")
 def _fit(col: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
     if col.kind == "empty":
         return {"kind": "drop", "reason": "no values"}
+    if col.kind == "text":  # the user's tokenizer takes it: stats.json text_columns
+        return {"kind": "drop", "reason": "free text (see text_columns)"}
     mostly_numbers = col.kind == "mixed" and math.isfinite(col.mean)
     if col.kind in ("categorical", "mixed") and not mostly_numbers:
         limit = int(settings.get("onehot_max_categories", 50))

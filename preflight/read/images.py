@@ -1,8 +1,9 @@
 """An image dataset -> a sorted list of image files with their split and class.
 
-Layouts: `root/[split/]class/file` (split folders train/val/valid/validation/test are
+Layouts: `root/[split/]class/file` (split folders named as read/splits.py knows them are
 optional; files with no class folder have no label), or a CSV/Parquet/JSONL table
-that lists image paths (`image_col`) and, optionally, a label and a `split` column.
+that lists image paths (`image_col`) and, optionally, a label and a split column
+(`split_col`, else one named `split`).
 Nothing is decoded here. Symlinks that leave the root are not followed; files that
 are not images are listed (ignored), never errors; unreadable folders are reported.
 """
@@ -14,12 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from preflight.errors import DataError
+from preflight.read.splits import SPLIT_NAMES
 
 if TYPE_CHECKING:
     from preflight.read.tabular import TabularSource
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
-SPLITS = frozenset({"train", "training", "val", "valid", "validation", "dev", "test", "testing"})
+SPLITS = SPLIT_NAMES
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,13 @@ class ImageSource:
     layout: str                              # "folders" | "table"
 
 
-def open_images(path: Path, *, image_col: str = "", label: str | None = None,
+def open_images(path: Path, *, image_col: str = "", label: str | None = None, split_col: str = "",
                 allow_outside: bool = False) -> ImageSource:
     """allow_outside: a table may list images outside the dataset folder (setting allow_outside_paths)."""
     if not path.exists():
         raise DataError(f"{path}: no such file or folder.")
     if image_col:
-        return _from_table(path, image_col, label, allow_outside)
+        return _from_table(path, image_col, label, allow_outside, split_col)
     if not path.is_dir():
         raise DataError(f"{path}: an image dataset is a folder (or a table listing images with --image-col).")
     return _from_folder(path)
@@ -72,7 +74,8 @@ def _from_folder(root: Path) -> ImageSource:
                        "class", "folders")
 
 
-def _from_table(path: Path, image_col: str, label: str | None, allow_outside: bool) -> ImageSource:
+def _from_table(path: Path, image_col: str, label: str | None, allow_outside: bool,
+                split_name: str = "") -> ImageSource:
     from preflight.read.labels import resolve_label
     from preflight.read.tabular import ReadRestart, open_tabular
 
@@ -80,9 +83,11 @@ def _from_table(path: Path, image_col: str, label: str | None, allow_outside: bo
     where = str(source.files[0])
     if image_col not in source.columns:
         raise DataError(f"{where}: image column '{image_col}' not found (columns: {', '.join(source.columns)}).")
-    others = tuple(c for c in source.columns if c != image_col)
+    if split_name and split_name not in source.columns:
+        raise DataError(f"{where}: split column '{split_name}' not found (columns: {', '.join(source.columns)}).")
+    others = tuple(c for c in source.columns if c not in (image_col, split_name))
     label_name = resolve_label(others, label, where, leave_a_feature=False)
-    split_col = next((c for c in others if c.lower() == "split" and c != label_name), None)
+    split_col = split_name or next((c for c in others if c.lower() == "split" and c != label_name), None)
     root = path if path.is_dir() else path.parent
     while True:
         try:

@@ -20,6 +20,8 @@ import numpy as np
 from preflight.checks import discover
 from preflight.findings import SEVERITY_RANK, Finding, LabelIssue, RowScores
 from preflight.profile import transforms
+from preflight.report.splits import split_views
+from preflight.report.text_views import side_by_side, snippet, text_sections
 from preflight.report.thumbnails import Thumbs
 
 if TYPE_CHECKING:
@@ -56,9 +58,11 @@ def build_views(profile: Profile, findings: Sequence[Finding], stats: Mapping[st
         "classes": _classes(stats.get("target")),
         "features": [] if images else _features(profile),
         "outliers": None if images else _outliers(profile, findings),
+        "text": [] if images else text_sections(profile, stats, _histogram, _fmt),
         "duplicates": _duplicates(profile, findings, thumbs),
         "label_issues": _label_issues(profile, findings, thumbs),
         "images": _images(profile, findings, stats.get("images") or {}, thumbs) if images else None,
+        "splits": split_views(profile, findings),
     }
     views["thumbs"] = thumbs.decode() if thumbs else {}
     return views
@@ -80,6 +84,9 @@ def _summary(profile: Any, findings: Sequence[Finding], path: str, exit_code: in
     else:
         facts += [("rows", f"{profile.rows:,}"),
                   ("columns", f"{len(profile.columns) + (profile.label is not None)}")]
+        if profile.split_table is not None:
+            t = profile.split_table
+            facts.append(("splits", ", ".join(f"{t.names[i]} {t.rows[i]:,}" for i in t.order())))
     facts += [("label", profile.label_name or "(none)"), ("task", profile.task or "(no label)"),
               ("fail on", fail_on)]
     return {"passed": exit_code == 0, "verdict": "FAIL" if exit_code else "PASS", "exit_code": exit_code,
@@ -134,19 +141,21 @@ def _features(profile: Any) -> list[dict]:
 
     from preflight.workers import worker_count
 
-    cols = [c for c in profile.columns if c.transform.get("kind") in NUMERIC_TRANSFORMS
+    fitted = {v.name: v.transform for v in profile.train_columns or ()}  # stats.json's: train's fit
+    specs = [(c, fitted.get(c.name, c.transform)) for c in profile.columns]
+    cols = [(c, spec) for c, spec in specs if spec.get("kind") in NUMERIC_TRANSFORMS
             and math.isfinite(c.mean) and c.numeric_count > c.nonfinite]
     # Two histograms of every value per feature (~5 ms each on a million rows): one thread per
     # core (numpy releases the GIL), kept in column order.
     with ThreadPoolExecutor(worker_count(profile.settings)) as pool:
-        return list(pool.map(_feature, cols[:MAX_FEATURES]))
+        return list(pool.map(lambda cs: _feature(*cs), cols[:MAX_FEATURES]))
 
 
-def _feature(col: Any) -> dict:
+def _feature(col: Any, spec: Mapping[str, Any]) -> dict:
     raw = col.values[~col.missing_mask & ~col.nonfinite_mask & np.isfinite(col.values)]
-    return {"name": col.name, "transform": _describe(col.transform),
-            "before": _histogram(raw), "after": _histogram(transforms.apply_numeric(col.transform, raw)),
-            "note": _feature_note(col, int(raw.size))}
+    return {"name": col.name, "transform": _describe(spec),
+            "before": _histogram(raw), "after": _histogram(transforms.apply_numeric(spec, raw)),
+            "note": _feature_note(col, int(raw.size), spec)}
 
 
 def _describe(spec: Mapping[str, Any]) -> str:
@@ -160,10 +169,10 @@ def _describe(spec: Mapping[str, Any]) -> str:
     return f"identity ({spec.get('reason', 'kept as is')})"
 
 
-def _feature_note(col: Any, shown: int) -> str:
+def _feature_note(col: Any, shown: int, spec: Mapping[str, Any]) -> str:
     parts = [f"{shown:,} values"]
     if col.missing:
-        parts.append(f"{col.missing:,} missing (filled with {_fmt(col.transform.get('fill'))}, not drawn)")
+        parts.append(f"{col.missing:,} missing (filled with {_fmt(spec.get('fill'))}, not drawn)")
     if col.nonfinite:
         parts.append(f"{col.nonfinite:,} infinite (not drawn)")
     return "; ".join(parts)
@@ -207,6 +216,8 @@ def _cells(cols: Sequence[Any], r: int) -> list[str]:
 def _cell(col: Any, r: int) -> str:
     if col.missing_mask[r]:
         return "∅"
+    if col.kind == "text":
+        return snippet(col.texts[r].as_py())
     if col.codes is not None and col.codes[r] >= 0:
         return str(col.categories[col.codes[r]])
     v = float(col.values[r])
@@ -246,13 +257,28 @@ def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | None
                 cols = _table_columns(profile)
                 cells = [_cells(cols, int(r)) for r in members]
                 differs = [len(set(column)) > 1 for column in zip(*cells)]
-                groups.append({"rows": [{"row": int(r), "extra": [], "cells": c, "hot": differs}
-                                        for r, c in zip(members, cells)],
-                               "more": len(g) - len(members)})
+                groups.append({"rows": [{"row": int(r), "extra": _where(profile, f, int(r)), "cells": c,
+                                         "hot": differs} for r, c in zip(members, cells)],
+                               "more": len(g) - len(members), "texts": side_by_side(profile, members)})
         out.append({"rule": f.rule, "code": f.code, "severity": f.severity, "message": f.message,
                     "groups": groups, "hidden_groups": len(f.groups) - len(groups),
-                    "header": None if thumbs is not None else _header(profile)})
+                    "header": None if thumbs is not None else _header(profile),
+                    "extra_head": ("split", "file") if _across_splits(profile, f) else ()})
     return out
+
+
+def _across_splits(profile: Any, f: Finding) -> bool:
+    return profile.kind == "tabular" and profile.split_table is not None and "splits" in f.details
+
+
+def _where(profile: Any, f: Finding, row: int) -> list[str]:
+    """A leaked row's split and its place in its file (row within the file, 0-based)."""
+    if not _across_splits(profile, f):
+        return []
+    ends = np.cumsum([n for _, n in profile.files])
+    i = min(int(np.searchsorted(ends, row, side="right")), len(ends) - 1)
+    start = int(ends[i - 1]) if i else 0
+    return [profile.split_table.names[int(profile.split_table.ids()[row])], f"{profile.files[i][0]} row {row - start}"]
 
 
 def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | None) -> dict | None:

@@ -35,6 +35,18 @@ def read_fingerprint(stats_path: Path) -> dict[str, Any]:
 
 
 
+def split_options(stats_path: Path) -> dict[str, str]:
+    """How the scan that wrote the stats found its splits (fitted_on: the split column, the
+    training split), so that stats-check reads the data the same way."""
+    fitted = json.loads(stats_path.read_text(encoding="utf-8")).get("fitted_on") or {}
+    out = {}
+    if fitted.get("column"):
+        out["split_col"] = str(fitted["column"])
+    if fitted.get("split"):
+        out["train_split"] = str(fitted["split"])
+    return out
+
+
 def default_label(path: Path, recorded: str | None) -> str | None:
     """The label the stats were fitted with, when the table still has that column; else None
     (config or auto-detection decides, and a changed label shows as a difference)."""

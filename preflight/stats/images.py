@@ -4,6 +4,7 @@ Channel mean and std are exact over every pixel of every readable image, on the
 [0, 1] scale torchvision's Normalize expects: integer sums and sums of squares per
 channel from each decode, merged, then divided once. Gray datasets get one channel;
 if any image has colour, gray images count as R = G = B (what .convert("RGB") gives).
+With a training split (split folders), everything but `splits` comes from its images alone.
 """
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from typing import Any
 import numpy as np
 
 from preflight.stats.format import STATS_FORMAT, num
-from preflight.stats.target import target_section
+from preflight.stats.splits import with_splits
+from preflight.stats.target import target_section, train_rows
 
 
 def build_image_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+    return with_splits({
         "format": STATS_FORMAT,
         "fingerprint": {
             "rows": profile.rows,
@@ -31,12 +33,18 @@ def build_image_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, An
         "feature_names_out": [],
         "target": target_section(profile),
         "images": image_section(profile),
-    }
+    }, profile)
+
+
+def _fitted(profile: Any) -> np.ndarray:
+    """The readable images the stats come from: those of the training split, if there is one."""
+    rows = train_rows(profile)
+    return profile.readable if rows is None else profile.readable & rows
 
 
 def channel_stats(profile: Any) -> tuple[list[float], list[float], int]:
     """(mean, std, pixels per channel) over all readable pixels, [0, 1] scale, exact sums."""
-    s, ok = profile.signals, profile.readable
+    s, ok = profile.signals, _fitted(profile)
     if not ok.any():
         return [], [], 0
     channels = 3 if (s.channels[ok] == 3).any() else 1
@@ -57,7 +65,8 @@ def channel_stats(profile: Any) -> tuple[list[float], list[float], int]:
 
 
 def image_section(profile: Any) -> dict[str, Any]:
-    s, ok = profile.signals, profile.readable
+    s, ok = profile.signals, _fitted(profile)
+    rows = train_rows(profile)
     mean, std, n = channel_stats(profile)
     w, h = s.width[ok], s.height[ok]
 
@@ -68,7 +77,7 @@ def image_section(profile: Any) -> dict[str, Any]:
 
     return {
         "count": int(ok.sum()),
-        "unreadable": int((~ok).sum()),
+        "unreadable": int((~profile.readable if rows is None else ~profile.readable & rows).sum()),
         "channels": len(mean),
         "channel_mean": [num(m) for m in mean],
         "channel_std": [num(v) for v in std],

@@ -73,6 +73,12 @@ class Stats(dict):
         return (Stats, (dict(self),))
 
     @property
+    def text_columns(self) -> dict[str, dict]:
+        """Free-text columns: their length statistics and recommended maximum sequence length.
+        `transform` leaves them out (their transform is `drop`): your tokenizer takes them."""
+        return dict(self.get("text_columns", {}))
+
+    @property
     def label(self) -> str | None:
         return self["fingerprint"]["label"]
 
@@ -138,7 +144,8 @@ class Stats(dict):
         """float32 array (rows x len(feature_names_out)): plugs into torch.from_numpy or Keras.
 
         df: a pandas DataFrame, a pyarrow Table, or a 2-D array whose columns are the fitted
-        features in order (`list(stats.features)`). Unseen categories (all zeros), cells that
+        features in order (`list(stats.features)`). Free-text columns are left out (see
+        `text_columns`): feed them to your tokenizer. Unseen categories (all zeros), cells that
         are not numbers in a numeric column (filled like missing ones) and columns whose kind
         changed are counted per column; on_unknown: "warn" (one StatsWarning with the counts),
         "error" (StatsMismatch, for CI) or "ignore"."""

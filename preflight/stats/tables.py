@@ -1,6 +1,9 @@
 """stats.json of a table: per feature its kind, counts, moments, quantiles and fitted transform.
 
-Documented public contract "preflight-stats/1" (docs/stats-json.md).
+Documented public contract "preflight-stats/1" (docs/stats-json.md). With a training split the
+features and the target come from its rows alone (the profile's train_columns, fitted there),
+`fitted_on` says so and `splits` gives each split's rows and label counts; without splits neither
+key is written and everything is fitted on every row.
 """
 from __future__ import annotations
 
@@ -10,16 +13,18 @@ from typing import Any
 
 from preflight.profile import transforms
 from preflight.stats.format import STATS_FORMAT, num
+from preflight.stats.splits import with_splits
 from preflight.stats.target import target_section
 
 
 def build_table_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
     features = {}
     names_out: list[str] = []
-    for col in profile.columns:
+    fitted = profile.train_columns if profile.train_columns is not None else profile.columns
+    for col in fitted:
         features[col.name] = _column(col)
         names_out += transforms.output_names(col.name, col.transform)
-    return {
+    out = {
         "format": STATS_FORMAT,
         "fingerprint": {
             "rows": profile.rows,
@@ -33,6 +38,12 @@ def build_table_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, An
         "feature_names_out": names_out,
         "target": target_section(profile),
     }
+    texts = profile.text_columns
+    if texts:  # additive: tables without free text keep their stats.json byte for byte
+        from preflight.profile.text import text_stats
+
+        out["text_columns"] = {c.name: text_stats(c) for c in texts}
+    return with_splits(out, profile)
 
 
 def _column(col: Any) -> dict[str, Any]:
@@ -47,4 +58,3 @@ def _column(col: Any) -> dict[str, Any]:
         out["units"] = dict(col.units)
     out["transform"] = {k: (num(v) if isinstance(v, float) else v) for k, v in col.transform.items()}
     return out
-

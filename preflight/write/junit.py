@@ -33,7 +33,8 @@ def ran(report: Report) -> list[RuleConfig]:
     else:  # a Report built by hand: the rules that apply to its dataset (Check.applies_to)
         checks, ds = discover(), report.dataset
         names = {n for n in pack if n in seen
-                 or checks[n].applies_to(str(ds.get("kind", "tabular")), bool(ds.get("label")), ds.get("task"))}
+                 or checks[n].applies_to(str(ds.get("kind", "tabular")), bool(ds.get("label")), ds.get("task"),
+                                         len(ds.get("splits") or ()) > 1)}
     return sorted((pack[n] for n in names), key=lambda r: r.code)
 
 

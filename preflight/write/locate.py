@@ -42,6 +42,8 @@ def locations(dataset: Mapping[str, Any], finding: Finding, limit: int = 100) ->
     root = PurePath(str(dataset["path"])).as_posix()
     if dataset.get("kind") == "images":
         return [Location(_join(root, f)) for f in finding.files[:limit]] or [Location(root)]
+    if finding.groups and "splits" in finding.details:
+        return split_places(dataset, finding, limit)
     files = table_files(dataset)
     if not finding.rows:
         return [Location(files[0][0])]
@@ -61,17 +63,36 @@ def locations(dataset: Mapping[str, Any], finding: Finding, limit: int = 100) ->
     return list(seen.values())
 
 
-def row_places(dataset: Mapping[str, Any], rows: list[int]) -> list[str]:
-    """Each table row where a person opens it: `path:line` in an uncompressed CSV or TSV (line 1
-    the header), `path row N` (0-based within that file) in any other file."""
+def row_location(dataset: Mapping[str, Any], row: int) -> tuple[Location, int]:
+    """Where one table row is: its file (and CSV line), and its 0-based index within that file."""
     files = table_files(dataset)
-    starts, total = [], 0
-    for _, n in files:
-        starts.append(total)
-        total += n
-    out = []
-    for row in rows:
-        i = max(bisect_right(starts, row) - 1, 0)
-        path, within = files[i][0], row - starts[i]
-        out.append(f"{path}:{within + 2}" if path.lower().endswith(LINE_SUFFIXES) else f"{path} row {within}")
-    return out
+    start = 0
+    for path, n in files:
+        if row < start + n or (path, n) == files[-1]:
+            line = row - start + 2 if path.lower().endswith(LINE_SUFFIXES) else None
+            return Location(path, line), row - start
+        start += n
+    return Location(files[0][0]), row  # pragma: no cover (files is never empty)
+
+
+def split_places(dataset: Mapping[str, Any], finding: Finding, limit: int = 100) -> list[Location]:
+    """A split-pair finding's places: each member of each group, both sides (copies across splits)."""
+    seen: dict[Location, None] = {}
+    for group in finding.groups:
+        for row in group:
+            seen.setdefault(row_location(dataset, int(row))[0], None)
+            if len(seen) >= limit:
+                return list(seen)
+    return list(seen)
+
+
+def shown_place(dataset: Mapping[str, Any], row: int) -> str:
+    """`file:line` in an uncompressed CSV or TSV (line 1 the header), `file row N` (0-based within
+    that file) where lines are unknown (Parquet, JSON lines, compressed)."""
+    place, in_file = row_location(dataset, row)
+    return f"{place.path}:{place.line}" if place.line is not None else f"{place.path} row {in_file}"
+
+
+def row_places(dataset: Mapping[str, Any], rows: list[int]) -> list[str]:
+    """Each table row where a person opens it (shown_place)."""
+    return [shown_place(dataset, row) for row in rows]

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from preflight.findings import Finding, Report, plural
 from preflight.printable import printable
-from preflight.write.locate import row_places
+from preflight.write.locate import row_places, shown_place
 
 SHOW_ROWS = 10
 _SGR = {"error": "31", "warning": "33", "info": "36", "bold": "1", "dim": "2", "pass": "32"}
@@ -28,29 +28,32 @@ def render(report: Report, color: bool = False) -> str:
     for f in sorted(report.findings, key=Finding.display_key):
         lines.append(f"{_paint(path, 'bold', color)}: {_paint(f.code, f.severity, color)} {printable(f.rule)}: "
                      f"{printable(f.message)} {_paint(f'[{f.severity}]', f.severity, color)}")
-        where = _where(report, f)
-        if where:
-            lines.append(_paint(f"    {printable(where)}", "dim", color))
+        lines += [_paint(f"    {printable(where)}", "dim", color) for where in _where(report, f)]
     lines.append(_summary(report, color))
     if report.written:
         lines.append(f"preflight: wrote {printable(', '.join(report.written))}")
     return "\n".join(lines) + "\n"
 
 
-def _where(report: Report, f: Finding) -> str:
-    """The rows, groups or files under a finding."""
-    folder = len(report.dataset.get("files") or []) > 1
+def _where(report: Report, f: Finding) -> list[str]:
+    """The rows, groups or files under a finding (a line each)."""
+    ds = report.dataset
+    folder = len(ds.get("files") or []) > 1
     if f.groups:
         shown = "; ".join("[" + ", ".join(_rows(report, g, folder)) + "]" for g in f.groups[:3])
         more = f"; ... (+{len(f.groups) - 3} more groups)" if len(f.groups) > 3 else ""
-        return f"groups: {shown}{more}"
+        out = [f"groups: {shown}{more}"]
+        if "splits" in f.details and ds["kind"] == "tabular":  # copies across splits: where each side is
+            at = "; ".join(" = ".join(shown_place(ds, int(r)) for r in g) for g in f.groups[:3])
+            out.append(f"at: {at}{more}")
+        return out
     if f.files:
         more = f", ... (+{len(f.files) - SHOW_ROWS} more)" if len(f.files) > SHOW_ROWS else ""
-        return f"files: {', '.join(f.files[:SHOW_ROWS])}{more}"
+        return [f"files: {', '.join(f.files[:SHOW_ROWS])}{more}"]
     if f.rows:
         more = f", ... (+{f.count - SHOW_ROWS} more)" if f.count > SHOW_ROWS else ""
-        return f"rows: {', '.join(_rows(report, f.rows[:SHOW_ROWS], folder))}{more}"
-    return ""
+        return [f"rows: {', '.join(_rows(report, f.rows[:SHOW_ROWS], folder))}{more}"]
+    return []
 
 
 def _rows(report: Report, rows: Iterable[int | str], folder: bool) -> list[str]:
