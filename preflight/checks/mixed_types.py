@@ -20,7 +20,9 @@ Numbers written with a unit ("181.8cm", "37,077.65 EUR", "12%") are read as numb
 unit when one unit dominates the column (docs/how-rules-decide.md); cells with another unit
 ("5 ft 4" among centimetres) are then stray text, and the message lists the units seen. A
 column of numbers written in several units with none dominant (cm beside inches) is read as
-text: reported at the configured severity (details.mix = "units").
+text: reported at the configured severity (details.mix = "units"), unless every unit is a
+lone letter (d, h, s: "10H", "2D" are playing cards as readily as hours and days; seats "12A"):
+then the column reads as codes (info).
 
 Fix: fix the entries at the source, or parse the units into numbers (5' 4" -> 162.6); for
 codes, nothing (or read the column as text on purpose).
@@ -81,12 +83,21 @@ class MixedTypes(Check):
         out = []
         for col in (*profile.columns, *([profile.label] if profile.label is not None else [])):
             if several_units(col):
+                units = ", ".join(f"{u} x{n}" for u, n in col.units.items())
+                if all(len(u) == 1 and u.isalpha() for u in col.units):  # "10H", "2D": cards, seats, grades
+                    message, severity, mix = (
+                        f"column '{col.name}' holds numbers with one-letter suffixes ({units}): codes as readily "
+                        "as units (playing cards '10H', seats '12A'), read as categories; convert them to one "
+                        "unit only if they are quantities", "info", "codes")
+                else:
+                    message, severity, mix = (
+                        f"column '{col.name}' holds numbers written in several units, none dominant ({units}): "
+                        "read as text, so the model gets categories, not quantities; convert them to one unit",
+                        None, "units")
                 out.append(ctx.finding(
-                    f"column '{col.name}' holds numbers written in several units, none dominant "
-                    f"({', '.join(f'{u} x{n}' for u, n in col.units.items())}): read as text, so the model "
-                    "gets categories, not quantities; convert them to one unit",
-                    rows=np.flatnonzero(~col.missing_mask), count=sum(col.units.values()), columns=[col.name],
-                    details={"numbers": col.numeric_count, "text": col.text_count, "mix": "units",
+                    message, severity=severity, rows=np.flatnonzero(~col.missing_mask),
+                    count=sum(col.units.values()), columns=[col.name],
+                    details={"numbers": col.numeric_count, "text": col.text_count, "mix": mix,
                              "units": dict(col.units)}))
                 continue
             if col.kind != "mixed":
