@@ -106,6 +106,8 @@ class Report:
     rules: tuple[str, ...] | None = None
     # The files scan(output_dir=...) wrote (stats.json, findings.json, report.html); never in to_dict().
     written: tuple[str, ...] = field(default=(), compare=False)
+    # Where the table's pass 1 ran: "local" or "dask" (an image scan: always "local").
+    engine: str = "local"
 
     def summary(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0}
@@ -144,6 +146,7 @@ class Report:
             "dataset": dict(self.dataset),
             "findings": [f.to_dict() for f in self.findings],
             "summary": self.summary(),
+            "engine": self.engine,  # added later: format stays 1 (additive)
         }
         if self.baseline is not None:  # optional keys: format stays 1 (additive)
             out["baseline"] = dict(self.baseline)

@@ -31,15 +31,16 @@ def scan(path: str | Path | DataFrame, *, label: str | None = None, task: TaskNa
          output_dir: str | Path | None = None, **settings: Any) -> Report:
     """Scan a dataset and return its Report (findings, stats, exit code). Raises PreflightError.
 
-    path: a data file (.csv, .tsv, .parquet, .jsonl, optionally .gz), a folder of them, a
-    folder of images in class folders, or a pandas DataFrame (or pyarrow Table) already in
-    memory: read as pyarrow reads it, no file written (preflight/read/frames.py; its index is
-    not a column), with the config nearest the current directory.
+    path: a data file (.csv, .tsv, .parquet, .jsonl, optionally .gz), a folder of them, an fsspec
+    URL of either (s3://, gs://, abfs://, hdfs://, file://: tables only), a folder of images in
+    class folders, or a pandas DataFrame (or pyarrow Table) already in memory: read as pyarrow
+    reads it, no file written (preflight/read/frames.py; its index is not a column), with the
+    config nearest the current directory.
     label / task / select / ignore / fail_on override the config file (preflight.toml or
     [tool.preflight] in pyproject.toml, nearest the data, or config_file).
     **settings: any scan-wide setting of the rule pack (docs/config.md): image_col, workers,
-    cache, cache_dir, seed, sample_rows, placeholders, ... An unknown keyword is a TypeError
-    naming the closest valid one.
+    cache, cache_dir, engine, seed, sample_rows, placeholders, ... An unknown keyword is a
+    TypeError naming the closest valid one.
     pred_probs: .npy of out-of-sample class probabilities (rows x classes, in stats.json's class
     order) from the user's own model; features: .npy of embeddings (rows x dims). Either replaces
     the built-in models of the label-issues and near-duplicates rules.
@@ -54,16 +55,18 @@ def scan(path: str | Path | DataFrame, *, label: str | None = None, task: TaskNa
     `transform`); Report.findings the findings; a notebook shows the Report as a table.
     """
     _reject_unknown(settings)
-    frame = None
-    if not isinstance(path, (str, PathLike)):
+    frame, target = None, path
+    if isinstance(path, PathLike):
+        target = Path(path)  # a str stays one: it may be a URL, which Path would mangle
+    elif not isinstance(path, str):
         from preflight.read.frames import FRAME, is_frame
 
         if not is_frame(path):
             raise TypeError(f"scan() takes a path or a pandas DataFrame (or pyarrow Table); got {type(path).__name__}")
-        frame, path = path, FRAME
+        frame, target = path, FRAME
     if views is None:
         views = output_dir is not None
-    report = _scan(Path(path), frame, label=label, task=task, select=select, ignore=ignore, fail_on=fail_on,
+    report = _scan(target, frame, label=label, task=task, select=select, ignore=ignore, fail_on=fail_on,
                    config_file=config_file, progress=progress, pred_probs=pred_probs, features=features,
                    views=views, baseline=baseline, write_baseline=write_baseline, output_dir=output_dir,
                    options=settings)
@@ -91,41 +94,60 @@ def _reject_unknown(settings: Mapping[str, Any]) -> None:
     raise TypeError(f"scan() got an unexpected keyword argument '{unknown[0]}'{hint}")
 
 
-def _scan(path: Path, frame: Any, *, label: str | None, task: TaskName | None, select: Iterable[str] | None,
+def _scan(path: str | Path, frame: Any, *, label: str | None, task: TaskName | None, select: Iterable[str] | None,
           ignore: Iterable[str] | None, fail_on: FailOn | None, config_file: str | Path | None,
           progress: bool, pred_probs: str | Path | None, features: str | Path | None, views: bool,
           baseline: str | Path | None, write_baseline: str | Path | None, output_dir: str | Path | None,
           options: Mapping[str, Any]) -> Report:
     from preflight.checks.run import run_checks
     from preflight.decide.gate import apply_policies, exit_code
-    from preflight.decide.select import heavy_imports, plan, ran_rules
+    from preflight.decide.select import plan, ran_rules
+    from preflight.engine import require
     from preflight.read.kind import detect_kind
+    from preflight.read.remote import is_url
 
-    _check_outputs(path, output_dir, write_baseline)
+    url = str(path) if frame is None and is_url(path) else None  # a URL: tables only, the config looked up from here
+    path = Path(path) if url is None else Path.cwd()
+    _check_outputs(path if url is None and frame is None else None, output_dir, write_baseline)
     overrides = {"label": label, "task": task, "fail_on": fail_on,
                  "select": list(select) if select is not None else None,
                  "ignore": list(ignore) if ignore is not None else None, **options}
     config = load_config(Path.cwd() if frame is not None else path,
                          config_file=Path(config_file) if config_file else None, overrides=overrides)
+    images = (url is None and frame is None
+              and detect_kind(path, str(config.settings.get("image_col") or "")) == "images")
+    if url is not None and config.settings.get("image_col"):
+        from preflight.errors import DataError
+
+        raise DataError(f"{url}: images are read from local folders only; copy the dataset here to scan it.")
+    if not images:
+        require(config.settings)  # dask installed for engine = "dask", before any data is read
     bar = Progress(progress and bool(config.settings["progress"]))
     known = _load_baseline(baseline)
     notes: list[str] = []
     profile: Profile
-    if frame is None and detect_kind(path, str(config.settings.get("image_col") or "")) == "images":
+    engine = "local"
+    shown = url or str(path)
+    if images:
         from preflight.profile.image_cache import resolve_cache_dir
         from preflight.profile.images import build_image_profile
 
         cache_dir = resolve_cache_dir(path, config.settings, output_dir, notes)
         profile = build_image_profile(path, settings=config.settings, label=config.label, task=config.task,
                                       progress=bar, cache_dir=cache_dir, notes=notes)
+        if config.settings.get("engine") == "dask":
+            notes.append("engine dask: images are scanned locally (the Dask engine reads tables only)")
+        _attach_user_arrays(profile, pred_probs, features)
+        chosen, scored = plan(profile, config), {}
     else:
-        from preflight.warm import Warmup
-
-        warmup = Warmup(heavy_imports(config, "tabular"))
-        profile = _tabular_profile(path, config, bar, frame)
-        warmup.wait()
-    _attach_user_arrays(profile, pred_probs, features)
-    decided = apply_policies(run_checks(profile, plan(profile, config)), profile, config, known)
+        from preflight.engine import open_engine
+        with open_engine(config.settings) as executor:  # open for both passes
+            profile = _tabular_profile(url or path, config, bar, executor, frame)
+            engine = str(config.settings.get("engine") or "local")
+            _attach_user_arrays(profile, pred_probs, features)
+            chosen = plan(profile, config)
+            scored = _pass_two(profile, chosen, executor)
+    decided = apply_policies(run_checks(profile, chosen, scored), profile, config, known)
     findings = decided.findings
     if write_baseline is not None:
         from preflight.decide.baseline import build
@@ -141,30 +163,31 @@ def _scan(path: Path, frame: Any, *, label: str | None, task: TaskName | None, s
     from preflight.stats.load import Stats
 
     stats, code = build_stats(profile, config.settings), exit_code(findings, config.fail_on)
-    shown = None
+    views_of = None
     if views:
         from preflight.report.views import build_views
 
-        shown = build_views(profile, findings, stats, path=str(path), exit_code=code, fail_on=config.fail_on)
-    return Report(profile.dataset_summary(str(path)), findings, Stats(stats), code, config.fail_on, views=shown,
+        views_of = build_views(profile, findings, stats, path=shown, exit_code=code, fail_on=config.fail_on)
+    return Report(profile.dataset_summary(shown), findings, Stats(stats), code, config.fail_on, views=views_of,
                   baseline=decided.baseline, suppressed=decided.suppressed, notes=tuple(notes),
-                  rules=ran_rules(profile, config))
+                  rules=ran_rules(profile, config), engine=engine)
 
 
-def _check_outputs(path: Path, output_dir: str | Path | None, write_baseline: str | Path | None) -> None:
+def _check_outputs(path: Path | None, output_dir: str | Path | None, write_baseline: str | Path | None) -> None:
     """Before any data is read: outputs never go into the scanned data (for a file, the folder
-    holding it), and they can be written (a long scan must not end in a failed write)."""
+    holding it), and they can be written (a long scan must not end in a failed write). path:
+    None for a URL (not on this machine's disks)."""
     from preflight.errors import ConfigError
     from preflight.files import check_writable
 
-    data = path if path.is_dir() or not path.exists() else path.resolve().parent  # a file: the folder holding it
+    data = path if path is None or path.is_dir() or not path.exists() else path.resolve().parent
     if output_dir is not None:
-        if path.exists() and is_inside(Path(output_dir), data):
+        if path is not None and data is not None and path.exists() and is_inside(Path(output_dir), data):
             raise ConfigError(f"{output_dir}: output folder is inside the scanned dataset {data}; "
                               "preflight never writes into the data it scans (choose another -o).")
         check_writable(Path(output_dir), folder=True, flag="-o")
     if write_baseline is not None:
-        if path.is_dir() and is_inside(Path(write_baseline), path):
+        if path is not None and path.is_dir() and is_inside(Path(write_baseline), path):
             raise ConfigError(f"{write_baseline}: baseline file is inside the scanned dataset {path}; "
                               "preflight never writes into the data it scans (choose another path).")
         check_writable(Path(write_baseline), folder=False, flag="--write-baseline")
@@ -179,20 +202,39 @@ def _load_baseline(baseline: str | Path | None) -> tuple[list, Path] | None:
     return load(Path(baseline)), Path(baseline)
 
 
-def _tabular_profile(path: Path, config: Config, bar: Progress, frame: Any = None) -> Profile:
+def _pass_two(profile: Any, chosen: list, executor: Any) -> dict[str, Any]:
+    """The checks' scoring rounds, each one re-read of the plan on the scan's executor."""
+    from preflight.checks.run import score_rows
+
+    rescan = profile.rescan
+    return score_rows(profile, chosen, lambda scorers: executor.pass_two(rescan, scorers))
+
+
+def _tabular_profile(path: Path | str, config: Config, bar: Progress, executor: Any = None,
+                     frame: Any = None) -> Profile:
+    """path: a local path, or a URL (str); frame: a DataFrame or pyarrow Table in memory instead.
+    Pass 1 runs on `executor` (by default the `engine` setting's, opened and closed here)."""
+    from preflight.engine import open_engine
     from preflight.profile.tabular import build_profile
     from preflight.read.labels import resolve_label
+    from preflight.read.remote import open_url
     from preflight.read.tabular import open_tabular
 
+    source: Any
     if frame is not None:
         from preflight.read.frames import open_frame
 
         source = open_frame(frame)
     else:
-        source = open_tabular(path)
+        source = open_url(path) if isinstance(path, str) else open_tabular(path)
     columns = _without_split_column(source.columns, str(config.settings.get("split_col") or ""), str(source.files[0]))
     label_name = resolve_label(columns, config.label, str(source.files[0]))
-    return build_profile(source, label=label_name, task=config.task, settings=config.settings, progress=bar)
+    if executor is not None:
+        return build_profile(source, label=label_name, task=config.task, settings=config.settings, progress=bar,
+                             executor=executor)
+    with open_engine(config.settings) as own:
+        return build_profile(source, label=label_name, task=config.task, settings=config.settings, progress=bar,
+                             executor=own)
 
 
 def _without_split_column(columns: tuple[str, ...], split_col: str, where: str) -> tuple[str, ...]:

@@ -118,27 +118,6 @@ def test_crashing_check_exits_3_naming_it(in_root, monkeypatch, capsys) -> None:
     assert "Traceback" not in err
 
 
-def test_scan_runs_without_the_cyclic_gc_and_restores_it(in_root, monkeypatch) -> None:
-    import gc
-
-    import preflight.pipeline
-    from preflight.checks import discover
-
-    seen: list[bool] = []
-    real = preflight.pipeline.scan
-
-    def recording(*args, **kwargs):
-        seen.append(gc.isenabled())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(preflight.pipeline, "scan", recording)
-    assert gc.isenabled()
-    assert main(["scan", DEMO, "-q", "--fail-on", "never"]) == 0
-    assert seen == [False] and gc.isenabled()
-    monkeypatch.setattr(type(discover()["rare-class"]), "run", lambda self, profile, ctx: 1 / 0)
-    assert main(["scan", DEMO, "-q"]) == 3 and gc.isenabled()  # back on after a crash too
-
-
 def test_rules_lists_every_rule(capsys) -> None:
     from preflight.checks import discover
 

@@ -13,7 +13,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "preflight"
 STAGES = ("read", "profile", "learn", "checks", "decide", "stats", "report", "write")
 FOUNDATION = {"errors", "findings", "params", "progress", "workers", "files", "version", "kernels", "printable"}
-TOP = {"", "pipeline", "cli", "__main__", "warm"}
+# engine/: where pass 1 (and, later, pass 2's scoring with learn/'s models) runs: above every stage.
+TOP = {"", "pipeline", "cli", "__main__", "engine"}
 
 
 def module_name(path: Path) -> str:

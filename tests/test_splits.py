@@ -99,6 +99,21 @@ def test_one_hot_categories_and_regression_target_come_from_train(tmp_path) -> N
     assert report.stats["splits"]["test"]["label"]["count"] == 30
 
 
+def test_cells_beyond_float32_are_left_out_of_the_training_splits_stats(tmp_path) -> None:
+    """1e308 is inf to a float32 model: it counts as non-finite in the split it sits in too, so
+    the stats fitted on train (and the shift measured against them) never see it."""
+    x = np.arange(20, dtype=float)
+    train = pd.DataFrame({"x": np.r_[x, 1e308], "y": np.r_[np.arange(20) % 2, 0]})
+    test = pd.DataFrame({"x": np.r_[x, -1e308], "y": np.r_[np.arange(20) % 2, 1]})
+    report = preflight.scan(_write(tmp_path, train=train, test=test), label="y")
+    stats = report.stats["features"]["x"]
+    assert stats["count"] == 21 and stats["mean"] == 9.5 and stats["max"] == 19.0
+    assert stats["transform"]["mean"] == 9.5
+    nonfinite = report.by_rule("non-finite-values")
+    assert len(nonfinite) == 1 and list(nonfinite[0].rows) == [20, 41]
+    assert not report.by_rule("distribution-shift")
+
+
 def test_per_split_parts_merge_to_the_whole_column(tmp_path) -> None:
     """The whole column's moments, sample and counts are its splits' merged: the same as a scan
     of the same rows without splits."""

@@ -63,6 +63,24 @@ def test_text_stats(tmp_path):
     assert s["vocabulary"] == 101  # "word" and doc1 .. doc100
 
 
+def test_text_stats_are_fitted_on_the_training_split(tmp_path):
+    """With splits, text_columns come from the training rows alone, as every other transform: the
+    longer texts, the missing one and the words only the test split uses do not leak into them."""
+    train = [" ".join(["word"] * n) + f" doc{n}" for n in range(1, 41)]   # 2 .. 41 words, 40 rows
+    test = [" ".join(["long"] * 200) + f" other{n}" for n in range(10)] + [""]
+    lines = [f"{t},{i % 2},train" for i, t in enumerate(train)] + [f"{t},{i % 2},test" for i, t in enumerate(test)]
+    path = tmp_path / "t.csv"
+    path.write_text("text,y,split\n" + "\n".join(lines) + "\n")
+    report = preflight.scan(path, label="y", split_col="split")
+    assert report.stats["fitted_on"]["split"] == "train"
+    s = report.stats["text_columns"]["text"]
+    assert s["count"] == 40 and s["missing"] == 0 and s["empty_share"] == 0.0
+    assert s["words"]["max"] == 41 and s["max_length"]["p99"] == 41
+    assert s["vocabulary"] == 41  # "word" and doc1 .. doc40
+    whole = preflight.scan(path, label="y").stats["text_columns"]["text"]  # no split column: every row
+    assert whole["count"] == 50 and whole["missing"] == 1 and whole["words"]["max"] == 201
+
+
 def test_stats_transform_leaves_text_out(reviews, tmp_path):
     import pandas as pd
 

@@ -7,7 +7,7 @@ matters, an example and the fix live in its module docstring.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # Where report.html shows a rule's findings (besides the findings list).
 Section = Literal["duplicates", "label-issues", "outliers", "features", "classes", "ignored", "splits"]
 LABEL_NEEDS = frozenset({"label", "classification", "regression"})
+Scoring = Generator[Mapping[Any, Any], Mapping[Any, Any], Any]
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,24 @@ class Context:
     severity: Severity
     params: Mapping[str, Any]
     settings: Mapping[str, Any]
+    scored: Any = None  # what this rule's pass-2 scorers returned (Check.score), None without
+
+    @property
+    def max_rows(self) -> int:
+        return int(self.settings.get("max_listed_rows", 10_000))
 
     def finding(self, message: str, *, severity: Severity | None = None, rows: Iterable[int] = (),
                 groups: Iterable[Iterable[int | str]] = (), files: Iterable[str] = (),
                 columns: Iterable[str] = (), count: int | None = None,
-                details: Mapping[str, Any] | None = None) -> Finding:
+                details: Mapping[str, Any] | None = None, truncated: bool = False) -> Finding:
         """A finding of this rule. Rows beyond `max_listed_rows` are cut (details.rows_truncated;
-        `count` keeps the full number). An unknown keyword is a TypeError, never dropped."""
+        `count` keeps the full number); truncated: `rows` are already the first of `count`. An
+        unknown keyword is a TypeError, never dropped."""
         listed = tuple(int(r) for r in rows)
         info = dict(details or {})
-        limit = int(self.settings.get("max_listed_rows", 10_000))
+        limit = self.max_rows
+        if truncated:
+            info["rows_truncated"] = True
         if len(listed) > limit:
             count = len(listed) if count is None else count
             listed = listed[:limit]
@@ -71,6 +80,13 @@ class Check:
     def run(self, profile: Any, ctx: Context) -> list[Finding]:  # pragma: no cover
         raise NotImplementedError
 
+    def score(self, profile: Any, ctx: Context) -> Scoring | None:
+        """Pass 2 (profile/pass_two.py): a generator that yields rounds of scorers ({key: scorer})
+        and is sent back their merged states, whose return value `run` finds in ctx.scored; None
+        when the rule needs no pass 2. The scorers run where the data is read; the rule stays a
+        pure function of the profile and these bounded results."""
+        return None
+
     def applies_to(self, kind: str, has_label: bool, task: str | None, has_splits: bool = False) -> bool:
         """Label checks need a label (PF100 says so once); task checks need their task; split
         checks need two splits or more."""
@@ -82,16 +98,12 @@ class Check:
             return False
         return all(need not in ("classification", "regression") or task == need for need in self.needs)
 
-    def heavy_imports(self, params: Mapping[str, Any]) -> tuple[str, ...]:
-        """Slow-to-import modules `run` will need with these params; the pipeline imports
-        them in the background while it reads and profiles (preflight.warm)."""
-        return ()
 
-
-def preview(items: list | tuple, limit: int = 5) -> str:
-    """'a, b, c, ... (+7 more)': keep messages one line long."""
+def preview(items: list | tuple, limit: int = 5, total: int | None = None) -> str:
+    """'a, b, c, ... (+7 more)': keep messages one line long. total: how many there are when
+    `items` holds only the first of them."""
     head = ", ".join(str(i) for i in list(items)[:limit])
-    extra = len(items) - limit
+    extra = (len(items) if total is None else total) - limit
     return f"{head}, ... (+{extra} more)" if extra > 0 else head
 
 

@@ -46,9 +46,6 @@ class ConflictingLabels(Check):
     needs = frozenset({"label"})
     params = {"near": Boolean(), "min_chance": Interval(float, 0.0, 1.0)}
 
-    def heavy_imports(self, params) -> tuple[str, ...]:
-        return ("sklearn.neighbors", "scipy.sparse.csgraph") if params["near"] else ()
-
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
             return _images(profile, ctx)

@@ -73,9 +73,6 @@ class DistributionShift(Check):
               "min_unseen_share": Interval(float, 0.0, 1.0, closed="right"),
               "min_missing_change": Interval(float, 0.0, 1.0, closed="right")}
 
-    def heavy_imports(self, params) -> tuple[str, ...]:
-        return ("scipy.stats", "scipy.spatial.distance")
-
     def run(self, profile, ctx: Context) -> list[Finding]:
         table = profile.split_table
         if table is None or len(table.names) < 2:

@@ -56,9 +56,6 @@ class LabelIssues(Check):
               "error_min_skill": Interval(float, -1.0, 1.0),
               "max_calibration_error": Interval(float, 0.0, 1.0)}
 
-    def heavy_imports(self, params) -> tuple[str, ...]:
-        return ("sklearn.linear_model", "sklearn.neighbors", "sklearn.ensemble", "cleanlab.filter", "cleanlab.rank")
-
     def run(self, profile, ctx: Context) -> list[Finding]:
         from preflight.learn.crossval import one_thread, stratified_sample
         from preflight.learn.label_issues import find_label_issues, label_issues_from_features, skill

@@ -10,11 +10,10 @@ Fix: impute (stats.json holds the fill value, the median; stats.transform applie
 drop the rows or the column, or fix the source. max_fraction tolerates a small share."""
 from __future__ import annotations
 
-import numpy as np
-
-from preflight.checks.base import Check, Context, pct
+from preflight.checks.base import Check, Context, Scoring, pct
 from preflight.findings import Finding
 from preflight.params import Interval
+from preflight.profile.pass_two import RowsWhere
 
 
 class MissingValues(Check):
@@ -24,16 +23,23 @@ class MissingValues(Check):
         "A column has missing values (empty cells, nulls or placeholder tokens such as '?' or 'NA').")
     params = {"max_fraction": Interval(float, 0.0, 1.0, closed="left")}
 
+    def score(self, profile, ctx: Context) -> Scoring:
+        """The rows of each column that will be reported: a count and the first max_listed_rows."""
+        return (yield {c.name: RowsWhere(c.name, "missing", ctx.max_rows) for c in self._reported(profile, ctx)})
+
+    @staticmethod
+    def _reported(profile, ctx: Context) -> list:
+        return [c for c in profile.columns if c.missing and c.missing / c.rows > ctx.params["max_fraction"]]
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
-        for col in profile.columns:
-            if not col.missing or col.missing / col.rows <= ctx.params["max_fraction"]:
-                continue
+        for col in self._reported(profile, ctx):
+            listed = ctx.scored[col.name]
             tokens = ", ".join(f"{t!r} x{n}" for t, n in col.placeholders.items())
             seen = f"; placeholders read as missing: {tokens}" if tokens else ""
             out.append(ctx.finding(
                 f"column '{col.name}': {col.missing} missing values ({pct(col.missing, col.rows)}){seen}; "
                 "impute (the stats fill value is the median) or drop the column",
-                rows=np.flatnonzero(col.missing_mask), columns=[col.name],
+                rows=listed.rows, count=listed.count, truncated=listed.truncated, columns=[col.name],
                 details={"fraction": round(col.missing / col.rows, 6), "placeholders": col.placeholders}))
         return out

@@ -39,9 +39,6 @@ class NearDuplicates(Check):
     report_section = "duplicates"
     kinds = frozenset({"tabular", "images"})
 
-    def heavy_imports(self, params) -> tuple[str, ...]:
-        return ("sklearn.neighbors", "scipy.sparse.csgraph")
-
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
             return self._images(profile, ctx)

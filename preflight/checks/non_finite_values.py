@@ -15,10 +15,9 @@ Fix: replace them at the source, clip them to a finite bound, or treat them as m
 (stats.transform fills inf with the median)."""
 from __future__ import annotations
 
-import numpy as np
-
-from preflight.checks.base import Check, Context, preview
+from preflight.checks.base import Check, Context, Scoring, preview
 from preflight.findings import Finding
+from preflight.profile.pass_two import RowsWhere
 
 
 class NonFiniteValues(Check):
@@ -26,19 +25,31 @@ class NonFiniteValues(Check):
     code = "PF102"
     summary = "A numeric column holds inf or -inf, which turns losses and gradients into NaN."
 
+    def score(self, profile, ctx: Context) -> Scoring:
+        """Per reported column its non-finite rows (the first max_listed_rows) and how many of
+        them are finite numbers beyond float32 (preflight.profile.overflow)."""
+        asks = {}
+        for c in self._reported(profile):
+            asks[c.name] = RowsWhere(c.name, "nonfinite", max(ctx.max_rows, 5))  # the message shows 5
+            asks[(c.name, "huge")] = RowsWhere(c.name, "huge", 0)
+        return (yield asks)
+
+    @staticmethod
+    def _reported(profile) -> list:
+        return [c for c in profile.columns if c.nonfinite and c.text_count < c.numeric_count]
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
-        for col in profile.columns:
-            if not col.nonfinite or col.text_count >= col.numeric_count:
-                continue
-            rows = np.flatnonzero(col.nonfinite_mask)
-            huge = int(np.isfinite(col.values[rows]).sum())  # beyond float32 (preflight.profile.overflow)
+        for col in self._reported(profile):
+            listed = ctx.scored[col.name]
+            rows = listed.rows
+            huge = ctx.scored[(col.name, "huge")].count
             what = [f"{col.nonfinite - huge} infinite values"] if col.nonfinite > huge else []
             if huge:
                 what.append(f"{huge} values beyond float32's range (|x| > 3.4e+38: inf in float32, "
                             "their squares overflow float64)")
             out.append(ctx.finding(
-                f"column '{col.name}': {' and '.join(what)} (rows {preview(rows.tolist())}); "
+                f"column '{col.name}': {' and '.join(what)} (rows {preview(rows.tolist(), total=listed.count)}); "
                 "replace them (clip or treat as missing) before training",
-                rows=rows, columns=[col.name]))
+                rows=rows, count=listed.count, truncated=listed.truncated, columns=[col.name]))
         return out

@@ -28,15 +28,16 @@ the joint detector on or off."""
 from __future__ import annotations
 
 import warnings
-from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from preflight.checks.base import Check, Context, pct
+from preflight.checks.base import Check, Context, Scoring, pct
 from preflight.checks.image_outliers import IMAGE_PARAMS, image_outliers
 from preflight.findings import Finding
 from preflight.kernels.hashing import first_by_hash
 from preflight.params import Boolean, Interval
+from preflight.profile.pass_two import MatrixRows, RowBatch
 from preflight.workers import worker_count
 
 FIT_ROWS = 10_000
@@ -68,33 +69,58 @@ def feature_z(x: np.ndarray, typical: np.ndarray) -> np.ndarray | None:
     return np.abs(x - med) / scale if scale > 0 else None
 
 
-def _extreme(col, limit: float) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, robust z) of the present cells whose z may exceed `limit`: the z of every other
-    cell is never shown. Bounds on the raw values pick the candidates in two passes (a margin
-    keeps rounding at the bound on the safe side), then z is computed exactly as feature_z
-    would over the whole filled column (missing, text and infinite cells count as the fill),
-    with the center and spread of the observed values."""
+@dataclass(frozen=True)
+class Bound:
+    """One feature's robust scale and the raw-value bounds outside which a cell may exceed the
+    z limit: what pass 2 needs to score that feature's cells."""
+
+    column: str
+    med: float
+    scale: float
+    lo: float
+    hi: float
+    fill: float
+    logged: bool
+    fill_far: bool  # the fill's own z may exceed the limit: filled cells are candidates too
+
+    def z(self, values: np.ndarray, nonfinite: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, robust z) of the present cells whose z may exceed the limit, computed exactly as
+        feature_z would over the whole filled column (missing, text and infinite cells count as
+        the fill)."""
+        rows = np.flatnonzero((values > self.hi) | (values < self.lo))  # NaN compares False: filled cells below
+        rows = rows[~nonfinite[rows]]
+        if self.fill_far:  # a fill far out (rare)
+            filled = np.flatnonzero((np.isnan(values) | nonfinite) & ~missing)
+            rows = np.union1d(rows, filled)
+        x = np.where(nonfinite[rows] | np.isnan(values[rows]), self.fill, values[rows])
+        z = np.abs((np.log1p(np.maximum(x, 0)) if self.logged else x) - self.med) / self.scale
+        return rows, z
+
+
+def bound(col, limit: float) -> Bound | None:
+    """Bounds on the raw values that pick the candidate cells (a margin keeps rounding at the
+    bound on the safe side), with the center and spread of the observed values; None without
+    spread."""
     fill = col.transform["fill"]
     logged = col.transform["kind"] == "log1p-standardize"
-    typical = _typical(col, logged)
-    med, scale = center_scale(typical)
+    med, scale = center_scale(_typical(col, logged))
     if not scale > 0:
-        return np.empty(0, np.int64), np.empty(0)
+        return None
     lo, hi = med - 0.999 * limit * scale, med + 0.999 * limit * scale
     if logged:  # log1p(max(x, 0)) is monotone: bound x by the inverse, expm1
         lo, hi = (float(np.expm1(lo)) if lo > 0 else -np.inf), float(np.expm1(hi))
-    values = col.values
     if 0.001 * limit * scale <= 1e-9 * abs(med):  # a spread below float resolution: no safe bound
         lo, hi = np.inf, -np.inf
-    rows = np.flatnonzero((values > hi) | (values < lo))  # NaN compares False: filled cells below
-    rows = rows[~col.nonfinite_mask[rows]]
     fill_z = abs((np.log1p(max(fill, 0.0)) if logged else fill) - med) / scale
-    if fill_z > 0.999 * limit:  # a fill far out (rare): its cells are candidates too
-        filled = np.flatnonzero((np.isnan(values) | col.nonfinite_mask) & ~col.missing_mask)
-        rows = np.union1d(rows, filled)
-    x = np.where(col.nonfinite_mask[rows] | np.isnan(values[rows]), fill, values[rows])
-    z = np.abs((np.log1p(np.maximum(x, 0)) if logged else x) - med) / scale
-    return rows, z
+    return Bound(col.name, med, scale, lo, hi, fill, logged, bool(fill_z > 0.999 * limit))
+
+
+def _extreme(col, limit: float) -> tuple[np.ndarray, np.ndarray]:
+    """bound(col, limit) applied to the column's per-row arrays (tests compare it with feature_z)."""
+    b = bound(col, limit)
+    if b is None:
+        return np.empty(0, np.int64), np.empty(0)
+    return b.z(col.values, col.nonfinite_mask, col.missing_mask)
 
 
 def _typical(col, logged: bool) -> np.ndarray:
@@ -118,8 +144,40 @@ class Outliers(Check):
               "max_fraction": Interval(float, 0.0, 1.0, closed="right")}
     params = {**params, **IMAGE_PARAMS}  # image_*: preflight/checks/image_outliers.py
 
-    def heavy_imports(self, params) -> tuple[str, ...]:
-        return ("sklearn.ensemble",) if params["multivariate"] else ()
+    def score(self, profile, ctx: Context) -> Scoring | None:
+        if profile.kind != "tabular" or profile.rows < ctx.params["min_rows"] or not _candidates(profile):
+            return None
+        return self._scoring(profile, ctx)
+
+    def _scoring(self, profile, ctx: Context) -> Scoring:
+        """Round 1: how many cells each feature flags (a feature over max_fraction has a shape,
+        not outliers), and the joint detector's sampled rows of the model matrix; the forest is
+        fitted and those rows scored here. Round 2: the flagged rows, bounded."""
+        p = ctx.params
+        limit = p["max_robust_z"]
+        cols = _candidates(profile)
+        bounds = tuple(bound(c, limit) for c in cols)
+        asks: dict = {"over": OverCounts(bounds, limit)}
+        joint = None
+        if p["multivariate"]:
+            joint = _joint_sample(profile, ctx.settings)
+            if joint is not None:
+                asks["matrix"] = joint[0]
+        got = yield asks
+        over = got["over"]
+        shape = [b is not None and over[k] > p["max_fraction"] * max(c.rows - c.missing, 1)
+                 for k, (b, c) in enumerate(zip(bounds, cols))]
+        keep = tuple(None if s else b for b, s in zip(bounds, shape))
+        shaped = [c.name for c, s in zip(cols, shape) if s]
+        rows, iz = np.empty(0, np.int64), None
+        if joint is not None:
+            matrix, fit_rows, scored_rows, varying = joint
+            rows, iz = _isolation_z(matrix.result(got["matrix"], np.float32), matrix.rows, fit_rows, scored_rows,
+                                    varying, ctx.settings)
+        hits = rows[iz > p["max_isolation_z"]] if iz is not None else np.empty(0, np.int64)
+        hit_z = iz[iz > p["max_isolation_z"]] if iz is not None else np.empty(0)
+        flagged = yield {"flagged": Flagged(keep, limit, hits, hit_z, max(ctx.max_rows, DETAIL_ROWS))}
+        return flagged["flagged"], shaped, (rows.size if iz is not None else profile.rows)
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
@@ -127,84 +185,169 @@ class Outliers(Check):
         p = ctx.params
         if profile.rows < p["min_rows"]:
             return [ctx.skipped(f"{profile.rows} rows, fewer than min_rows={p['min_rows']}")]
-        cols = [c for c in profile.columns if c.transform["kind"] in ("standardize", "log1p-standardize", "tanh")]
+        cols = _candidates(profile)
         if not cols:
             return []
-        score = np.zeros(profile.rows)  # the worst per-feature z, kept only where it can flag
-        source = np.full(profile.rows, -1, dtype=np.int32)  # index into cols of that feature
-        shaped = []  # columns that would flag too many rows: a shape, not outliers
-        for k, col in enumerate(cols):
-            rows, z = _extreme(col, p["max_robust_z"])
-            over = int(np.count_nonzero(z > p["max_robust_z"]))
-            if over > p["max_fraction"] * max(col.rows - col.missing, 1):
-                shaped.append(col.name)
-                continue
-            better = z > score[rows]
-            score[rows[better]], source[rows[better]] = z[better], k
-        flagged = score > p["max_robust_z"]
-        joint, scored = 0, profile.rows
-        if p["multivariate"]:
-            rows, iz = self._isolation_z(profile, ctx.settings)
-            if iz is not None:
-                scored = rows.size
-                hit = np.zeros(profile.rows, dtype=bool)
-                hit[rows[iz > p["max_isolation_z"]]] = True
-                hit &= ~flagged
-                joint = int(hit.sum())
-                score[rows] = np.where(hit[rows], iz, score[rows])
-                source[hit] = len(cols)
-                flagged |= hit
-        found = np.flatnonzero(flagged)
-        if found.size == 0:
+        state, shaped, scored = ctx.scored
+        if state.count == 0:
             return []
-        w = int(np.argmax(score[found]))
-        worst = found[w]
         names = np.array([c.name for c in cols] + ["(multivariate)"], dtype=object)
-        source = names[source[found]]  # per found row, the feature (or the joint detector) that flagged it
-        by_column = Counter(source.tolist())
+        source = names[state.sources]  # per listed row, the feature (or the joint detector) that flagged it
+        by_column = {str(names[k]): int(n) for k, n in enumerate(state.by_source) if n}
         causes = ", ".join(f"{name} {n}" for name, n in sorted(by_column.items(), key=lambda t: (-t[1], t[0]))[:4])
         sampled = f" (joint scores on a content-keyed sample of {scored:,} rows)" if scored < profile.rows else ""
+        worst_source = str(names[state.worst_source])
+        cell = "joint" if state.worst_source == len(cols) else f"{state.worst_value:g}"
+        listed = state.rows[:ctx.max_rows]
         return [ctx.finding(
-            f"{found.size} outlier rows ({pct(found.size, profile.rows)}): {found.size - joint} by a single "
-            f"feature (robust z > {p['max_robust_z']:g}), {joint} jointly (isolation-forest robust z > "
-            f"{p['max_isolation_z']:g}){sampled}; flagged by: {causes}; worst: row {worst} ({source[w]} = "
-            f"{_cell(profile, source[w], worst)}, z {score[worst]:.1f}); inspect them: fix entry errors, drop or clip",
-            rows=found, columns=sorted(set(source.tolist()) - {"(multivariate)"}),
-            details={"scores": [round(float(score[r]), 3) for r in found[:10_000]],
-                     "sources": [str(v) for v in source[:10_000]], "jointly_scored_rows": scored,
+            f"{state.count} outlier rows ({pct(state.count, profile.rows)}): {state.count - state.joint} by a single "
+            f"feature (robust z > {p['max_robust_z']:g}), {state.joint} jointly (isolation-forest robust z > "
+            f"{p['max_isolation_z']:g}){sampled}; flagged by: {causes}; worst: row {state.worst_row} ({worst_source} = "
+            f"{cell}, z {state.worst_score:.1f}); inspect them: fix entry errors, drop or clip",
+            rows=listed, count=state.count, truncated=state.count > listed.size,
+            columns=sorted(set(by_column) - {"(multivariate)"}),
+            details={"scores": [round(float(v), 3) for v in state.scores[:DETAIL_ROWS]],
+                     "sources": [str(v) for v in source[:DETAIL_ROWS]], "jointly_scored_rows": scored,
                      "by_column": dict(sorted(by_column.items())), "not_judged": shaped})]
 
-    @staticmethod
-    def _isolation_z(profile, settings) -> tuple[np.ndarray, np.ndarray | None]:
-        """Robust z of IsolationForest anomaly scores, on at most sample_rows content-keyed rows.
 
-        Only the sampled rows of the transformed matrix are built; columns that are constant
-        over all rows are left out.
-        """
-        from sklearn.ensemble import IsolationForest
-
-        rows = first_by_hash(profile.row_hash, settings["sample_rows"])
-        fit_rows = first_by_hash(profile.row_hash, FIT_ROWS)
-        union = np.sort(np.concatenate([rows, fit_rows]))  # np.union1d, minus numpy 2's slow hash unique
-        union = union[np.r_[True, union[1:] != union[:-1]]]
-        x, _, varying = profile.matrix_at(union, np.float32)  # the trees' own dtype: no conversion copy
-        if varying.sum() < 2:
-            return np.empty(0, int), None
-        x = x[:, varying]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            forest = IsolationForest(n_estimators=100, random_state=settings["seed"]).fit(
-                x[np.searchsorted(union, fit_rows)])
-            anomaly = -_score_rows(forest, x[np.searchsorted(union, rows)], worker_count(settings))
-        return rows, robust_z(anomaly)
+DETAIL_ROWS = 10_000  # rows whose scores and sources the details list
 
 
-def _cell(profile, name: str, row: int) -> str:
-    """The flagged cell as written (a number), or 'a joint outlier' for the isolation forest."""
-    col = next((c for c in profile.columns if c.name == name), None)
-    if col is None:
-        return "joint"
-    return f"{col.values[row]:g}"
+def _candidates(profile) -> list:
+    return [c for c in profile.columns if c.transform["kind"] in ("standardize", "log1p-standardize", "tanh")]
+
+
+def _joint_sample(profile, settings):
+    """The joint detector's rows (at most sample_rows, content-keyed) and the forest's fitting
+    rows, as one MatrixRows gather; None when fewer than two matrix columns vary."""
+    from preflight.profile.tabular import matrix_columns
+
+    specs, names, varying = matrix_columns(profile)
+    if varying.sum() < 2:
+        return None
+    rows = first_by_hash(profile.row_hash, settings["sample_rows"])
+    fit_rows = first_by_hash(profile.row_hash, FIT_ROWS)
+    union = np.sort(np.concatenate([rows, fit_rows]))  # np.union1d, minus numpy 2's slow hash unique
+    union = union[np.r_[True, union[1:] != union[:-1]]].astype(np.int64)
+    return MatrixRows(specs, union, len(names)), fit_rows, rows, varying
+
+
+def _isolation_z(x: np.ndarray, union: np.ndarray, fit_rows: np.ndarray, rows: np.ndarray, varying: np.ndarray,
+                 settings) -> tuple[np.ndarray, np.ndarray | None]:
+    """Robust z of IsolationForest anomaly scores of `rows`, fitted on `fit_rows` (both content-
+    keyed samples; x holds their union's rows of the model matrix, in the trees' own float32).
+    Columns constant over all rows are left out."""
+    from sklearn.ensemble import IsolationForest
+
+    x = x[:, varying]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forest = IsolationForest(n_estimators=100, random_state=settings["seed"]).fit(
+            x[np.searchsorted(union, fit_rows)])
+        anomaly = -_score_rows(forest, x[np.searchsorted(union, rows)], worker_count(settings))
+    return rows, robust_z(anomaly)
+
+
+@dataclass(frozen=True)
+class OverCounts:
+    """Per feature, how many cells exceed the z limit (round 1)."""
+
+    bounds: tuple[Bound | None, ...]
+    limit: float
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(b.column for b in self.bounds if b is not None)
+
+    def start(self) -> np.ndarray:
+        return np.zeros(len(self.bounds), np.int64)
+
+    def add(self, state: np.ndarray, batch: RowBatch) -> np.ndarray:
+        out = state.copy()
+        for k, b in enumerate(self.bounds):
+            if b is not None:
+                c = batch.columns[b.column]
+                out[k] += int(np.count_nonzero(b.z(c.values, c.nonfinite, c.missing)[1] > self.limit))
+        return out
+
+    def merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
+
+
+@dataclass
+class FlaggedRows:
+    """The flagged rows, bounded: exact counts (in all, jointly, by source), the worst row, and
+    the first `keep` rows with their scores and sources (index into the features, len for joint)."""
+
+    count: int = 0
+    joint: int = 0
+    by_source: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    scores: np.ndarray = field(default_factory=lambda: np.empty(0))
+    sources: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    worst_score: float = -np.inf
+    worst_row: int = -1
+    worst_source: int = -1
+    worst_value: float = float("nan")
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """Round 2: each row's worst feature z over the judged features (ties: the first feature),
+    flagged over the limit; rows the forest flags (hits, their z) where no feature does."""
+
+    bounds: tuple[Bound | None, ...]  # None: a feature not judged (no spread, or a shape)
+    limit: float
+    hits: np.ndarray
+    hit_z: np.ndarray
+    keep: int
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(b.column for b in self.bounds if b is not None)
+
+    def start(self) -> FlaggedRows:
+        return FlaggedRows(by_source=np.zeros(len(self.bounds) + 1, np.int64))
+
+    def add(self, state: FlaggedRows, batch: RowBatch) -> FlaggedRows:
+        n = batch.rows
+        score = np.zeros(n)
+        source = np.full(n, -1, np.int64)
+        for k, b in enumerate(self.bounds):
+            if b is None:
+                continue
+            c = batch.columns[b.column]
+            rows, z = b.z(c.values, c.nonfinite, c.missing)
+            better = z > score[rows]
+            score[rows[better]], source[rows[better]] = z[better], k
+        flagged = score > self.limit
+        lo, hi = np.searchsorted(self.hits, [batch.start, batch.start + n])
+        local, iz = self.hits[lo:hi] - batch.start, self.hit_z[lo:hi]
+        joint = ~flagged[local]
+        score[local[joint]], source[local[joint]] = iz[joint], len(self.bounds)
+        flagged[local[joint]] = True
+        found = np.flatnonzero(flagged)
+        if found.size == 0:
+            return state
+        w = int(np.argmax(score[found]))
+        k = int(source[found[w]])
+        here = FlaggedRows(
+            count=int(found.size), joint=int(np.count_nonzero(joint)),
+            by_source=np.bincount(source[found], minlength=len(self.bounds) + 1),
+            rows=found[:self.keep] + batch.start, scores=score[found[:self.keep]],
+            sources=source[found[:self.keep]], worst_score=float(score[found[w]]), worst_row=int(found[w]) + batch.start,
+            worst_source=k, worst_value=float(batch.columns[self.bounds[k].column].values[found[w]])  # type: ignore[union-attr]
+            if k < len(self.bounds) else float("nan"))
+        return self.merge(state, here)
+
+    def merge(self, a: FlaggedRows, b: FlaggedRows) -> FlaggedRows:
+        room = max(self.keep - a.rows.size, 0)
+        worst = b if b.worst_score > a.worst_score else a  # ties: the earlier row
+        return FlaggedRows(a.count + b.count, a.joint + b.joint, a.by_source + b.by_source,
+                           np.concatenate([a.rows, b.rows[:room]]), np.concatenate([a.scores, b.scores[:room]]),
+                           np.concatenate([a.sources, b.sources[:room]]),
+                           worst.worst_score, worst.worst_row, worst.worst_source, worst.worst_value)
 
 
 def _score_rows(forest, x: np.ndarray, threads: int) -> np.ndarray:

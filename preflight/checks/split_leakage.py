@@ -66,9 +66,6 @@ class SplitLeakage(Check):
     needs = frozenset({"splits"})
     params = {"near": Boolean(), "min_shared_ids": Interval(float, 0.0, 1.0, closed="right")}
 
-    def heavy_imports(self, params) -> tuple[str, ...]:
-        return ("sklearn.neighbors", "scipy.sparse.csgraph", "scipy.stats") if params["near"] else ("scipy.stats",)
-
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
             return _images(profile, ctx)

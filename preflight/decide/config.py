@@ -41,6 +41,8 @@ SETTINGS: dict[str, Constraint] = {
     "workers": Interval(int, 0, None),
     "cache": Boolean(),
     "cache_dir": Text(),
+    "engine": Options(("local", "dask")),
+    "scheduler": Text(),
 }
 USER_KEYS = {"label", "task", "select", "ignore", "rules", "per_path_ignores", "suppress", *SETTINGS}
 RULE_META = {"severity"}

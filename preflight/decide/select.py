@@ -11,13 +11,6 @@ if TYPE_CHECKING:
     from preflight.profile.protocol import Profile
 
 
-def heavy_imports(config: Config, kind: str) -> list[str]:
-    """What the enabled checks for this kind of dataset will import (Check.heavy_imports)."""
-    checks = discover()
-    return [m for name in config.enabled() if kind in checks[name].kinds
-            for m in checks[name].heavy_imports(config.rules[name].params)]
-
-
 def ran_rules(profile: Profile, config: Config) -> tuple[str, ...]:
     """The rules that run: left on by select/ignore and applicable to the data (Report.rules)."""
     checks = discover()

@@ -45,9 +45,6 @@ def _rounds(v: list[np.ndarray], n: int) -> None:
 def _with_long_texts(arr: pa.Array, long: np.ndarray) -> np.ndarray:
     """The loop below runs once per 8-byte word of the longest string, over every string that long:
     texts over LONG bytes (rare; hostile data) go to pandas' hash_array, the reference, instead."""
-    # pandas may be mid-import on another thread (the checks' warm-up, preflight.warm): importing the
-    # package first waits for it; importing pandas.util first could meet it half-initialised.
-    import pandas  # noqa: F401
     from pandas.util import hash_array
 
     out = np.empty(len(arr), np.uint64)

@@ -77,12 +77,6 @@ class ColumnProfile:
     texts: pa.Array | None = None  # the cells as written, kept while the column may be free text
     text: Any = None               # profile.text.TextProfile of a free-text column (kind "text")
 
-    def decided(self) -> Reading:
-        """The reading this column's tallies call for (cells.decide); read that way when it differs."""
-        if self.reading != PLAIN:
-            return self.reading
-        return decide(sum(self.soft.values()), self.units, self.numeric_count, self.text_count)
-
     @cached_property
     def distinct(self) -> int:
         """Distinct present values (numbers by value, text trimmed). Sorting a million hashes
@@ -278,6 +272,13 @@ class ColumnBuilder:
             for j in with_unit.tolist():
                 if rows[j]:
                     units[keys[j]] += int(rows[j])  # type: ignore[index]
+
+    def decided(self) -> Reading:
+        """The reading this column's tallies call for (cells.decide); read that way when it differs.
+        Asked of the merged accumulators after pass 1, before any column is finished."""
+        if self.reading != PLAIN:
+            return self.reading
+        return decide(sum(self.soft.values()), self.units, self.counts["numeric"], self.counts["text"])
 
     @property
     def units(self) -> dict[str, int]:

@@ -27,6 +27,8 @@ class PartBuilder:
 
     def __init__(self, sample_rows: int) -> None:
         self.moments = Moments()
+        self.batches: list[Moments] = []  # per batch, in order: what `moments` was folded from, so a
+        # partition's part re-folds onto another's exactly as one reader would (profile/merge.py)
         self.sample = BottomK(sample_rows)
         self.rows = self.missing = self.nonfinite = self.text = 0
         self.integral = True
@@ -39,7 +41,8 @@ class PartBuilder:
         self.nonfinite += nonfinite
         self.text += text
         if finite.size:
-            self.moments = self.moments.merge(Moments.of(finite))
+            self.batches.append(Moments.of(finite))
+            self.moments = self.moments.merge(self.batches[-1])
             self.integral = self.integral and (whole or bool(np.array_equal(finite, np.trunc(finite))))
 
     def count(self, codes: np.ndarray) -> None:

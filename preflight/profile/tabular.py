@@ -1,4 +1,5 @@
-"""The tabular profile: one pass over the batches, then finalised for the checks."""
+"""The tabular profile: pass 1 over the plan's partitions (profile/partition.py), merged
+(profile/merge.py), then finalised for the checks."""
 from __future__ import annotations
 
 import hashlib
@@ -10,17 +11,19 @@ from typing import Any, Literal
 
 import numpy as np
 
-from preflight.kernels.hashing import combine, splitmix64
 from preflight.profile import overflow, text, transforms
 from preflight.profile.cells import PLAIN, Reading
-from preflight.profile.columns import ColumnBuilder, ColumnProfile
+from preflight.profile.columns import ColumnProfile
+from preflight.profile.executor import Executor, Streamed
+from preflight.profile.merge import assemble
+from preflight.profile.partition import PassOne
 from preflight.profile.parts import SplitView
+from preflight.profile.pass_two import PassTwo, Rescan
 from preflight.profile.protocol import Task
-from preflight.profile.splits import SplitColumn, SplitTable, from_files
+from preflight.profile.splits import SplitTable, from_files
 from preflight.profile.target import infer_target
 from preflight.progress import Progress
-from preflight.read.splits import file_splits
-from preflight.read.tabular import ReadRestart, TabularSource, file_format, iter_batches
+from preflight.read.partitions import Plan, plan_source
 from preflight.workers import worker_count
 
 
@@ -46,6 +49,7 @@ class TabularProfile:
     # (stats.json is built from these); None without a training split.
     train_columns: tuple[SplitView, ...] | None = None
     train_label: SplitView | None = None
+    rescan: Rescan | None = None  # what pass 2 reads again (profile/pass_two.py)
 
     @property
     def kind(self) -> Literal["tabular"]:
@@ -114,28 +118,40 @@ class TabularProfile:
         return out, names, np.array(varying, dtype=bool)
 
 
-def build_profile(source: TabularSource, *, label: str | None, task: str,
-                  settings: Mapping[str, Any], progress: Progress) -> TabularProfile:
+def matrix_columns(profile: TabularProfile) -> tuple[tuple[tuple[str, Any], ...], list[str], np.ndarray]:
+    """What `matrix_at` builds, without a row: (column, transform) of the columns it uses, the
+    output names, and per output column whether it varies over all rows (from the category
+    counts and the column's range)."""
+    used = [c for c in profile.columns if c.transform["kind"] != "drop"]
+    names = [name for c in used for name in transforms.output_names(c.name, c.transform)]
+    varying: list[bool] = []
+    for col in used:
+        if col.transform["kind"] == "one-hot":
+            k = len(col.transform["categories"])
+            counts = sum(p.category_counts[:k] for p in col.parts)
+            varying += ((counts > 0) & (counts < profile.rows)).tolist()
+        else:
+            varying.append(col.varies)
+    return tuple((c.name, c.transform) for c in used), names, np.array(varying, dtype=bool)
+
+
+def build_profile(source: Any, *, label: str | None, task: str, settings: Mapping[str, Any], progress: Progress,
+                  executor: Executor | None = None, plan: Plan | None = None) -> TabularProfile:
+    """source: read.tabular.TabularSource or read.remote.UrlSource. Pass 1 runs over the plan's
+    partitions on `executor` (default: streamed in this process) and merges (profile/merge.py)."""
     # Columns are independent and their work is numpy / pyarrow kernels that release the GIL:
     # profile them on one thread per core (`workers`); results are combined in column order.
-    # A column's reading (cells.Reading: soft placeholders as levels, numbers with a unit) is
-    # decided from a first pass; when one differs, the table is profiled again reading it so,
-    # and every hash, sample and count is what it would have been read that way from the start.
-    readings: dict[str, Reading] = {}
     split_col = str(settings.get("split_col") or "")
+    plan = plan or plan_source(source)
     with ThreadPoolExecutor(worker_count(settings)) as pool:
-        while True:
-            try:
-                profiles, file_rows, feature_hashes, row_hashes, table = _profile_batches(
-                    source, label, settings, progress, pool, readings)
-            except ReadRestart:  # a streamed column turned out to be text: start again
-                continue
-            decided = {n: col.decided() for n, col in profiles.items()}
-            if readings or decided == {n: col.reading for n, col in profiles.items()}:
-                break
-            readings = decided  # once: the second pass reads as decided, and decides nothing
-    features = [n for n in source.columns if n not in (label, split_col)]
-    profiles = {n: overflow.cap(col) for n, col in profiles.items()}  # 1e308: non-finite, like inf
+        profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan = _profile_partitions(
+            plan, label, settings, progress, pool, executor or Streamed())
+    features = [n for n in plan.columns if n not in (label, split_col)]
+    uncapped = profiles
+    ids = table.ids if table is not None else None
+    profiles = {n: overflow.cap(col, ids) for n, col in profiles.items()}  # 1e308: non-finite, like inf
+    capped = frozenset(n for n, col in profiles.items() if col is not uncapped[n])
+    rescan = Rescan(rescan.partitions, rescan.offsets, PassTwo(rescan.job.job, capped))
     if text.mark_text_columns(profiles, features, settings):  # free text: its cells compared normalised
         feature_hashes, row_hashes = text.row_hashes(profiles, features, label)
     for col in profiles.values():
@@ -150,60 +166,70 @@ def build_profile(source: TabularSource, *, label: str | None, task: str,
             view.transform = transforms.fit(view, settings)
         train_label = SplitView(label_col, label_col.parts[table.train]) if label_col is not None else None
     return TabularProfile(
-        path=str(source.root), files=tuple((source.display(f), r) for f, r in zip(source.files, file_rows)),
+        path=plan.root, files=tuple(zip(plan.display, file_rows)),
         rows=sum(file_rows), columns=tuple(profiles[n] for n in features), label=label_col,
         task=resolved_task, classes=classes, y=y,
         feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings,
-        formats=tuple(file_format(f) or "" for f in source.files), ignored=source.ignored,
-        split_table=table, train_columns=train_columns, train_label=train_label,
+        formats=plan.formats, ignored=plan.ignored,
+        split_table=table, train_columns=train_columns, train_label=train_label, rescan=rescan,
     )
 
 
-def _profile_batches(source: TabularSource, label: str | None, settings: Mapping[str, Any],
-                     progress: Progress, pool: ThreadPoolExecutor, readings: Mapping[str, Reading]):
+def pass_one_job(plan: Plan, label: str | None, settings: Mapping[str, Any],
+                 readings: Mapping[str, Reading] | None = None) -> PassOne:
+    """What every partition needs: columns, label, split column or layout splits, sampling, and
+    the columns read otherwise than plainly (decided after a first pass)."""
+    split_col = str(settings.get("split_col") or "")
+    by_file = plan.layout_splits if not split_col else ()
+    names_by_file = list(dict.fromkeys(s or "" for s in by_file))  # a layout's split ids, as from_files numbers them
+    file_splits = tuple(names_by_file.index(s) for s in by_file) if any(by_file) else (0,) * len(plan.files)
+    return PassOne(tuple(n for n in plan.columns if n != split_col), label, split_col,
+                   tuple(settings["placeholders"]), int(settings["sample_rows"]), int(settings["seed"]),
+                   file_splits, plan.files[0], display=plan.display,
+                   readings=tuple(sorted((n, r) for n, r in (readings or {}).items() if r != PLAIN)))
+
+
+def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, Any], progress: Progress,
+                        pool: ThreadPoolExecutor, executor: Executor):
     split_col = str(settings.get("split_col") or "")
     train_split = str(settings.get("train_split") or "")
-    names = tuple(n for n in source.columns if n != split_col)
-    builders = {n: ColumnBuilder(n, settings["placeholders"], settings["sample_rows"],
-                                 max_codes=100_000 if n == label else 10_000, reading=readings.get(n, PLAIN))
-                for n in names}
-    features = [n for n in names if n != label]
-    seed = np.uint64(settings["seed"])
-    file_rows = [0] * len(source.files)
-    feature_hashes, row_hashes = [], []
-    shown = [source.display(f) for f in source.files]
-    where = str(source.files[0])
-    by_file = file_splits(source.root, source.files) if not split_col else ()
-    reader = SplitColumn(split_col, where) if split_col else None
-    names_by_file = list(dict.fromkeys(s or "" for s in by_file))  # a layout's split ids, as from_files numbers them
-    progress.restart()
-    for file_index, batch in iter_batches(source):
-        n = batch.num_rows
-        columns = [batch.column(name) for name in names]
-        if reader is not None:
-            split: int | np.ndarray = reader.add(batch.column(split_col), file_index)
+    # A column's reading (cells.Reading: soft placeholders as levels, numbers with a unit) is
+    # decided from the merged accumulators of pass 1; when one differs, pass 1 runs again on the
+    # same plan and executor reading it so (the readings travel in PassOne), and every hash,
+    # sample and count is what it would have been read that way from the start.
+    readings: dict[str, Reading] = {}
+    job = pass_one_job(plan, label, settings)
+    while True:
+        progress.restart()
+        result = executor.pass_one(plan.partitions, job, progress, pool)
+        if result.replans:
+            plan = plan.replanned(result.replans)  # a column of a large CSV turned out to be text: start again
+        elif readings or result.accumulators is None:
+            break
         else:
-            split = names_by_file.index(by_file[file_index]) if any(by_file) else 0
-        hashes = dict(zip(names, pool.map(lambda name, col, s=split: builders[name].add(col, s), names, columns)))
-        fh = combine([hashes[c] for c in features], n)
-        rh = combine([fh, hashes[label]], n) if label else fh
-        priorities = splitmix64(rh ^ seed)
-        list(pool.map(ColumnBuilder.add_sample, builders.values(), [priorities] * len(builders)))
-        feature_hashes.append(fh)
-        row_hashes.append(rh)
-        file_rows[file_index] += n
-        progress.advance(n, source.display(source.files[file_index]))
+            readings = {n: b.decided() for n, b in result.accumulators.columns.items()}
+            if all(r == PLAIN for r in readings.values()):
+                break  # the reading every column had: one pass
+        job = pass_one_job(plan, label, settings, readings)  # once: the second pass decides nothing
     progress.close()
+    assert result.accumulators is not None
+    sizes = [sum(h.size for h in r.feature_hash) for r in result.rows]
+    offsets = tuple(int(x) for x in np.cumsum([0, *sizes[:-1]])) if sizes else ()
+    rescan = Rescan(tuple(plan.partitions), offsets, PassTwo(job))
+    builders, feature_hashes, row_hashes, reader = assemble(result.accumulators, result.rows, split_col, job.where)
+    file_rows = [result.accumulators.file_rows.get(i, 0) for i in range(len(plan.files))]
+    shown = list(plan.display)
     if reader is not None:
         table = reader.table(shown, train_split)
     else:
-        table = from_files(by_file, file_rows, shown, train_split, where)
+        table = from_files(plan.layout_splits if not split_col else (), file_rows, shown, train_split, job.where)
     count = len(table.names) if table is not None else 1
     ids = table.ids if table is not None else None
+    names = job.names
     profiles = dict(zip(names, pool.map(lambda name: builders[name].finish(count, ids), names)))
     if table is not None and table.train is not None:  # the training split's quantiles, one thread per core
         list(pool.map(lambda name: profiles[name].parts[table.train].quantiles, names))
-    return profiles, file_rows, feature_hashes, row_hashes, table
+    return profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan
 
 
 def _cat(chunks: list[np.ndarray]) -> np.ndarray:

@@ -140,10 +140,18 @@ def _measure(col: Any) -> TextProfile:
                        hashes=h.astype(np.uint64), vocabulary=int(vocabulary))
 
 
-def text_stats(col: Any) -> dict[str, Any]:
-    """stats.json's `text_columns.<name>` (docs/stats-json.md)."""
+def text_stats(col: Any, rows: np.ndarray | None = None) -> dict[str, Any]:
+    """stats.json's `text_columns.<name>` (docs/stats-json.md), over the rows in the boolean mask
+    `rows` (the training split's, so a tokenizer's max_length is fitted there like every other
+    transform) or over every row."""
     t: TextProfile = col.text
     present = ~col.missing_mask
+    vocabulary, total, missing = t.vocabulary, col.rows, int(col.missing)
+    if rows is not None:
+        total, missing = int(rows.sum()), int((rows & ~present).sum())
+        present = present & rows
+        tokens = pc.list_flatten(pc.utf8_split_whitespace(t.normalised.filter(mask(present))))
+        vocabulary = len(pc.unique(tokens)) if len(tokens) else 0
     n = int(present.sum())
     words, chars = t.words[present], t.chars[present]
 
@@ -156,10 +164,10 @@ def text_stats(col: Any) -> dict[str, Any]:
 
     cover = {k: (math.ceil(float(np.quantile(words, q))) if n else 0) for k, q in (("p95", 0.95), ("p99", 0.99))}
     return {
-        "count": n, "missing": int(col.missing), "empty_share": _share(col.missing, col.rows),
+        "count": n, "missing": missing, "empty_share": _share(missing, total),
         "very_short": int((words < VERY_SHORT_WORDS).sum()),
         "very_short_share": _share(int((words < VERY_SHORT_WORDS).sum()), n),
-        "chars": spread(chars), "words": spread(words), "vocabulary": t.vocabulary,
+        "chars": spread(chars), "words": spread(words), "vocabulary": int(vocabulary),
         "max_length": cover,
         "truncated_share": {str(L): _share(int((words > L).sum()), n) for L in TRUNCATE_AT},
     }

@@ -42,7 +42,9 @@ def build_table_stats(profile: Any, settings: Mapping[str, Any]) -> dict[str, An
     if texts:  # additive: tables without free text keep their stats.json byte for byte
         from preflight.profile.text import text_stats
 
-        out["text_columns"] = {c.name: text_stats(c) for c in texts}
+        table = profile.split_table
+        rows = table.mask(table.train) if profile.train_columns is not None else None
+        out["text_columns"] = {c.name: text_stats(c, rows) for c in texts}
     return with_splits(out, profile)
 
 

@@ -1,0 +1,234 @@
+"""Pass 2 of a table scan: each partition read again on pass 1's batch grid, its cells handed to
+the scorers checks make from the merged profile (`Check.score`), keeping bounded results.
+
+A scorer is a picklable object with `columns` (what it reads), `start()` (an empty state),
+`add(state, batch)` and `merge(a, b)` (a's rows come before b's). The executor runs every scorer
+of a round over one re-read of each partition, then merges the partitions' states in plan
+order: local and Dask engines give the same states, whatever the partitioning, as long as a
+state keeps nothing that depends on where a partition starts or ends (counts, the first rows,
+the worst rows with ties broken by row number). Cells are read by the same ColumnBuilder as
+pass 1, so a value, a mask or a category here is the one pass 1 profiled.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from preflight.profile.cells import number_keys
+from preflight.profile.overflow import overflowing
+from preflight.profile.partition import PassOne
+from preflight.read.partitions import Partition, read_partition
+
+
+class Scorer(Protocol):
+    columns: tuple[str, ...]
+
+    def start(self) -> Any: ...
+
+    def add(self, state: Any, batch: RowBatch) -> Any: ...
+
+    def merge(self, a: Any, b: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class PassTwo:
+    """What every partition's pass 2 needs besides its scorers."""
+
+    job: PassOne
+    capped: frozenset[str] = frozenset()  # columns whose cells beyond float32 count as non-finite
+
+
+@dataclass(frozen=True)
+class Rescan:
+    """The plan pass 2 reads again: the partitions and the global row number each starts at."""
+
+    partitions: tuple[Partition, ...]
+    offsets: tuple[int, ...]
+    job: PassTwo
+
+
+@dataclass
+class Cells:
+    """One column's cells in one batch, as pass 1 profiled them."""
+
+    values: np.ndarray      # float64, NaN where missing or text
+    missing: np.ndarray     # bool
+    is_text: np.ndarray     # bool
+    ws: np.ndarray          # bool: text with stray outer whitespace
+    nonfinite: np.ndarray   # bool: inf, or beyond float32 in a capped column (profile/overflow.py)
+    codes: np.ndarray | None = None  # ids into `vocab` (-1 missing, -2 a native number, -3 uncoded)
+    vocab: dict[str, int] = field(default_factory=dict)
+
+    def category_ids(self, categories: Mapping[str, int]) -> np.ndarray:
+        """Per cell its id in the column's final categories (ColumnProfile.codes), -1 where none."""
+        n = self.values.size
+        if self.codes is None:  # a batch of native numbers in a column coded as categories
+            codes = np.full(n, -2, np.int32)
+        else:
+            codes = self.codes
+        lut = np.full(len(self.vocab) + 1, -1, np.int64)
+        for text, i in self.vocab.items():
+            lut[i] = categories.get(text, -1)
+        out = np.where(codes >= 0, lut[np.maximum(codes, 0)], -1)
+        native = (codes == -2) & ~self.missing
+        if native.any():  # as ColumnBuilder.finish codes them: the number's text
+            distinct, inverse = np.unique(self.values[native], return_inverse=True)
+            ids = np.array([categories.get(k, -1) for k in number_keys(distinct)], np.int64)
+            out[native] = ids[inverse]
+        return out
+
+
+@dataclass
+class RowBatch:
+    start: int                 # the global row number of its first row
+    rows: int
+    columns: dict[str, Cells]
+
+    @property
+    def numbers(self) -> np.ndarray:
+        return np.arange(self.start, self.start + self.rows, dtype=np.int64)
+
+
+def score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping[Any, Scorer]) -> dict[Any, Any]:
+    """Read one partition and run every scorer over its batches; the scorers' states."""
+    wanted = {c for s in scorers.values() for c in s.columns}
+    names = [n for n in job.job.names if n in wanted]
+    builders = {n: job.job.builder(n) for n in names}
+    for b in builders.values():
+        b.raw = None  # pass 1 judged free text already
+    states = {key: s.start() for key, s in scorers.items()}
+    start = offset
+    for batch in read_partition(part):
+        cells = {n: _cells(builders[n], batch.column(n), n in job.capped) for n in names}
+        rb = RowBatch(start, batch.num_rows, cells)
+        for key, s in scorers.items():
+            states[key] = s.add(states[key], rb)
+        start += batch.num_rows
+    return states
+
+
+def merge_states(scorers: Mapping[Any, Scorer], a: Mapping[Any, Any], b: Mapping[Any, Any]) -> dict[Any, Any]:
+    return {key: s.merge(a[key], b[key]) for key, s in scorers.items()}
+
+
+def fold(scorers: Mapping[Any, Scorer], states: Sequence[Mapping[Any, Any]]) -> dict[Any, Any]:
+    """The partitions' states merged in plan order (every scorer's start() when there are none)."""
+    out: dict[Any, Any] = {key: s.start() for key, s in scorers.items()}
+    for state in states:
+        out = merge_states(scorers, out, state)
+    return out
+
+
+def _cells(builder: Any, arr: Any, capped: bool) -> Cells:
+    builder.add(arr)
+    values, missing = builder.values.pop(), builder.missing.pop()
+    text, ws, codes = builder.is_text.pop(), builder.ws.pop(), builder.codes.pop()
+    builder.hashes.pop()
+    builder._last = []
+    text = np.zeros(values.size, bool) if text is None else text
+    ws = np.zeros(values.size, bool) if ws is None else ws
+    nonfinite = np.isinf(values) & ~missing & ~text
+    if capped:
+        nonfinite |= overflowing(values) & ~missing
+    return Cells(values, missing, text, ws, nonfinite, codes, builder.vocab)
+
+
+# Bounded states shared by the checks' scorers.
+
+@dataclass
+class Listing:
+    """How many rows matched, and the first `limit` of them in row order."""
+
+    count: int
+    rows: np.ndarray  # int64, ascending
+
+    @staticmethod
+    def empty() -> Listing:
+        return Listing(0, np.empty(0, np.int64))
+
+    def joined(self, other: Listing, limit: int) -> Listing:
+        rows = self.rows[:limit] if self.rows.size >= limit else \
+            np.concatenate([self.rows, other.rows[:limit - self.rows.size]])
+        return Listing(self.count + other.count, rows)
+
+    @property
+    def truncated(self) -> bool:
+        return self.count > self.rows.size
+
+
+@dataclass(frozen=True)
+class RowsWhere:
+    """The rows where a column's mask is set (Cells.missing, ws, nonfinite, or "huge": finite
+    but beyond float32): a count and the first `limit`."""
+
+    column: str
+    mask: str
+    limit: int
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def start(self) -> Listing:
+        return Listing.empty()
+
+    def add(self, state: Listing, batch: RowBatch) -> Listing:
+        cells = batch.columns[self.column]
+        where = cells.nonfinite & np.isfinite(cells.values) if self.mask == "huge" else getattr(cells, self.mask)
+        hit = np.flatnonzero(where)
+        return state.joined(Listing(int(hit.size), hit[:self.limit].astype(np.int64) + batch.start), self.limit)
+
+    def merge(self, a: Listing, b: Listing) -> Listing:
+        return a.joined(b, self.limit)
+
+
+@dataclass(frozen=True)
+class MatrixRows:
+    """Given rows (sorted global row numbers) of TabularProfile.matrix: the features after their
+    fitted transforms, gathered as the partitions pass. The state is a list of row blocks in row
+    order; the result, stacked, is `matrix_at(rows)`'s matrix in float64."""
+
+    specs: tuple[tuple[str, Any], ...]  # (column, transform) of the columns the matrix uses
+    rows: np.ndarray
+    width: int
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.specs)
+
+    def start(self) -> list[np.ndarray]:
+        return []
+
+    def add(self, state: list[np.ndarray], batch: RowBatch) -> list[np.ndarray]:
+        from preflight.profile import transforms
+
+        lo, hi = np.searchsorted(self.rows, [batch.start, batch.start + batch.rows])
+        if hi == lo:
+            return state
+        local = self.rows[lo:hi] - batch.start
+        block = np.zeros((local.size, self.width))
+        j = 0
+        for name, spec in self.specs:
+            cells = batch.columns[name]
+            if spec["kind"] == "one-hot":
+                k = len(spec["categories"])
+                ids = cells.category_ids({c: i for i, c in enumerate(spec["categories"])})[local]
+                ok = np.flatnonzero((ids >= 0) & (ids < k))
+                block[ok, j + ids[ok]] = 1.0
+                j += k
+            else:
+                block[:, j] = transforms.apply_numeric(spec, np.where(cells.nonfinite[local], np.nan,
+                                                                      cells.values[local]))
+                j += 1
+        return [*state, block]
+
+    def merge(self, a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
+        return [*a, *b]
+
+    def result(self, state: list[np.ndarray], dtype: type = np.float64) -> np.ndarray:
+        if not state:
+            return np.zeros((0, self.width), dtype)
+        return np.concatenate(state).astype(dtype, copy=False)
