@@ -67,7 +67,8 @@ def parquet(rows: int) -> Path:
 def small_csv(folder: Path) -> Path:
     import pyarrow.csv as pacsv
 
-    path = folder / "small.csv"
+    path = folder / "small-data" / "small.csv"  # its own folder: -o may not go into a scanned file's folder
+    path.parent.mkdir()
     pacsv.write_csv(generate(1_000), path)
     return path
 

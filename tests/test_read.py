@@ -33,9 +33,26 @@ def test_formats_agree(tmp_path) -> None:
     pq.write_table(pa.Table.from_pandas(DF, preserve_index=False), tmp_path / "t.parquet")
     (tmp_path / "t.jsonl").write_text("".join(json.dumps({k: (None if pd.isna(v) else v) for k, v in r.items()}) + "\n"
                                               for r in DF.to_dict("records")))
-    results = {p: _scan_dump(tmp_path / p) for p in ("t.csv", "t.tsv", "t.csv.gz", "t.parquet", "t.jsonl")}
+    for name in ("t.csv", "t.jsonl"):
+        for suffix, codec in ((".bz2", "bz2"), (".zst", "zstd"), (".gz", "gzip")):
+            if not (tmp_path / (name + suffix)).exists():
+                with pa.output_stream(str(tmp_path / (name + suffix)), compression=codec) as out:
+                    out.write((tmp_path / name).read_bytes())
+    names = ["t.csv", "t.tsv", "t.parquet", "t.jsonl"]
+    names += [f"{n}.{c}" for n in ("t.csv", "t.jsonl") for c in ("gz", "bz2", "zst")]
+    results = {p: _scan_dump(tmp_path / p) for p in names}
     first = results["t.csv"]
     assert first[1] and all(r == first for r in results.values()), results
+
+
+def test_compressed_json_lines_with_a_column_that_changes_type(tmp_path) -> None:
+    """pyarrow's JSON reader refuses a column that changes type; the fallback reads the lines as
+    text, decompressing as the fast path does."""
+    lines = "".join(json.dumps({"x": x, "y": i % 2}) + "\n" for i, x in enumerate([1, 2, "three", 4, 5, 6]))
+    with pa.output_stream(str(tmp_path / "t.jsonl.bz2"), compression="bz2") as out:
+        out.write(lines.encode())
+    report = preflight.scan(tmp_path / "t.jsonl.bz2", label="y", select=["mixed-types"])
+    assert report.dataset["rows"] == 6 and [f.rows for f in report.findings] == [(2,)]
 
 
 def test_folder_reads_files_in_order_as_one_table(tmp_path) -> None:

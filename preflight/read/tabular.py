@@ -282,11 +282,16 @@ def _text_checked(path: Path, schema: pa.Schema) -> None:
                             "(re-save the file as UTF-8)")
 
 
-def _first_json_object(path: Path) -> dict:
-    import gzip
+def _open_text(path: Path):
+    """The file as UTF-8 text, decompressed by its suffix (.gz, .bz2, .zst) as pyarrow's CSV reader
+    does."""
+    import io
 
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
+    return io.TextIOWrapper(pa.input_stream(str(path), compression="detect"), encoding="utf-8")
+
+
+def _first_json_object(path: Path) -> dict:
+    with _open_text(path) as fh:
         for number, line in enumerate(fh, 1):
             if line.strip():
                 obj = json.loads(line)
@@ -300,14 +305,11 @@ def _read_jsonl(path: Path) -> pa.Table:
     import pyarrow.json as pajson
 
     try:
-        return pajson.read_json(path)
+        return pajson.read_json(pa.input_stream(str(path), compression="detect"))
     except pa.ArrowInvalid:
         pass  # e.g. a column that changes type between lines: fall back to text columns
-    import gzip
-
-    opener = gzip.open if path.suffix == ".gz" else open
     rows: list[dict] = []
-    with opener(path, "rt", encoding="utf-8") as fh:
+    with _open_text(path) as fh:
         for number, line in enumerate(fh, 1):
             if not line.strip():
                 continue
