@@ -16,7 +16,7 @@ from preflight.version import __version__
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from preflight.stats.load import Stats, StatsMismatch
+    from preflight.stats.load import Stats, StatsMismatch, StatsWarning
 
 __all__ = [
     "CheckCrashed",
@@ -27,6 +27,7 @@ __all__ = [
     "Report",
     "Stats",
     "StatsMismatch",
+    "StatsWarning",
     "__version__",
     "load_stats",
     "scan",
@@ -41,8 +42,8 @@ def load_stats(path: str | Path) -> Stats:
 
 
 def __getattr__(name: str) -> Any:
-    """Stats and StatsMismatch on first use (they import numpy)."""
-    if name in ("Stats", "StatsMismatch"):
+    """Stats, StatsMismatch and StatsWarning on first use (they import numpy)."""
+    if name in ("Stats", "StatsMismatch", "StatsWarning"):
         from preflight.stats import load
 
         return getattr(load, name)

@@ -53,6 +53,8 @@ def cli() -> None:
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Image cache folder (default: <-o DIR>/cache, else .preflight/cache).")
 @click.option("--no-cache", is_flag=True, help="Decode every image again; neither read nor write the cache.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output: auto = on a terminal unless NO_COLOR is set.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, and text output only when failing.")
 @click.option("--no-report", is_flag=True, help="With -o: skip report.html (the visual report).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), help="Where a table's pass 1 runs (default: local).")
@@ -62,34 +64,35 @@ def scan(path: str, label: str | None, task: str | None, output: Path | None, fm
          pred_probs: Path | None, features: Path | None, image_col: str | None, quiet: bool,
          baseline: Path | None = None, write_baseline: Path | None = None, cache_dir: Path | None = None,
          no_cache: bool = False,
-         no_report: bool = False, split_col: str | None = None, train_split: str | None = None,
-         engine: str | None = None, scheduler: str | None = None) -> int:
+         no_report: bool = False, color: str = "auto", split_col: str | None = None,
+         train_split: str | None = None, engine: str | None = None, scheduler: str | None = None) -> int:
     """Scan PATH (a data file or a folder of them) and report problems."""
-    from preflight.files import dumps
     from preflight.pipeline import scan as run_scan
 
     report = run_scan(path, label=label, task=task, select=_split(select), ignore=_split(ignore),
                       fail_on=fail_on, config_file=config_file, progress=not quiet,
                       pred_probs=pred_probs, features=features, image_col=image_col,
                       split_col=split_col, train_split=train_split, engine=engine, scheduler=scheduler,
-                      views=output is not None and not no_report,
+                      views=False if no_report else None,
                       baseline=baseline, write_baseline=write_baseline, output_dir=output,
                       cache_dir=str(cache_dir) if cache_dir else None, cache=False if no_cache else None)
     for note in () if quiet else report.notes:
         click.echo(printable(f"preflight: {note if note.startswith('warning: ') else 'info: ' + note}"), err=True)
-    findings_json = dumps(report.to_dict())
-    if output is not None:
-        from preflight.write.output import write_set
+    if fmt == "text" and (not quiet or report.exit_code):  # -q: text only when failing
+        from preflight.write.text import render
 
-        outputs = {"stats.json": dumps(report.stats), "findings.json": findings_json}
-        if report.views is not None:
-            from preflight.write.html import render_html
-
-            outputs["report.html"] = render_html(report)
-        write_set(output, outputs)
-    if fmt != "text" or not quiet or report.exit_code:  # -q: text only when failing
+        sys.stdout.write(render(report, color=_colour(color)))
+    elif fmt != "text":
         sys.stdout.write(FORMATS[fmt](report))
     return report.exit_code
+
+
+def _colour(choice: str) -> bool:
+    """--color: always / never; auto = stdout is a terminal, NO_COLOR unset or empty (no-color.org),
+    and TERM is not dumb."""
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 @cli.command()

@@ -35,6 +35,10 @@ class Finding:
     def sort_key(self) -> tuple:
         return (self.code, self.rule, self.columns, self.rows[:1], self.files[:1], self.message)
 
+    def display_key(self) -> tuple:
+        """How people read findings (text output, notebooks): most severe first, then by code."""
+        return (-SEVERITY_RANK[self.severity], *self.sort_key())
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
@@ -48,6 +52,11 @@ class Finding:
             "columns": list(self.columns),
             "details": dict(self.details),
         }
+
+
+def plural(n: int, word: str) -> str:
+    """'1 error', '2 errors': counts in messages people read."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 # --- details that another stage reads (the report, decide): declared once, here ---
@@ -81,7 +90,7 @@ class Report:
 
     dataset: Mapping[str, Any]
     findings: tuple[Finding, ...]
-    stats: Mapping[str, Any]
+    stats: Mapping[str, Any] = field(repr=False)  # a preflight.Stats from scan(): a read-only dict with transform()
     exit_code: int
     fail_on: FailOn
     # What report.html shows (preflight.report.views), built only by scan(views=True); never in to_dict().
@@ -95,6 +104,8 @@ class Report:
     # Names of the rules that ran (after select/ignore, applicable to the data); None: not recorded
     # (a Report built by hand). The JUnit test cases and SARIF rules; never in to_dict().
     rules: tuple[str, ...] | None = None
+    # The files scan(output_dir=...) wrote (stats.json, findings.json, report.html); never in to_dict().
+    written: tuple[str, ...] = field(default=(), compare=False)
     # Where the table's pass 1 ran: "local" or "dask" (an image scan: always "local").
     engine: str = "local"
 
@@ -106,6 +117,28 @@ class Report:
 
     def by_rule(self, rule: str) -> list[Finding]:
         return [f for f in self.findings if f.rule == rule]
+
+    def _repr_html_(self) -> str:
+        """The findings as a table for Jupyter, most severe first; every value escaped (column
+        names and messages come from the data). Like to_dict(), a view of the report."""
+        from html import escape
+
+        ds, s = self.dataset, self.summary()
+        verdict = "FAIL" if self.exit_code else ("not gating" if self.fail_on == "never" else "pass")
+        head = (f"<p><b>preflight: {verdict}</b>: {plural(s['error'], 'error')}, {plural(s['warning'], 'warning')}, "
+                f"{s['info']} info in <code>{escape(str(ds.get('path')))}</code> ({ds.get('rows', 0):,} "
+                f"{'images' if ds.get('kind') == 'images' else 'rows'}, label {escape(repr(ds.get('label')))})</p>")
+        colour = {"error": "#b00020", "warning": "#a15c00", "info": "#555"}
+        rows = []
+        for f in sorted(self.findings, key=Finding.display_key):
+            where = ", ".join(map(str, (f.rows or f.files or f.columns)[:5]))
+            more = max(len(f.rows or f.files or f.columns) - 5, 0)
+            rows.append(f"<tr><td style='color:{colour[f.severity]}'>{f.severity}</td><td>{f.code}</td>"
+                        f"<td>{escape(f.rule)}</td><td style='text-align:left'>{escape(f.message)}</td>"
+                        f"<td>{escape(where)}{f' (+{more})' if more else ''}</td></tr>")
+        table = ("<table><thead><tr><th>severity</th><th>code</th><th>rule</th><th>message</th><th>where</th>"
+                 "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>") if rows else "<p>No findings.</p>"
+        return head + table
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

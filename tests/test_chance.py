@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 import preflight
 
 
@@ -46,3 +48,22 @@ def test_a_column_computed_from_others_is_never_the_telling_one(tmp_path: Path) 
     path.write_text("a,b,c,total\n" + "\n".join(lines) + "\n")
     (dup,) = preflight.scan(path, select=["duplicate-rows"]).findings
     assert dup.details["evidence"]["telling_column"] in ("a", "b", "c")
+
+
+def test_the_resolution_of_a_clustered_column_is_chance(tmp_path) -> None:
+    """Farms near each other, coordinates to 0.1 degree: equal longitudes beside many 0.1 apart
+    are rounding, not copies; the same rows copied exactly, with no neighbours, stay copies."""
+    rng = np.random.default_rng(3)
+    lat = np.round(rng.normal(46.0, 0.3, 300), 1)
+    lon = np.round(-92.0 + 0.8 * (lat - 46.0) + rng.normal(0, 0.15, 300), 1)
+    counts = rng.integers(1, 3, 300)
+    path = tmp_path / "farms.csv"
+    path.write_text("latitude,longitude,number\n" + "".join(f"{a},{b},{c}\n" for a, b, c in zip(lat, lon, counts)))
+    (dup,) = preflight.scan(path, select=["duplicate-rows"]).findings
+    near = dup.details["evidence"]["resolution"]
+    assert dup.severity == "info" and near["step"] == 0.1 and near["pairs_one_step"] > 0
+    spread = np.round(rng.uniform(40, 50, 300), 4), np.round(rng.uniform(-95, -85, 300), 4)
+    rows = [f"{a},{b},1\n" for a, b in zip(*spread)]
+    path.write_text("latitude,longitude,number\n" + "".join(rows + rows[:5]))
+    (dup,) = preflight.scan(path, select=["duplicate-rows"]).findings
+    assert dup.severity == "error" and "resolution" not in dup.details["evidence"]

@@ -29,7 +29,8 @@ def in_root(monkeypatch):
 def test_demo_fails_with_exit_1_and_golden_outputs(in_root, tmp_path, capsys) -> None:
     out = tmp_path / "out"
     assert main(["scan", DEMO, "-o", str(out), "-q"]) == 1
-    text = capsys.readouterr().out
+    text, wrote = capsys.readouterr().out.rsplit("preflight: wrote ", 1)  # the last line names the -o files
+    assert wrote == f"{out / 'stats.json'}, {out / 'findings.json'}, {out / 'report.html'}\n"
     _golden("demo.txt", text)
     _golden("demo.findings.json", (out / "findings.json").read_text())
     _golden("demo.stats.json", (out / "stats.json").read_text())
@@ -44,7 +45,9 @@ def test_clean_table_exits_0(write_csv, capsys) -> None:
     assert "preflight: pass: 0 errors, 0 warnings, 0 info" in capsys.readouterr().out
 
 
-def test_fail_on_never_and_warning(in_root) -> None:
+def test_fail_on_never_and_warning(in_root, capsys) -> None:
+    assert main(["scan", DEMO, "--fail-on", "never"]) == 0
+    assert "preflight: not gating: 3 errors, 8 warnings, 3 info in" in capsys.readouterr().out
     assert main(["scan", DEMO, "-q", "--fail-on", "never"]) == 0
     assert main(["scan", DEMO, "-q", "--select", "PF3", "--ignore", "missing-labels"]) == 0
     assert main(["scan", DEMO, "-q", "--select", "PF3", "--fail-on", "warning"]) == 1
@@ -132,3 +135,57 @@ def test_findings_json_shape(in_root, capsys) -> None:
     keys = {"rule", "code", "severity", "message", "count", "rows", "groups", "columns", "details"}
     assert all(keys <= set(f) for f in doc["findings"])
     assert doc["summary"] == {s: sum(f["severity"] == s for f in doc["findings"]) for s in ("error", "warning", "info")}
+
+
+def test_text_is_ordered_by_severity_then_code_with_plurals(in_root, capsys) -> None:
+    assert main(["scan", DEMO, "--select", "PF2,PF4", "--color", "never"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    tags = [line.rsplit(" [", 1)[1].rstrip("]") for line in lines if line.startswith(DEMO)]
+    assert tags == sorted(tags, key=["error", "warning", "info"].index)
+    codes = [line.split(": ")[1].split()[0] for line in lines if line.startswith(DEMO) and line.endswith("[error]")]
+    assert codes == sorted(codes) and len(codes) == 2
+    assert "1 group (" in next(line for line in lines if "PF203" in line)  # not "1 groups"
+    assert lines[-1].startswith("preflight: FAIL: 2 errors, 2 warnings, 1 info in")
+    assert main(["scan", DEMO, "--select", "PF201", "--color", "never"]) == 1
+    assert "FAIL: 1 error, 0 warnings, 0 info" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args,env,coloured", [
+    (["--color", "always"], {}, True), (["--color", "always"], {"NO_COLOR": "1"}, True),
+    (["--color", "never"], {}, False), ([], {}, False),  # auto: the test's stdout is no terminal
+])
+def test_colour(in_root, capsys, monkeypatch, args, env, coloured) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    main(["scan", DEMO, "--select", "PF201", *args])
+    out = capsys.readouterr().out
+    assert ("\x1b[" in out) == coloured
+    if coloured:
+        assert "\x1b[31mPF201\x1b[0m" in out and "\x1b[31mFAIL\x1b[0m" in out
+
+
+def test_colour_auto_on_a_terminal_respects_no_color(monkeypatch) -> None:
+    import sys
+
+    from preflight import cli
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert cli._colour("auto") is True
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli._colour("auto") is False
+    monkeypatch.setenv("NO_COLOR", "")  # empty: not set (no-color.org)
+    assert cli._colour("auto") is True
+
+
+def test_folder_rows_are_file_and_line(tmp_path, capsys) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = [f"{i * 1.37:.2f},{i * 7 % 13},{'ab'[i % 2]}" for i in range(40)]
+    (data / "a.csv").write_text("x1,x2,label\n" + "\n".join(rows[:20]) + "\n")
+    (data / "b.csv").write_text("x1,x2,label\n" + "\n".join([*rows[20:], rows[3], rows[25]]) + "\n")
+    main(["scan", str(data), "--select", "duplicate-rows", "--color", "never"])
+    out = capsys.readouterr().out
+    a, b = (data / "a.csv").as_posix(), (data / "b.csv").as_posix()
+    assert f"groups: [{a}:5, {b}:22]; [{b}:7, {b}:23]" in out

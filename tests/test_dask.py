@@ -6,10 +6,12 @@ mid-scan (Dask re-runs its task elsewhere: the findings are complete and equal).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import logging
 import os
+import pickle
 import sys
 import warnings
 from pathlib import Path
@@ -17,7 +19,7 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from test_partitions import one_partition, profile_of, snapshot, table
+from test_partitions import one_partition, profile_of, snapshot, table, units_table
 from test_rules import load_cases
 
 import preflight
@@ -141,6 +143,35 @@ def test_many_partitions_of_one_file_on_the_cluster(tmp_path: Path, scheduler: s
         remote = profile_of(path, plan, engine, split_col="split")
         assert engine.moved["rows"] > 0 and engine.moved["accumulators"] > 0
     assert snapshot(remote) == snapshot(profile_of(path, one_partition(plan), split_col="split"))
+
+
+def test_readings_decided_after_pass_one_reach_the_workers(tmp_path: Path, scheduler: str) -> None:
+    """A units column and a column with 'none' as a level, each read so only from the merged
+    tallies: pass 1 runs again on the cluster with the readings, as one local reader reads them."""
+    from preflight.engine.cluster import DaskEngine
+    from preflight.read.partitions import plan_source
+    from preflight.read.tabular import open_tabular
+
+    path = tmp_path / "units.parquet"
+    pq.write_table(units_table(), path, row_group_size=300)
+    plan = plan_source(open_tabular(path), batch_rows=100)
+    with DaskEngine(scheduler, 2) as engine:
+        remote = profile_of(path, plan, engine)
+    assert remote.columns[0].reading.unit == "cm" and remote.columns[1].reading.levels
+    # Value by value: a unit's name arrives from two pickles (the job's reading, the tallies) as two
+    # equal strings where one process shares one, which only pickle's memo can tell apart.
+    local = profile_of(path, one_partition(plan))
+    for a, b in zip([*remote.columns, remote.label], [*local.columns, local.label]):
+        assert [pickle.dumps(getattr(a, f.name)) for f in dataclasses.fields(a)] == \
+            [pickle.dumps(getattr(b, f.name)) for f in dataclasses.fields(b)]
+    assert pickle.dumps((remote.feature_hash, remote.row_hash, remote.y)) == \
+        pickle.dumps((local.feature_hash, local.row_hash, local.y))
+
+
+def test_a_dataframe_scans_on_the_cluster_as_locally(scheduler: str) -> None:
+    """scan(df): the one partition that carries its table travels to a worker and reads the same."""
+    frame = table(500, seed=7).to_pandas()
+    same(preflight.scan(frame, label="y"), preflight.scan(frame, label="y", engine="dask", scheduler=scheduler))
 
 
 def die_once(part, job, marker: str):

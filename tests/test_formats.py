@@ -71,7 +71,7 @@ def test_quiet_silences_only_passing_text(write_csv, capsys) -> None:
 
 def test_github_lines(demo_out) -> None:
     lines = demo_out["github"][1].splitlines()
-    assert len(lines) == 12 and all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
+    assert len(lines) == 13 and all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
     dup = next(line for line in lines if "PF201" in line)
     # row 10 is line 12 of the CSV (line 1 is the header); % in the message is escaped
     assert dup.startswith("::error file=fixtures/demo/customers.csv,line=12,title=PF201 duplicate-rows::7 rows")
@@ -149,9 +149,8 @@ def test_junit_cases_and_failures(demo_out) -> None:
     cases = suite.findall("testcase")
     assert suite.get("name") == "preflight" and int(suite.get("tests")) == len(cases)
     failed = sorted(c.get("name") for c in cases if c.find("failure") is not None)
-    assert failed == ["PF104 mixed-types", "PF201 duplicate-rows", "PF202 conflicting-labels",
-                      "PF303 missing-labels"]
-    assert suite.get("failures") == "4"
+    assert failed == ["PF104 mixed-types", "PF201 duplicate-rows", "PF202 conflicting-labels"]
+    assert suite.get("failures") == "3"
     # image rules do not apply to a table; ignored-files does (links out of a table folder, FIFOs)
     assert [c.get("name") for c in cases if c.get("name").startswith("PF5")] == ["PF508 ignored-files"]
 
@@ -192,7 +191,8 @@ def test_junit_and_sarif_list_the_rules_that_ran(write_csv) -> None:
     cases, rules = _cases_and_rules(["scan", str(data)])
     assert cases == rules == ["PF100 no-label-column", "PF102 non-finite-values", "PF103 constant-feature",
                               "PF104 mixed-types", "PF105 id-like-column", "PF106 empty-dataset",
-                              "PF107 whitespace-values", "PF108 sentinel-values", "PF109 headerless-csv"]
+                              "PF107 whitespace-values", "PF108 sentinel-values", "PF109 headerless-csv",
+                              "PF110 column-handling"]
     cases, rules = _cases_and_rules(["scan", str(data), "--select", "PF2"])  # flags override the config
     assert cases == rules == ["PF201 duplicate-rows", "PF202 conflicting-labels", "PF203 near-duplicates",
                               "PF206 target-leakage"]

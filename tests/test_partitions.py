@@ -198,6 +198,39 @@ def test_a_column_prose_in_one_partition_and_labels_in_another_is_categories(tmp
     assert [c.name for c in profile_of(path, one_partition(plan)).text_columns] == ["note"]
 
 
+def units_table() -> pa.Table:
+    """Two halves a partition each. Alone, the second would read neither column specially: its
+    heights are mostly plain numbers (50 'cm' against 200), its colours mostly numbers. Together,
+    'cm' dominates the heights (350 against 200) and the colours are text with 'none' a level."""
+    rng = np.random.default_rng(5)
+    first = [f"{v:.1f}cm" for v in rng.normal(170, 8, 300)]
+    second = [f"{v:.1f}cm" for v in rng.normal(170, 8, 50)] + [f"{v:.1f}" for v in rng.normal(170, 8, 200)]
+    second += ["unknown"] * 50
+    colour = [*rng.choice(["red", "blue", "none"], 300, p=[.45, .45, .1]),
+              *rng.choice(["1", "2", "green", "none"], 300, p=[.3, .3, .3, .1])]
+    return pa.table({"height": pa.array(first + second), "colour": pa.array(colour),
+                     "v": rng.normal(size=600), "y": np.arange(600) % 2})
+
+
+def test_a_units_column_split_over_partitions_reads_as_one_partition(tmp_path: Path) -> None:
+    """Readings are decided from the merged tallies and pass 1 runs again with them on every
+    partition: the same bytes as one reader, on any merge tree."""
+    path = tmp_path / "units.parquet"
+    pq.write_table(units_table(), path, row_group_size=300)
+    plan = plan_source(open_tabular(path), batch_rows=100)
+    assert len(plan.partitions) == 2
+    merged = profile_of(path, plan)
+    height, colour = merged.columns[:2]
+    assert height.reading.unit == "cm" and height.units == {"cm": 350}
+    assert (height.numeric_count, height.text_count, height.kind) == (550, 50, "mixed")
+    assert colour.reading.levels and colour.missing == 0 and "none" in colour.categories
+    assert snapshot(merged) == snapshot(profile_of(path, one_partition(plan)))
+    assert snapshot(profile_of(path, plan, Tree())) == snapshot(merged)
+    second = dataclasses.replace(plan, partitions=plan.partitions[1:])  # the second half alone: read plainly
+    alone = profile_of(path, second)
+    assert alone.columns[0].reading.unit is None and not alone.columns[1].reading.levels
+
+
 def test_a_column_that_breaks_its_type_in_a_later_span_is_text_from_the_start(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "t.csv"
     lines = ["x,y"] + [f"{i},{i % 2}" for i in range(30_000)]

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_partitions import one_partition, profile_of, table
+from test_partitions import one_partition, profile_of, table, units_table
 
 import preflight
 from preflight.checks.run import score_rows
@@ -140,6 +140,30 @@ def test_findings_equal_a_one_partition_scan(tmp_path: Path, monkeypatch, max_ro
     assert nonfinite.count == 7 and nonfinite.rows == (0, 2, 1702, 1703, 1744, 2998, 3000)[:max_rows]
     assert nonfinite.details.get("rows_truncated", False) == (max_rows < 7)
     assert "(rows 0, 2, 1702, 1703, 1744, ... (+2 more))" in nonfinite.message  # whatever max_listed_rows
+
+
+def test_pass_two_reads_cells_as_the_readings_decided(tmp_path: Path, monkeypatch) -> None:
+    """Pass 2 re-reads with pass 1's final readings: 'none' in a column where it is a level is no
+    missing cell, '?' is; the same listing as one partition."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import preflight.profile.tabular as tabular
+
+    data = units_table()
+    colour = data.column("colour").to_pylist()
+    for row in (10, 350):
+        colour[row] = "?"
+    path = tmp_path / "units.parquet"
+    pq.write_table(data.set_column(1, "colour", pa.array(colour)), path, row_group_size=300)
+    real = tabular.plan_source
+    options = {"label": "y", "select": ["missing-values", "mixed-types", "column-handling"]}
+    monkeypatch.setattr(tabular, "plan_source", lambda source: real(source, batch_rows=100))
+    many = preflight.scan(path, **options)
+    monkeypatch.setattr(tabular, "plan_source", lambda source: one_partition(real(source, batch_rows=100)))
+    assert json.dumps(many.to_dict()) == json.dumps(preflight.scan(path, **options).to_dict())
+    (missing,) = [f for f in many.findings if f.rule == "missing-values"]
+    assert missing.columns == ("colour",) and missing.rows == (10, 350)
 
 
 def test_gathered_matrix_rows_equal_matrix_at(tmp_path: Path) -> None:

@@ -21,8 +21,11 @@ def _errors(report) -> set[str]:
     ("tips", "tip", "regression"),                # two round bills; equal inputs, other tips: noise
     ("galton", "child", "regression"),            # heights in inches: a count table of 928 rows
     ("longley", "TOTEMP", "regression"),          # 16 rows, 16 integers: not 16 classes
+    ("cavendish", None, None),                    # density, density2 (one value fixed), density3: one measurement
+    ("darwin", None, None),                       # one column named y: the data, not a label
+    ("airquality", "Ozone", "regression"),        # 37 unmeasured Ozone values: a warning with the fix
 ])
-def test_false_alarms_stay_quiet(name: str, label: str, task: str) -> None:
+def test_false_alarms_stay_quiet(name: str, label: str | None, task: str | None) -> None:
     report = preflight.scan(REAL / f"{name}.csv", label=label)
     assert report.dataset["task"] == task
     assert report.exit_code == 0, [f.message for f in report.findings if f.severity == "error"]
@@ -49,3 +52,16 @@ def test_msleep_awake_is_the_target_backwards() -> None:
     assert _errors(report) == {"target-leakage"}
     (leak,) = report.by_rule("target-leakage")
     assert leak.columns == ("awake",) and leak.details["rank_correlation"] == -1.0
+
+
+def test_starwars_none_is_a_level_and_unlabelled_rows_a_warning() -> None:
+    """hair_color 'none' (bald), sex 'none' (droids): levels of text columns, not missing."""
+    report = preflight.scan(REAL / "starwars.csv", label="species")
+    assert report.exit_code == 0
+    features = report.stats["features"]
+    assert "none" in features["hair_color"]["transform"]["categories"]
+    assert "none" in features["sex"]["transform"]["categories"]
+    (handled,) = report.by_rule("column-handling")
+    assert "'none' x38 read as a level" in handled.details["hair_color"]["reason"]
+    (unlabelled,) = report.by_rule("missing-labels")
+    assert unlabelled.severity == "warning" and unlabelled.count == 4

@@ -147,6 +147,25 @@ def test_per_split_parts_merge_to_the_whole_column(tmp_path) -> None:
     assert len(b.columns[0].parts) == 1 and b.split_table is None
 
 
+def test_a_unit_column_fitted_on_train_records_the_unit_and_trains_counts(tmp_path) -> None:
+    """Heights written '181.8cm' are read in cm in every split; stats.json fitted on train counts
+    the training split's cells per unit, and Stats.transform strips the unit it recorded."""
+    train = pd.DataFrame({"height": [f"{160 + i}cm" for i in range(40)], "y": [i % 2 for i in range(40)]})
+    test = pd.DataFrame({"height": [f"{170 + i}cm" for i in range(15)] + ["5 ft 4"], "y": [i % 2 for i in range(16)]})
+    layout = preflight.scan(_write(tmp_path / "files", train=train, test=test), label="y", select=["PF1"])
+    both = pd.concat([train.assign(split="train"), test.assign(split="test")])
+    column = preflight.scan(_write(tmp_path / "column", all=both), label="y", split_col="split", select=["PF1"])
+    for report, ft_row in ((layout, 15), (column, 55)):  # test.csv sorts before train.csv
+        height = report.stats["features"]["height"]
+        assert height["kind"] == "numeric" and height["count"] == 40 and height["units"] == {"cm": 40}
+        assert height["transform"]["unit"] == "cm" and height["mean"] == pytest.approx(179.5)
+        out = report.stats.transform(pd.DataFrame({"height": ["179.5cm", "189.5cm"]}), on_unknown="error")
+        assert out[:, 0].tolist() == pytest.approx([0.0, 10 / height["transform"]["std"]], rel=1e-6)
+        mixed = next(f for f in report.findings if f.rule == "mixed-types")  # the whole column, both splits
+        assert mixed.details["units"] == {"cm": 55, "ft": 1} and list(mixed.rows) == [ft_row]
+    assert layout.stats["features"] == column.stats["features"]
+
+
 def test_unusual_names_need_train_split_and_say_so_without_it(tmp_path, capsys) -> None:
     train, test = _halves(_wine())
     table = tmp_path / "t.csv"

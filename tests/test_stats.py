@@ -10,7 +10,7 @@ import pytest
 
 import preflight
 from preflight.files import dumps, write_atomic
-from preflight.stats.load import Stats, StatsMismatch
+from preflight.stats.load import Stats, StatsMismatch, StatsWarning
 
 
 def _stats(report, tmp_path: Path) -> Stats:
@@ -57,7 +57,8 @@ def test_test_inputs_get_the_same_transform(table, tmp_path) -> None:
     stats = _stats(preflight.scan(path), tmp_path)
     test = pd.DataFrame({"height": ["180", "?", " 150 "], "followers": [0, 1e8, None],
                          "delta": [0.0, 1e6, -1e6], "color": ["red", "purple", None], "label": ["a"] * 3})
-    x = stats.transform(test)
+    with pytest.warns(StatsWarning, match="'color': 1 cell"):  # purple: unseen, said so
+        x = stats.transform(test)
     h = stats.features["height"]["transform"]
     assert x[0, 0] == pytest.approx((180 - h["mean"]) / h["std"], rel=1e-6)
     assert x[1, 0] == pytest.approx((h["fill"] - h["mean"]) / h["std"], rel=1e-6)  # '?' -> median
@@ -107,6 +108,57 @@ def test_check_names_the_mismatch(table, tmp_path) -> None:
         stats.check(df.drop(columns=["height"]).assign(weight=1.0))
     with pytest.raises(StatsMismatch, match="column 'height' was numeric when fitted but has 1 non-numeric"):
         stats.check(df.assign(height=["tall"] + [170.0] * (len(df) - 1)))
+
+
+def test_transform_counts_what_it_cannot_read(table, tmp_path) -> None:
+    """An unseen category, text in a numeric column, a column whose kind changed: counted per
+    column; on_unknown decides, like scikit-learn's handle_unknown."""
+    df, path = table
+    stats = _stats(preflight.scan(path), tmp_path)
+    clean = stats.transform(df, on_unknown="error")  # the fitted data itself: nothing unknown
+    odd = df.assign(color=["purple"] * 3 + list(df["color"][3:]), height=["tall", *list(df["height"][1:])])
+    with pytest.warns(StatsWarning) as caught:
+        x = stats.transform(odd)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "2 column(s)" in message and "'height': 1 cell(s) that are not numbers ('tall')" in message
+    assert "'color': 3 cell(s) of categories never seen when fitting ('purple')" in message
+    color = [i for i, n in enumerate(stats.feature_names_out) if n.startswith("color=")]
+    assert not x[:3, color].any() and np.array_equal(x[3:], clean[3:])  # all zeros, rows alike otherwise
+    with pytest.raises(StatsMismatch, match="'color': 3 cell"):
+        stats.transform(odd, on_unknown="error")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(stats.transform(odd, on_unknown="ignore"), x)
+    with pytest.raises(StatsMismatch, match=r"'height': kind changed \(fitted on numbers, now text\)"):
+        stats.transform(df.assign(height="tall"), on_unknown="error")
+    with pytest.raises(StatsMismatch, match=r"'color': kind changed \(fitted on text, now numbers\)"):
+        stats.transform(df.assign(color=1), on_unknown="error")
+    with pytest.raises(ValueError, match=r"The 'on_unknown' parameter of Stats\.transform must be a str among"):
+        stats.transform(df, on_unknown="raise")  # type: ignore[arg-type]
+    sk = stats.to_sklearn(on_unknown="error")
+    assert sk.get_params()["on_unknown"] == "error"
+    with pytest.raises(StatsMismatch):
+        sk.transform(odd)
+
+
+def test_transform_takes_arrow_tables_and_arrays_in_fitted_order(table, tmp_path) -> None:
+    import pyarrow as pa
+
+    df, path = table
+    stats = _stats(preflight.scan(path), tmp_path)
+    expected = stats.transform(df)
+    features = df[list(stats.features)]
+    np.testing.assert_array_equal(stats.transform(pa.Table.from_pandas(df)), expected)
+    np.testing.assert_array_equal(stats.transform(features.to_numpy()), expected)  # an object array
+    numeric = [n for n, f in stats.features.items() if f["transform"]["kind"] != "one-hot"]
+    only_numbers = Stats({**stats.data, "features": {n: stats.features[n] for n in numeric}})
+    np.testing.assert_array_equal(only_numbers.transform(df[numeric].to_numpy(dtype=float)),
+                                  only_numbers.transform(df))
+    with pytest.raises(StatsMismatch, match=r"a 500x2 array; a 2-D array needs one column per fitted feature, "
+                                            r"in order \(4: height, followers, delta, color\)"):
+        stats.transform(features.to_numpy()[:, :2])
 
 
 def test_stats_are_byte_stable_across_batching(table, monkeypatch) -> None:

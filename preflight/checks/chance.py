@@ -14,9 +14,11 @@ times E on benchmarks/real_tables.py's tables). For a count table or a designed 
 (few discrete columns: repeats are the design), or tips' two round bills, the tail is
 large; for copied records among continuous columns (diamonds, a storm entered twice) it is
 tiny. Using the other columns' own agreement takes their dependence into account (items
-of one questionnaire). Three dependences it cannot see are handled apart:
+of one questionnaire). Four dependences it cannot see are handled apart:
 - a column computed from others (a total of broods, a stay = exit - entry, on 99% of rows)
   repeats whenever they do: it is left out (one of columns computed from each other stays);
+- a column that copies another where both are present (95% of those rows: Cavendish's
+  density2, one value corrected, and density3, the later runs only) is one measurement: left out;
 - a column the telling one determines (age group, given age) is left out of the other
   columns when the telling column has enough equal pairs besides those under test (half as
   many, and 10) to show it;
@@ -25,6 +27,11 @@ of one questionnaire). Three dependences it cannot see are handled apart:
   those under test, so columns that move together such as gun and net race times count
   once), when the second also repeats on under 1% of pairs, judged the same way; the
   smaller probability counts (glass' one duplicate: 0.0017 on RI alone, 8e-6 on RI and Ca).
+The telling column's resolution is a fifth: a numeric column written to a fixed step (0.1
+degree of longitude) whose values cluster within the groups equal in the other columns has as
+many equal pairs there as pairs one step apart, whatever its spread over the whole table: when
+those neighbours (one and two steps apart, over 4) outnumber R c, they are the chance count
+(Depredations' wolf attacks: 73 equal longitudes among farms with 110 pairs 0.1 degree apart).
 """
 from __future__ import annotations
 
@@ -33,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from preflight.kernels.hashing import combine, first_by_hash, hash_floats, spread_copies
+from preflight.findings import plural
+from preflight.kernels.hashing import MISSING_HASH, combine, first_by_hash, hash_floats, spread_copies
 
 
 @dataclass(frozen=True)
@@ -43,20 +51,30 @@ class Chance:
     telling: str          # the telling column(s)
     collision: float      # P(two rows equal in it, or in both)
     probability: float    # P(at least observed_pairs equal pairs | chance alone)
+    near: tuple[float, int, int] | None = None  # the telling column's step, pairs 1 and 2 steps apart
 
     @property
     def expected_pairs(self) -> float:
         return self.rest_pairs * self.collision
 
     def to_dict(self) -> dict[str, Any]:
-        return {"observed_pairs": self.observed_pairs, "expected_pairs": float(f"{self.expected_pairs:.6g}"),
-                "pairs_equal_elsewhere": self.rest_pairs, "telling_column": self.telling,
-                "telling_collision": float(f"{self.collision:.6g}"),
-                "chance_probability": float(f"{self.probability:.6g}")}
+        out = {"observed_pairs": self.observed_pairs, "expected_pairs": float(f"{self.expected_pairs:.6g}"),
+               "pairs_equal_elsewhere": self.rest_pairs, "telling_column": self.telling,
+               "telling_collision": float(f"{self.collision:.6g}"),
+               "chance_probability": float(f"{self.probability:.6g}")}
+        if self.near is not None:  # an optional key: only when the column's resolution set the expectation
+            out["resolution"] = {"step": self.near[0], "pairs_one_step": self.near[1], "pairs_two_steps": self.near[2]}
+        return out
 
     def says(self) -> str:
-        return (f"{self.observed_pairs:,} equal pairs; of the {self.rest_pairs:,} pairs equal in the other columns, "
-                f"chance makes about {_count(self.expected_pairs)} also equal in '{self.telling}' (P = "
+        near = ""
+        if self.near is not None:
+            step, one, two = self.near
+            near = (f", as its resolution makes them: {one:,} of those pairs are {step:g} apart in it, "
+                    f"{two:,} are {2 * step:g} apart")
+        return (f"{plural(self.observed_pairs, 'equal pair')}; of the {plural(self.rest_pairs, 'pair')}"
+                f" equal in the other columns, "
+                f"chance makes about {_count(self.expected_pairs)} also equal in '{self.telling}'{near} (P = "
                 f"{self.probability:.2g})")
 
 
@@ -66,6 +84,7 @@ MAX_DERIVED_INPUTS = 30  # other numeric columns tried as its inputs
 SLACK = 3.0  # O <= SLACK * E is chance-level whatever the tail: j's own dependence on the rest
 RARE = 0.01  # a second telling column must repeat on fewer than 1% of pairs
 COARSENING_EVIDENCE = 10  # equal pairs of the telling column outside the rows under test, at least
+COPY_SHARE = 0.95  # a column equal to another on this share of the rows where both are present copies it
 
 
 def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
@@ -94,6 +113,7 @@ def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
     for j in order[:3].tolist():
         if len(derived) < len(hashes) - 1 and _derived(j, columns, rows, sample, derived):
             derived.append(j)
+    derived += _copies(hashes, sample, derived)
     order = np.array([j for j in order.tolist() if j not in derived])
     hashes = [h if j not in derived else None for j, h in enumerate(hashes)]
     best = None
@@ -115,9 +135,15 @@ def chance_of(columns: list, rows: np.ndarray | None = None) -> Chance:
         # left out of "the other columns", where it would make rows look rarer than they are.
         others = [h for j, h in enumerate(hashes) if j not in telling and h is not None
                   and not (judged and k == 1 and _pairs(combine([key, h], n)) == key_pairs)]
-        rest = _pairs(combine(others, n)) if others else int(total)
+        rest_key = combine(others, n) if others else np.zeros(n, np.uint64)
+        rest = _pairs(rest_key) if others else int(total)
+        near = _near_pairs(columns[telling[0]], rows, rest_key) if k == 1 and rest else None
+        if near is not None and (near[1] + near[2]) / 4 > rest * c:
+            c = (near[1] + near[2]) / 4 / rest  # pairs one and two steps apart: as many equal ones by chance
+        else:
+            near = None
         p = 1.0 if observed <= SLACK * rest * c else _binomial_tail(observed, rest, c)
-        chance = Chance(observed, rest, " and ".join(columns[j].name for j in telling), c, p)
+        chance = Chance(observed, rest, " and ".join(columns[j].name for j in telling), c, p, near)
         best = chance if best is None or chance.probability < best.probability else best
     return best
 
@@ -152,6 +178,76 @@ def _derived(j: int, columns: list, rows: np.ndarray | None, sample: np.ndarray,
                 if same(u + v) or same(u - v) or same(v - u) or same(u * v):
                     return True
     return False
+
+
+def _near_pairs(col: Any, rows: np.ndarray | None, rest_key: np.ndarray) -> tuple[float, int, int] | None:
+    """For a numeric column written to a fixed step (0.1, 1: its resolution), the pairs of rows
+    equal in the other columns (rest_key) that are one and two steps apart in it. Where values
+    cluster within those groups (coordinates rounded to 0.1 degree, farms near each other), as
+    many pairs land exactly equal as one step apart, whatever the column's spread over the whole
+    table says: (one + two) / 4 is the chance count then (a flat density: equal pairs are half
+    of those one step apart, either way). Copies are exact and have no such neighbours."""
+    if col.kind != "numeric":
+        return None
+    v = col.values if rows is None else col.values[rows]
+    ok = np.isfinite(v)
+    step = _step(v[ok][:10_000])
+    if step is None or not ok.any() or np.abs(v[ok]).max() / step > 2.0**50:
+        return None
+    q = np.round(v[ok] / step).astype(np.int64)
+    key = rest_key[ok]
+    order = np.lexsort((q, key))
+    key, q = key[order], q[order]
+    new = np.r_[True, (key[1:] != key[:-1]) | (q[1:] != q[:-1])]
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.r_[starts, key.size])
+    gk, gq = key[starts], q[starts]
+    out = []
+    for shift in (1, 2):  # cells (key, q) and (key, q + shift): both sorted by key, then q
+        at = np.searchsorted(_pack(gk, gq), _pack(gk, gq + shift))
+        at = np.minimum(at, gk.size - 1)
+        hit = (gk[at] == gk) & (gq[at] == gq + shift)
+        out.append(int(np.dot(counts[hit], counts[at[hit]])))
+    return step, out[0], out[1]
+
+
+def _pack(key: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """(key, q) pairs as one sortable array, in lexsort((q, key)) order."""
+    packed = np.empty(key.size, dtype=[("k", np.uint64), ("q", np.int64)])
+    packed["k"], packed["q"] = key, q
+    return packed
+
+
+def _step(v: np.ndarray) -> float | None:
+    """The decimal step every value is written to (1, 0.1, 0.01, ... up to 1e-4), or None."""
+    if not v.size:
+        return None
+    for decimals in range(5):
+        scaled = v * 10.0**decimals
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
+            return 10.0**-decimals
+    return None
+
+
+def _copies(hashes: list[np.ndarray], sample: np.ndarray, left_out: list[int]) -> list[int]:
+    """Columns that copy an earlier one: equal to it on at least COPY_SHARE of the sampled rows
+    where both are present (and on at least 10 of them): a corrected or partial copy of one
+    measurement (Cavendish's density, density2 with one value fixed, density3 for the later
+    runs) is one piece of evidence, not three. Each copy is left out, its original kept."""
+    out: list[int] = []
+    kept = [j for j in range(len(hashes)) if j not in left_out][:MAX_DERIVED_INPUTS]
+    for i, a in enumerate(kept):
+        if a in out:
+            continue
+        ha = hashes[a][sample]
+        for b in kept[i + 1:]:
+            if b in out:
+                continue
+            hb = hashes[b][sample]
+            both = (ha != MISSING_HASH) & (hb != MISSING_HASH)
+            if both.sum() >= 10 and np.mean(ha[both] == hb[both]) >= COPY_SHARE:
+                out.append(b)
+    return out
 
 
 def _cell_hashes(col) -> np.ndarray:

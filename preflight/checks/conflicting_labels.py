@@ -32,7 +32,7 @@ import numpy as np
 from preflight.checks.base import Check, Context, pct
 from preflight.checks.chance import chance_of
 from preflight.checks.groups import AFTER_NORMALISING, hash_groups, texts_present
-from preflight.findings import Finding
+from preflight.findings import Finding, plural
 from preflight.kernels.hashing import combine, hash_floats
 from preflight.params import Boolean, Interval
 
@@ -92,7 +92,8 @@ class ConflictingLabels(Check):
         else:
             severity, verdict = None, "fix or drop the wrong labels"
         return [ctx.finding(
-            f"{rows.size} rows in {len(groups)} groups have identical features ({compared}) but different labels "
+            f"{rows.size} rows in {plural(len(groups), 'group')}"
+            f" have identical features ({compared}) but different labels "
             f"({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}): "
             f"{'texts do not repeat by chance' if shared else chance.says()}; {verdict}",
             severity=severity, rows=rows, groups=groups,
@@ -130,7 +131,8 @@ def _regression(profile, ctx: Context, groups: list[np.ndarray]) -> list[Finding
     ratio = noise / spread if spread > 0 else 0.0
     shown = [", ".join(f"{r}:{y[r]:g}" for r in g[:4]) for g in groups[:3]]
     return [ctx.finding(
-        f"{rows.size} rows in {len(groups)} groups ({pct(rows.size, profile.rows)}) share every feature but not the "
+        f"{rows.size} rows in {plural(len(groups), 'group')}"
+        f" ({pct(rows.size, profile.rows)}) share every feature but not the "
         f"target ({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}): the target's noise at equal inputs is "
         f"{noise:.4g} (pooled within-group std), {ratio:.0%} of its std {spread:.4g}; no model gets below it "
         "(a regression target, so not a labelling conflict)",
@@ -154,7 +156,8 @@ def _images(profile, ctx: Context) -> list[Finding]:
     named = path_groups(profile, groups)
     files = sorted(f for g in named for f in g)
     return [ctx.finding(
-        f"{len(files)} images in {len(named)} groups are the same or near-same picture (perceptual hash within "
+        f"{len(files)} images in {plural(len(named), 'group')}"
+        f" are the same or near-same picture (perceptual hash within "
         f"{radius} bits, thumbnails alike) filed under different classes ({shown_groups(named)}); fix or drop "
         "the wrong labels",
         files=files, groups=named, count=len(files),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from preflight.checks.base import Check, Context
 from preflight.checks.groups import hash_groups
 from preflight.checks.images import path_groups, shown_groups
-from preflight.findings import Finding
+from preflight.findings import Finding, plural
 
 
 class DuplicateImages(Check):
@@ -29,6 +29,7 @@ class DuplicateImages(Check):
         files = sorted(f for g in groups for f in g)
         extra = len(files) - len(groups)
         return [ctx.finding(
-            f"{len(files)} image files in {len(groups)} groups have identical pixels ({shown_groups(groups)}); "
+            f"{len(files)} image files in {plural(len(groups), 'group')}"
+            f" have identical pixels ({shown_groups(groups)}); "
             f"keep one of each ({extra} redundant) before splitting",
             files=files, groups=groups, count=len(files), details={"redundant": extra})]

@@ -29,7 +29,7 @@ import numpy as np
 from preflight.checks.base import Check, Context, pct, preview
 from preflight.checks.chance import chance_of, file_of_rows
 from preflight.checks.groups import AFTER_NORMALISING, hash_groups, texts_present
-from preflight.findings import Finding
+from preflight.findings import Finding, plural
 from preflight.params import Interval
 
 
@@ -61,6 +61,9 @@ class DuplicateRows(Check):
         elif copied:
             severity, verdict = None, (f"{copied} groups share a free text: copies, not chance; keep one of each "
                                        f"({extra} redundant) and dedupe before splitting")
+        elif chance.probability >= ctx.params["min_chance"] and chance.near is not None:
+            severity, verdict = "info", ("as many as the resolution of the values gives: neighbours that round "
+                                         "alike, not copies of one record")
         elif chance.probability >= ctx.params["min_chance"]:
             severity, verdict = "info", ("as many as chance gives with so few distinct values: expected repeats "
                                          "(a count table or a designed experiment), not copies of one record")
@@ -68,7 +71,8 @@ class DuplicateRows(Check):
             severity, verdict = None, (f"more than chance gives: copies of one record; keep one of each "
                                        f"({extra} redundant) and dedupe before splitting")
         return [ctx.finding(
-            f"{rows.size} rows in {len(groups)} groups ({pct(rows.size, profile.rows)}) are identical in every "
+            f"{rows.size} rows in {plural(len(groups), 'group')}"
+            f" ({pct(rows.size, profile.rows)}) are identical in every "
             f"column{AFTER_NORMALISING if texts else ''} ({shown}): "
             f"{chance.says() if not copied or across else 'texts do not repeat by chance'}; {verdict}",
             severity=severity, rows=rows, groups=groups,

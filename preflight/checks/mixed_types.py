@@ -16,6 +16,14 @@ Severity follows what the mix looks like:
 
 Example: height_cm = 162.0, 165.6, 5' 4", 180cm.
 
+Numbers written with a unit ("181.8cm", "37,077.65 EUR", "12%") are read as numbers in that
+unit when one unit dominates the column (docs/how-rules-decide.md); cells with another unit
+("5 ft 4" among centimetres) are then stray text, and the message lists the units seen. A
+column of numbers written in several units with none dominant (cm beside inches) is read as
+text: reported at the configured severity (details.mix = "units"), unless every unit is a
+lone letter (d, h, s: "10H", "2D" are playing cards as readily as hours and days; seats "12A"):
+then the column reads as codes (info).
+
 Fix: fix the entries at the source, or parse the units into numbers (5' 4" -> 162.6); for
 codes, nothing (or read the column as text on purpose).
 Placeholders such as '?' are not text values here: they count as missing."""
@@ -37,6 +45,8 @@ UNIT = re.compile(r"(?i)^[+-]?[\d.,]+\s*(cm|mm|km|m|kg|g|mg|lbs?|oz|in|inch|ft|y
 def kind_of_mix(col, max_stray: float) -> str:
     """'stray' (an entry error), 'codes' or 'free text' (a legitimate mix), for a mixed column."""
     texts, numbers = col.text_examples, col.number_examples
+    if _text_with_units(col) * 2 >= col.text_count:  # "5 ft 4" among numbers read in cm: another unit
+        return "stray"
     if texts and float(np.median([len(t.split()) for t in texts])) >= 3:
         return "free text"
     present = col.numeric_count + col.text_count
@@ -72,6 +82,24 @@ class MixedTypes(Check):
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
         for col in (*profile.columns, *([profile.label] if profile.label is not None else [])):
+            if several_units(col):
+                units = ", ".join(f"{u} x{n}" for u, n in col.units.items())
+                if all(len(u) == 1 and u.isalpha() for u in col.units):  # "10H", "2D": cards, seats, grades
+                    message, severity, mix = (
+                        f"column '{col.name}' holds numbers with one-letter suffixes ({units}): codes as readily "
+                        "as units (playing cards '10H', seats '12A'), read as categories; convert them to one "
+                        "unit only if they are quantities", "info", "codes")
+                else:
+                    message, severity, mix = (
+                        f"column '{col.name}' holds numbers written in several units, none dominant ({units}): "
+                        "read as text, so the model gets categories, not quantities; convert them to one unit",
+                        None, "units")
+                out.append(ctx.finding(
+                    message, severity=severity, rows=np.flatnonzero(~col.missing_mask),
+                    count=sum(col.units.values()), columns=[col.name],
+                    details={"numbers": col.numeric_count, "text": col.text_count, "mix": mix,
+                             "units": dict(col.units)}))
+                continue
             if col.kind != "mixed":
                 continue
             kind = kind_of_mix(col, ctx.params["max_stray_fraction"])
@@ -80,7 +108,7 @@ class MixedTypes(Check):
             minority = is_text if col.text_count <= col.numeric_count else is_number
             seen = (f"{col.numeric_count} numbers with {col.text_count} text values "
                     f"(text: {preview([repr(t) for t in col.text_examples], 3)}; numbers: "
-                    f"{preview(col.number_examples, 3)})")
+                    f"{preview(col.number_examples, 3)}{units_seen(col)})")
             if kind == "stray":
                 few = "text" if col.text_count <= col.numeric_count else "numbers"
                 message = (f"column '{col.name}' mixes {seen}: {pct(int(minority.sum()), col.rows - col.missing)} "
@@ -98,8 +126,29 @@ class MixedTypes(Check):
             out.append(ctx.finding(
                 message, severity=severity, rows=np.flatnonzero(minority), columns=[col.name],
                 details={"numbers": col.numeric_count, "text": col.text_count, "mix": kind,
-                         "text_examples": col.text_examples, "number_examples": col.number_examples}))
+                         "text_examples": col.text_examples, "number_examples": col.number_examples,
+                         **({"units": dict(col.units)} if col.units else {})}))
         return out
+
+
+def several_units(col) -> bool:
+    """Most present cells are numbers with a unit, but no unit dominates (cells.dominant_unit):
+    cm beside inches. The column stays text."""
+    present = col.rows - col.missing
+    return bool(col.units) and col.reading.unit is None and 2 * sum(col.units.values()) >= present > 0
+
+
+def units_seen(col) -> str:
+    """'; units: cm x5, ft x1 (numbers read in cm)' when cells carry units (profile/cells.py)."""
+    if not col.units:
+        return ""
+    read = f" (numbers read in {col.reading.unit})" if col.reading.unit else ""
+    return "; units: " + ", ".join(f"{u} x{n}" for u, n in col.units.items()) + read
+
+
+def _text_with_units(col) -> int:
+    """Text cells that are numbers written with a unit other than the one the column is read in."""
+    return sum(n for u, n in col.units.items() if u != col.reading.unit)
 
 
 def _integral_numbers(col) -> bool:

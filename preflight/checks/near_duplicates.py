@@ -27,7 +27,7 @@ import numpy as np
 
 from preflight.checks.base import Check, Context, pct, preview
 from preflight.checks.images import near_radius, path_groups, shown_groups, similar_groups
-from preflight.findings import Finding
+from preflight.findings import Finding, plural
 
 
 class NearDuplicates(Check):
@@ -61,7 +61,8 @@ class NearDuplicates(Check):
             space = (f"of text (word 3-shingle Jaccard at least {info['jaccard']:g}, estimated by MinHash and "
                      "confirmed exactly; other columns equal)")
         return [ctx.finding(
-            f"{rows.size} rows in {len(groups)} groups ({pct(rows.size, profile.rows)}) are near-copies {space} "
+            f"{rows.size} rows in {plural(len(groups), 'group')}"
+            f" ({pct(rows.size, profile.rows)}) are near-copies {space} "
             f"({shown}); keep one of each, or keep each group within one split",
             rows=rows, groups=groups,
             details={k: v for k, v in info.items() if isinstance(v, (int, float, bool, str)) or v is None})]
@@ -76,6 +77,7 @@ class NearDuplicates(Check):
         named = path_groups(profile, groups)
         files = sorted(f for g in named for f in g)
         return [ctx.finding(
-            f"{len(files)} images in {len(named)} groups are near-copies of each other (perceptual hash within "
+            f"{len(files)} images in {plural(len(named), 'group')}"
+            f" are near-copies of each other (perceptual hash within "
             f"{radius} bits, thumbnails alike: {shown_groups(named)}); keep one of each, or group them when splitting",
             files=files, groups=named, count=len(files), details={"radius": radius})]

@@ -3,7 +3,8 @@
 Cells are read by profile/cells.py, the parser `Stats.transform` shares: text is trimmed;
 placeholder tokens ("?", "NA", ...) count as missing and are tallied here; text that parses
 as a number counts as a number, so a numeric column with a few "?" stays numeric and a
-column mixing "165cm" with 170 is caught as mixed.
+column mixing "165cm" with 170 is caught as mixed. Soft placeholders ("none") and numbers
+with a unit are tallied too: from them the column's `cells.Reading` is decided after a pass.
 """
 from __future__ import annotations
 
@@ -20,7 +21,17 @@ import pyarrow.compute as pc
 from preflight.kernels.arrow import bools, mask, numbers
 from preflight.kernels.hashing import MISSING_HASH, hash_floats, splitmix64
 from preflight.kernels.siphash import hash_strings
-from preflight.profile.cells import as_text, is_native, judge_text, native_values, number_keys, placeholder_set
+from preflight.profile.cells import (
+    PLAIN,
+    Reading,
+    as_text,
+    decide,
+    is_native,
+    judge_text,
+    native_values,
+    number_keys,
+    placeholder_set,
+)
 from preflight.profile.parts import QUANTILES, PartBuilder, SplitPart
 from preflight.profile.text import wordy
 
@@ -59,6 +70,9 @@ class ColumnProfile:
     sample: np.ndarray          # the bottom-k sample of finite numbers
     hashes: np.ndarray | None   # uint64 per row, the cells' content hashes: kept for text only
     transform: dict = field(default_factory=dict)
+    reading: Reading = PLAIN  # how its text cells were read (cells.decide)
+    soft: dict[str, int] = field(default_factory=dict)   # soft placeholder spellings: cells each
+    units: dict[str, int] = field(default_factory=dict)  # cells per unit written (cells.UNITS keys)
     parts: tuple[SplitPart, ...] = ()  # per split (profile/splits.py ids): one part without splits
     texts: pa.Array | None = None  # the cells as written, kept while the column may be free text
     text: Any = None               # profile.text.TextProfile of a free-text column (kind "text")
@@ -100,9 +114,12 @@ class ColumnBuilder:
     The moments, the sample, the counts by kind and by category are kept per split (one
     PartBuilder each, profile/parts.py) and merged for the whole column."""
 
-    def __init__(self, name: str, placeholders: list[str], sample_rows: int, max_codes: int) -> None:
+    def __init__(self, name: str, placeholders: list[str], sample_rows: int, max_codes: int,
+                 reading: Reading = PLAIN) -> None:
         self.name = name
         self.placeholders = placeholder_set(placeholders)
+        self.reading = reading
+        self.soft: Counter[str] = Counter()  # cells per unit are tallied per split (PartBuilder.units)
         self.max_codes = max_codes
         self.sample_rows = sample_rows
         self.parts: dict[int, PartBuilder] = {}
@@ -151,7 +168,7 @@ class ColumnBuilder:
             n_numeric, n_text = len(arr) - n_missing, 0
         else:
             cells = as_text(arr)
-            values, missing, text, ws, codes, h = self._text(cells)
+            values, missing, text, ws, codes, h = self._text(cells, split)
             self._keep_text(cells, text)
             stored = h
             n_missing = int(missing.sum())
@@ -210,15 +227,20 @@ class ColumnBuilder:
         for part, ok, finite in self._last:  # from add: the same finite cells, not picked out twice
             part.sample.add(priorities[ok], finite)
 
-    def _text(self, arr: pa.Array):
-        """Judge each distinct cell text once (cells.judge_text), tally placeholders, whitespace and
-        examples, hash and code each distinct text, then gather per row."""
-        cells = judge_text(arr, self.placeholders)
+    def _text(self, arr: pa.Array, split: int | np.ndarray):
+        """Judge each distinct cell text once (cells.judge_text), tally placeholders, units (per
+        split), whitespace and examples, hash and code each distinct text, then gather per row."""
+        cells = judge_text(arr, self.placeholders, reading=self.reading)
         raw, trimmed, idx, number, text = cells.raw, cells.trimmed, cells.index, cells.number, cells.text
         ws = text & bools(pc.not_equal(raw, trimmed))
         seen = np.bincount(idx[idx >= 0], minlength=len(raw))
         for j in np.flatnonzero(cells.token):
             self.tokens[trimmed[j].as_py()] += int(seen[j])
+        for j in np.flatnonzero(cells.soft):
+            self.soft[trimmed[j].as_py()] += int(seen[j])
+        with_unit = np.flatnonzero(~np.isnan(cells.unit_values))
+        if with_unit.size:
+            self._tally_units(cells.unit_keys, with_unit, idx, seen, split)
         self.counts.update(whitespace=int(seen[ws].sum()))
         self._remember("ws", raw, ws)
         self._remember("text", trimmed, text)
@@ -238,6 +260,33 @@ class ColumnBuilder:
             self._coded = False
         return (cells.rows(cells.values, np.nan), cells.rows(cells.missing, True), cells.rows(text, False),
                 cells.rows(ws, False), codes, cells.rows(h, MISSING_HASH))
+
+    def _tally_units(self, keys: list[str | None], with_unit: np.ndarray, idx: np.ndarray, seen: np.ndarray,
+                     split: int | np.ndarray) -> None:
+        """Cells per unit, into each split's part (idx: rows to distinct texts, seen: rows each)."""
+        by_split = [(int(split), seen)] if not isinstance(split, np.ndarray) else [
+            (int(s), np.bincount(idx[(split == s) & (idx >= 0)], minlength=len(seen)))
+            for s in np.unique(split).tolist()]
+        for s, rows in by_split:
+            units = self._part(s).units
+            for j in with_unit.tolist():
+                if rows[j]:
+                    units[keys[j]] += int(rows[j])  # type: ignore[index]
+
+    def decided(self) -> Reading:
+        """The reading this column's tallies call for (cells.decide); read that way when it differs.
+        Asked of the merged accumulators after pass 1, before any column is finished."""
+        if self.reading != PLAIN:
+            return self.reading
+        return decide(sum(self.soft.values()), self.units, self.counts["numeric"], self.counts["text"])
+
+    @property
+    def units(self) -> dict[str, int]:
+        """Cells per unit written, over every split (sorted by unit)."""
+        total: Counter[str] = Counter()
+        for part in self.parts.values():
+            total.update(part.units)
+        return dict(sorted(total.items()))
 
     def _remember(self, kind: str, arr: pa.Array, where: np.ndarray) -> None:
         store = self.examples[kind]
@@ -298,7 +347,8 @@ class ColumnBuilder:
             counts = _category_counts(builders, remap, len(categories), final_codes, coded_here, split_ids)
         parts = tuple(SplitPart(b.rows, b.missing, b.nonfinite, b.text, b.moments, b.integral,
                                 sample if len(builders) == 1 else b.sample.values,  # the builders go now
-                                counts[i] if counts is not None else None) for i, b in enumerate(builders))
+                                counts[i] if counts is not None else None, dict(sorted(b.units.items())))
+                      for i, b in enumerate(builders))
         return ColumnProfile(
             name=self.name, kind=kind, dtype="/".join(sorted(self.dtypes)), rows=c["rows"],
             missing=c["missing"], placeholders=dict(sorted(self.tokens.items())), nonfinite=c["nonfinite"],
@@ -313,6 +363,7 @@ class ColumnBuilder:
             categories=categories, sample=sample,
             hashes=None if kind == "empty" or (kind == "numeric" and all(h is None for h in self.hashes))
             else self._filled(self.hashes, np.uint64, None),
+            reading=self.reading, soft=dict(sorted(self.soft.items())), units=self.units,
             parts=parts,
             texts=pa.concat_arrays(self.raw) if self.raw and len(self.raw) == len(self.values) else None,
         )

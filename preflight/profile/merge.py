@@ -2,7 +2,8 @@
 
 `merge(a, b)` takes a's partitions to come before b's. It is exact, so associative: any tree
 over the partitions in plan order gives the same bytes (`merge_tree` uses a fixed pairwise one).
-- counts, placeholder tallies, dtypes, category counts: sums and unions;
+- counts, placeholder, soft-placeholder and unit tallies, dtypes, category counts: sums and
+  unions (every partition reads a column alike: PassOne's readings);
 - examples: the first five distinct, a's then b's (each side kept its first five);
 - vocabularies: a's texts, then b's new ones in b's order; whether the column stays coded is
   decided batch by batch from `Coding`, as ColumnBuilder decides it;
@@ -29,8 +30,8 @@ from preflight.profile.splits import MAX_SPLITS, SplitColumn
 # Every attribute of a ColumnBuilder, each merged below or per row: a new one fails loudly here
 # instead of being dropped from partitioned scans.
 KNOWN = {"name", "placeholders", "max_codes", "sample_rows", "parts", "tokens", "dtypes", "counts", "examples",
-         "vocab", "_coded", "_last", "raw", "_judged", *ROW_LISTS}
-PART_KNOWN = {"moments", "batches", "sample", "rows", "missing", "nonfinite", "text", "integral", "codes"}
+         "vocab", "_coded", "_last", "raw", "_judged", "reading", "soft", *ROW_LISTS}
+PART_KNOWN = {"moments", "batches", "sample", "rows", "missing", "nonfinite", "text", "integral", "codes", "units"}
 
 
 def merge(a: Accumulators, b: Accumulators, where: str = "", split_col: str = "") -> Accumulators:
@@ -77,8 +78,13 @@ def _column(a: ColumnBuilder, ca: Coding, na: int, b: ColumnBuilder, cb: Coding,
             raise RuntimeError(f"ColumnBuilder has {sorted(unknown)}, which profile/merge.py does not merge")
     out = ColumnBuilder.__new__(ColumnBuilder)
     out.name, out.placeholders, out.max_codes, out.sample_rows = a.name, a.placeholders, a.max_codes, a.sample_rows
+    if a.reading != b.reading:  # PassOne gives every partition the same readings
+        raise RuntimeError(f"column '{a.name}' read as {a.reading} and {b.reading} in two partitions")
+    out.reading = a.reading
     out.tokens = Counter(a.tokens)
     out.tokens.update(b.tokens)
+    out.soft = Counter(a.soft)  # soft placeholder spellings: cells each
+    out.soft.update(b.soft)
     out.dtypes = a.dtypes | b.dtypes
     out.counts = Counter(a.counts)
     out.counts.update(b.counts)
@@ -136,8 +142,10 @@ def _part(a: PartBuilder, b: PartBuilder | None, lut: np.ndarray | None) -> Part
     out.sample.merge(a.sample)
     out.rows, out.missing, out.nonfinite, out.text, out.integral = a.rows, a.missing, a.nonfinite, a.text, a.integral
     out.codes = a.codes.copy()
+    out.units = Counter(a.units)  # cells per unit written
     if b is None:
         return out
+    out.units.update(b.units)
     for moments in b.batches:  # the fold one reader makes, batch by batch
         out.moments = out.moments.merge(moments)
     out.batches += b.batches

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from preflight.kernels.hashing import combine, splitmix64
+from preflight.profile.cells import PLAIN, Reading
 from preflight.profile.columns import ColumnBuilder
 from preflight.profile.splits import SplitColumn
 from preflight.read.partitions import Partition, Replan, read_partition
@@ -42,6 +43,8 @@ class PassOne:
     where: str                    # the first file: named by a split column's errors
     threads: int = 1              # column threads inside the partition
     display: tuple[str, ...] = () # per file, as the progress line names it
+    # columns read otherwise than plainly (cells.Reading, decided from pass 1's merged tallies)
+    readings: tuple[tuple[str, Reading], ...] = ()
 
     @property
     def features(self) -> list[str]:
@@ -49,7 +52,8 @@ class PassOne:
 
     def builder(self, name: str) -> ColumnBuilder:
         return ColumnBuilder(name, list(self.placeholders), self.sample_rows,
-                             max_codes=100_000 if name == self.label else 10_000)
+                             max_codes=100_000 if name == self.label else 10_000,
+                             reading=dict(self.readings).get(name, PLAIN))
 
 
 @dataclass

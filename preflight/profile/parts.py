@@ -9,8 +9,9 @@ part as a column to what fits transforms and writes stats (transforms.fit, stats
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -32,6 +33,7 @@ class PartBuilder:
         self.rows = self.missing = self.nonfinite = self.text = 0
         self.integral = True
         self.codes = np.zeros(0, np.int64)  # rows per vocabulary id (the column builder's ids)
+        self.units: Counter[str] = Counter()  # cells per unit written (cells.UNITS keys)
 
     def add(self, finite: np.ndarray, whole: bool, rows: int, missing: int, nonfinite: int, text: int) -> None:
         self.rows += rows
@@ -61,6 +63,7 @@ class PartBuilder:
         out.codes = np.zeros(size, np.int64)
         out.codes[:self.codes.size] += self.codes
         out.codes[:other.codes.size] += other.codes
+        out.units = self.units + other.units
         return out
 
 
@@ -76,6 +79,7 @@ class SplitPart:
     integral: bool
     sample: np.ndarray                        # the split's bottom-k sample of finite numbers
     category_counts: np.ndarray | None = None  # rows per category of the column (None: not coded)
+    units: dict[str, int] = field(default_factory=dict)  # cells per unit written, in this split
 
     @property
     def present(self) -> int:
@@ -124,6 +128,8 @@ class SplitView:
         self.sample = part.sample
         seen = part.category_counts
         self.categories = tuple(c for c, n in zip(col.categories, seen) if n) if seen is not None else ()
+        self.reading = col.reading  # one reading for the whole column: its unit is stripped in every split
+        self.units = part.units
         self.transform: dict[str, Any] = {}
 
     @property

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from preflight.profile import overflow, text, transforms
+from preflight.profile.cells import PLAIN, Reading
 from preflight.profile.columns import ColumnProfile
 from preflight.profile.executor import Executor, Streamed
 from preflight.profile.merge import assemble
@@ -177,29 +178,42 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
     )
 
 
-def pass_one_job(plan: Plan, label: str | None, settings: Mapping[str, Any]) -> PassOne:
-    """What every partition needs: columns, label, split column or layout splits, sampling."""
+def pass_one_job(plan: Plan, label: str | None, settings: Mapping[str, Any],
+                 readings: Mapping[str, Reading] | None = None) -> PassOne:
+    """What every partition needs: columns, label, split column or layout splits, sampling, and
+    the columns read otherwise than plainly (decided after a first pass)."""
     split_col = str(settings.get("split_col") or "")
     by_file = plan.layout_splits if not split_col else ()
     names_by_file = list(dict.fromkeys(s or "" for s in by_file))  # a layout's split ids, as from_files numbers them
     file_splits = tuple(names_by_file.index(s) for s in by_file) if any(by_file) else (0,) * len(plan.files)
     return PassOne(tuple(n for n in plan.columns if n != split_col), label, split_col,
                    tuple(settings["placeholders"]), int(settings["sample_rows"]), int(settings["seed"]),
-                   file_splits, plan.files[0], display=plan.display)
+                   file_splits, plan.files[0], display=plan.display,
+                   readings=tuple(sorted((n, r) for n, r in (readings or {}).items() if r != PLAIN)))
 
 
 def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, Any], progress: Progress,
                         pool: ThreadPoolExecutor, executor: Executor):
     split_col = str(settings.get("split_col") or "")
     train_split = str(settings.get("train_split") or "")
+    # A column's reading (cells.Reading: soft placeholders as levels, numbers with a unit) is
+    # decided from the merged accumulators of pass 1; when one differs, pass 1 runs again on the
+    # same plan and executor reading it so (the readings travel in PassOne), and every hash,
+    # sample and count is what it would have been read that way from the start.
+    readings: dict[str, Reading] = {}
     job = pass_one_job(plan, label, settings)
     while True:
         progress.restart()
         result = executor.pass_one(plan.partitions, job, progress, pool)
-        if not result.replans:
+        if result.replans:
+            plan = plan.replanned(result.replans)  # a column of a large CSV turned out to be text: start again
+        elif readings or result.accumulators is None:
             break
-        plan = plan.replanned(result.replans)  # a column of a large CSV turned out to be text: start again
-        job = pass_one_job(plan, label, settings)
+        else:
+            readings = {n: b.decided() for n, b in result.accumulators.columns.items()}
+            if all(r == PLAIN for r in readings.values()):
+                break  # the reading every column had: one pass
+        job = pass_one_job(plan, label, settings, readings)  # once: the second pass decides nothing
     progress.close()
     assert result.accumulators is not None
     sizes = [sum(h.size for h in r.feature_hash) for r in result.rows]

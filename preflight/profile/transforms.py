@@ -39,7 +39,19 @@ def _r(x: float) -> float:
 
 
 def fit(col: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Choose and fit a transform for one column profile."""
+    """Choose and fit a transform for one column profile. A numeric transform of a column read
+    with a unit (cells.Reading) records it: `Stats.transform` strips it the same way."""
+    spec = _fit(col, settings)
+    unit = getattr(getattr(col, "reading", None), "unit", None)
+    if unit is not None and spec["kind"] in NUMERIC_KINDS:
+        spec["unit"] = unit
+    return spec
+
+
+NUMERIC_KINDS = ("identity", "standardize", "log1p-standardize", "tanh")
+
+
+def _fit(col: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
     if col.kind == "empty":
         return {"kind": "drop", "reason": "no values"}
     if col.kind == "text":  # the user's tokenizer takes it: stats.json text_columns

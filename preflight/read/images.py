@@ -86,7 +86,7 @@ def _from_table(path: Path, image_col: str, label: str | None, allow_outside: bo
     if split_name and split_name not in source.columns:
         raise DataError(f"{where}: split column '{split_name}' not found (columns: {', '.join(source.columns)}).")
     others = tuple(c for c in source.columns if c not in (image_col, split_name))
-    label_name = resolve_label(others, label, where)
+    label_name = resolve_label(others, label, where, leave_a_feature=False)
     split_col = split_name or next((c for c in others if c.lower() == "split" and c != label_name), None)
     root = path if path.is_dir() else path.parent
     while True:

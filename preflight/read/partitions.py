@@ -77,6 +77,9 @@ class Partition:
     streamed: bool = False               # CSV read whole: block by block (larger than STREAM_BYTES)
     hints: CsvHints = CsvHints()
     types: pa.Schema | None = None       # CSV span past the start: the types the first block inferred
+    # An in-memory table (read.frames, scan(df)): the one partition that carries its data, since
+    # there is no file to read it from (it pickles as Arrow IPC; local scans never copy it).
+    table: pa.Table | None = field(default=None, compare=False, repr=False)
 
     @property
     def remote(self) -> bool:
@@ -140,6 +143,10 @@ def plan_source(source: Any, batch_rows: int = BATCH_ROWS) -> Plan:
     """The plan of an opened source (read.tabular.TabularSource, or read.remote.UrlSource)."""
     files = tuple(str(f) for f in source.files)
     display = tuple(source.display(f) for f in source.files)
+    if getattr(source, "table", None) is not None:  # a DataFrame in memory: one partition, one "file"
+        columns = tuple(source.columns)
+        whole = Partition(0, 0, files[0], "", columns, batch_rows, table=source.table)
+        return Plan(str(source.root), files, display, columns, (whole,), tuple(source.ignored))
     return make_plan(str(source.root), files, display, tuple(source.columns), tuple(source.ignored), {}, batch_rows)
 
 
@@ -291,7 +298,9 @@ def _column_named(path: str, exc: pa.ArrowInvalid) -> str | None:
 def read_partition(part: Partition) -> Iterator[pa.RecordBatch]:
     """The partition's batches, columns in the dataset's order. Raises DataError, or Replan."""
     try:
-        if part.fmt == "parquet":
+        if part.table is not None:
+            yield from _batches(part.table.select(list(part.columns)), part.batch_rows)
+        elif part.fmt == "parquet":
             yield from _parquet(part)
         elif part.fmt in ("csv", "tsv") and part.span is not None:
             yield from _csv_span(part)

@@ -63,8 +63,11 @@ class TabularSource:
     text_columns: dict[Path, set[str]] = field(default_factory=dict, compare=False)  # read as text
     ignored: tuple[tuple[str, str], ...] = ()  # (rel, why): links out of the root, FIFOs, devices
     csv_inputs: dict[Path, CsvInput] = field(default_factory=dict, compare=False)  # grown after failures
+    table: pa.Table | None = field(default=None, compare=False)  # an in-memory table (read.frames): no file
 
     def display(self, file: Path) -> str:
+        if self.table is not None:
+            return str(file)
         return str(file if self.root.is_file() else file.relative_to(self.root))
 
 
@@ -157,7 +160,12 @@ def iter_batches(source: TabularSource) -> Iterator[tuple[int, pa.RecordBatch]]:
     """(file index, batch) in file order, columns in the source's order. Parquet is streamed by
     row groups; a CSV larger than STREAM_BYTES is streamed block by block (pyarrow's streaming
     reader parses on one thread), a smaller one read whole by the multithreaded reader.
-    May raise ReadRestart (see there)."""
+    May raise ReadRestart (see there). An in-memory table (read.frames) is one file."""
+    if source.table is not None:
+        batches = source.table.select(list(source.columns)).to_batches(max_chunksize=BATCH_ROWS)
+        for batch in batches or [pa.RecordBatch.from_pylist([], schema=source.table.schema)]:
+            yield 0, batch
+        return
     for index, path in enumerate(source.files):
         fmt = file_format(path)
         try:

@@ -56,5 +56,7 @@ def _column(col: Any) -> dict[str, Any]:
                    quantiles={k: num(v) for k, v in col.quantiles.items()})
     else:
         out["categories"] = len(col.categories) if col.codes is not None else col.distinct
+    if col.units:  # numbers written with a unit (profile/cells.py): cells per unit
+        out["units"] = dict(col.units)
     out["transform"] = {k: (num(v) if isinstance(v, float) else v) for k, v in col.transform.items()}
     return out

@@ -87,6 +87,12 @@ def split_places(dataset: Mapping[str, Any], finding: Finding, limit: int = 100)
 
 
 def shown_place(dataset: Mapping[str, Any], row: int) -> str:
-    """`file:line`, or `file row N` where lines are unknown (Parquet, JSON lines, compressed)."""
+    """`file:line` in an uncompressed CSV or TSV (line 1 the header), `file row N` (0-based within
+    that file) where lines are unknown (Parquet, JSON lines, compressed)."""
     place, in_file = row_location(dataset, row)
     return f"{place.path}:{place.line}" if place.line is not None else f"{place.path} row {in_file}"
+
+
+def row_places(dataset: Mapping[str, Any], rows: list[int]) -> list[str]:
+    """Each table row where a person opens it (shown_place)."""
+    return [shown_place(dataset, row) for row in rows]

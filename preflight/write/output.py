@@ -19,10 +19,25 @@ from pathlib import Path
 
 from preflight.errors import PreflightError
 from preflight.files import clean_stale_temps, dumps, open_regular, write_atomic
+from preflight.findings import Report
 
 MANIFEST = "manifest.json"
 FORMAT = "preflight-output/1"
 NAMES = frozenset({"stats.json", "findings.json", "report.html"})  # what a manifest may name
+
+
+def write_outputs(folder: Path, report: Report) -> list[Path]:
+    """The -o set of a report: stats.json, findings.json and, when it has views, report.html.
+    One writer for the CLI's -o and `scan(output_dir=...)`. Returns the paths written."""
+    from preflight.write.formats import findings_json
+
+    files: dict[str, str | bytes] = {"stats.json": dumps(report.stats), "findings.json": findings_json(report)}
+    if report.views is not None:
+        from preflight.write.html import render_html
+
+        files["report.html"] = render_html(report)
+    write_set(folder, files)
+    return [Path(folder) / name for name in files]
 
 
 def write_set(folder: Path, files: Mapping[str, str | bytes]) -> None:
