@@ -29,6 +29,9 @@ DEFAULT_MODELS = ("logreg", "knn")
 # C = 3, "knn-10" a distance-weighted 10-NN; the bare names are C = 0.3 and 20 neighbours.
 LOGREG_C = 0.3
 DEFAULT_COMBINE = "mean"
+# A class needs this many rows to be cross-validated: with two, the held-out row's model has seen
+# one example of its class, and predicting another class is no evidence of a wrong label.
+MIN_CLASS_ROWS = 3
 _HASH_ROUND_ROBIN_BELOW = 20  # per fold: smaller classes get exact round-robin strata
 SPREAD_FROM = 6  # groups of equal rows this large are spread over the folds; smaller ones share one
 
@@ -272,8 +275,8 @@ def out_of_sample_pred_probs(
     y = np.asarray(y, dtype=np.int64)
     n = len(y)
     counts = np.bincount(y, minlength=n_classes)
-    single = np.flatnonzero(counts == 1)
-    fit = np.flatnonzero(counts[y] >= 2)
+    single = np.flatnonzero((counts > 0) & (counts < MIN_CLASS_ROWS))
+    fit = np.flatnonzero(counts[y] >= MIN_CLASS_ROWS)
     if len(fit) == 0:  # nothing to cross-validate: every row keeps its own label
         probs = np.eye(n_classes)[y] if n else np.zeros((0, n_classes))
         return probs, {"models": [], "combine": combine, "weights": {}, "folds": 0, "log_loss": {},
@@ -302,9 +305,9 @@ def out_of_sample_pred_probs(
     probs = np.zeros((n, n_classes))
     for m in models:
         probs[fit] += w[m] * oof[m]
-    lone = np.flatnonzero(counts[y] == 1)
+    lone = np.flatnonzero(counts[y] < MIN_CLASS_ROWS)
     probs[lone, :] = 0.0
-    probs[lone, y[lone]] = 1.0  # a class of one cannot be cross-validated: keep its label
+    probs[lone, y[lone]] = 1.0  # too few to cross-validate: keep the label (rare-class reports the class)
     probs /= probs.sum(axis=1, keepdims=True)
     info = {
         "models": list(models),

@@ -135,7 +135,10 @@ def stamp(path: str) -> Stamp | None:
     scan's two reads; None for a URL (no cheap, reliable equivalent)."""
     if is_url(path):
         return None
-    st = Path(path).stat()
+    try:
+        st = Path(path).stat()
+    except OSError:  # no file behind it (a DataFrame scanned in memory)
+        return None
     return (st.st_size, st.st_mtime_ns)
 
 
