@@ -6,6 +6,7 @@ the -o set (through write/output.py, the one writer of that set).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import replace
 from os import PathLike
 from pathlib import Path
@@ -15,6 +16,8 @@ from preflight.decide.config import Config, load_config
 from preflight.files import is_inside
 from preflight.findings import FailOn, Report, TaskName
 from preflight.progress import Progress
+
+VIEWS = "report views"  # the report's pass-2 rounds, beside the rules' (no rule has a space in its name)
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -126,51 +129,56 @@ def _scan(path: str | Path, frame: Any, *, label: str | None, task: TaskName | N
     known = _load_baseline(baseline)
     notes: list[str] = []
     profile: Profile
-    engine = "local"
-    shown = url or str(path)
-    if images:
-        from preflight.profile.image_cache import resolve_cache_dir
-        from preflight.profile.images import build_image_profile
+    executor: Any = None
+    with ExitStack() as stack:  # the engine stays open until the report's rows are read
+        engine = "local"
+        shown = url or str(path)
+        if images:
+            from preflight.profile.image_cache import resolve_cache_dir
+            from preflight.profile.images import build_image_profile
 
-        cache_dir = resolve_cache_dir(path, config.settings, output_dir, notes)
-        profile = build_image_profile(path, settings=config.settings, label=config.label, task=config.task,
-                                      progress=bar, cache_dir=cache_dir, notes=notes)
-        if config.settings.get("engine") == "dask":
-            notes.append("engine dask: images are scanned locally (the Dask engine reads tables only)")
-        _attach_user_arrays(profile, pred_probs, features)
-        chosen, scored = plan(profile, config), {}
-    else:
-        from preflight.engine import open_engine
-        with open_engine(config.settings) as executor:  # open for both passes
+            cache_dir = resolve_cache_dir(path, config.settings, output_dir, notes)
+            profile = build_image_profile(path, settings=config.settings, label=config.label, task=config.task,
+                                          progress=bar, cache_dir=cache_dir, notes=notes)
+            if config.settings.get("engine") == "dask":
+                notes.append("engine dask: images are scanned locally (the Dask engine reads tables only)")
+            _attach_user_arrays(profile, pred_probs, features)
+            chosen, scored = plan(profile, config), {}
+        else:
+            from preflight.engine import open_engine
+            executor = stack.enter_context(open_engine(config.settings))  # open for both passes and the views'
             profile = _tabular_profile(url or path, config, bar, executor, frame)
             engine = str(config.settings.get("engine") or "local")
             _attach_user_arrays(profile, pred_probs, features)
             chosen = plan(profile, config)
-            scored = _pass_two(profile, chosen, executor)
-    decided = apply_policies(run_checks(profile, chosen, scored), profile, config, known)
-    findings = decided.findings
-    if write_baseline is not None:
-        from preflight.decide.baseline import build
-        from preflight.files import dumps, write_atomic
+            scored = _pass_two(profile, chosen, executor, views)
+        decided = apply_policies(run_checks(profile, chosen, scored), profile, config, known)
+        findings = decided.findings
+        if write_baseline is not None:
+            from preflight.decide.baseline import build
+            from preflight.files import dumps, write_atomic
 
-        try:
-            write_atomic(Path(write_baseline), dumps(build(decided.accepted, profile)))
-        except OSError as exc:
-            from preflight.errors import PreflightError
+            try:
+                write_atomic(Path(write_baseline), dumps(build(decided.accepted, profile)))
+            except OSError as exc:
+                from preflight.errors import PreflightError
 
-            raise PreflightError(f"{write_baseline}: cannot write the baseline ({exc.strerror or exc}).") from None
-    from preflight.stats.build import build_stats
-    from preflight.stats.load import Stats
+                raise PreflightError(f"{write_baseline}: cannot write the baseline ({exc.strerror or exc}).") from None
+        from preflight.stats.build import build_stats
+        from preflight.stats.load import Stats
 
-    stats, code = build_stats(profile, config.settings), exit_code(findings, config.fail_on)
-    views_of = None
-    if views:
-        from preflight.report.views import build_views
+        stats, code = build_stats(profile, config.settings), exit_code(findings, config.fail_on)
+        views_of = None
+        if views:
+            from preflight.report.views import build_views
 
-        views_of = build_views(profile, findings, stats, path=shown, exit_code=code, fail_on=config.fail_on)
-    return Report(profile.dataset_summary(shown), findings, Stats(stats), code, config.fail_on, views=views_of,
-                  baseline=decided.baseline, suppressed=decided.suppressed, notes=tuple(notes),
-                  rules=ran_rules(profile, config), engine=engine)
+            rescan = getattr(profile, "rescan", None)
+            views_of = build_views(profile, findings, stats, path=shown, exit_code=code, fail_on=config.fail_on,
+                                   scored=scored.get(VIEWS),
+                                   run_pass=None if executor is None else lambda s: executor.pass_two(rescan, s))
+        return Report(profile.dataset_summary(shown), findings, Stats(stats), code, config.fail_on, views=views_of,
+                      baseline=decided.baseline, suppressed=decided.suppressed, notes=tuple(notes),
+                      rules=ran_rules(profile, config), engine=engine)
 
 
 def _check_outputs(path: Path | None, output_dir: str | Path | None, write_baseline: str | Path | None) -> None:
@@ -202,12 +210,18 @@ def _load_baseline(baseline: str | Path | None) -> tuple[list, Path] | None:
     return load(Path(baseline)), Path(baseline)
 
 
-def _pass_two(profile: Any, chosen: list, executor: Any) -> dict[str, Any]:
-    """The checks' scoring rounds, each one re-read of the plan on the scan's executor."""
+def _pass_two(profile: Any, chosen: list, executor: Any, views: bool) -> dict[str, Any]:
+    """The checks' scoring rounds, each one re-read of the plan on the scan's executor; with
+    views, the report's histograms in the same reads."""
     from preflight.checks.run import score_rows
 
+    also = None
+    if views:
+        from preflight.report.views import score_views
+
+        also = {VIEWS: score_views(profile)}
     rescan = profile.rescan
-    return score_rows(profile, chosen, lambda scorers: executor.pass_two(rescan, scorers))
+    return score_rows(profile, chosen, lambda scorers: executor.pass_two(rescan, scorers), also)
 
 
 def _tabular_profile(path: Path | str, config: Config, bar: Progress, executor: Any = None,

@@ -16,6 +16,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -260,3 +261,47 @@ def test_pass_two_on_the_cluster_equals_the_streamed_one(tmp_path: Path, schedul
     local = Streamed().pass_two(rescan, scorers)
     assert {k: (v.count, v.rows.tolist()) for k, v in remote.items()} == \
         {k: (v.count, v.rows.tolist()) for k, v in local.items()}
+
+
+def test_text_rules_and_report_views_on_the_cluster(tmp_path: Path, scheduler: str) -> None:
+    """The text rules' scorers, the report's histograms and its listed rows' cells run on the
+    workers: findings and views equal the local scan's, on partitions of 1 to 1,700 rows."""
+    from test_pass_two_text import planted as planted_text
+    from test_pass_two_views import with_copies
+
+    from preflight.engine.cluster import DaskEngine
+    from preflight.profile.executor import Streamed
+    from preflight.read.partitions import plan_source
+    from preflight.read.tabular import open_tabular
+    from preflight.report.rows import ListedCells
+    from preflight.report.views import score_views
+
+    (tmp_path / "text").mkdir()
+    (tmp_path / "copies").mkdir()
+    for path in (planted_text(tmp_path / "text"), with_copies(tmp_path / "copies")):
+        options = {"label": "y", "ignore": ["label-issues", "near-duplicates"], "views": True}
+        local = preflight.scan(path, **options)
+        remote = preflight.scan(path, engine="dask", scheduler=scheduler, **options)
+        same(local, remote)
+        assert json.dumps(local.views, sort_keys=True) == json.dumps(remote.views, sort_keys=True)
+    # and on many partitions of the file: the views' rounds run on the workers
+    profile = profile_of(path, plan_source(open_tabular(path), batch_rows=64))
+    rows = np.array([0, 1, 2, 63, 64, 1702, 1703, 1704, profile.rows - 1])
+    cells = ListedCells(tuple((c.name, c.kind, bool(c.categories)) for c in (profile.label, *profile.columns)), rows)
+    results: list[dict] = []
+    for engine in (DaskEngine(scheduler, 2), contextlib.nullcontext(Streamed())):
+        with engine as executor:
+            scoring, sent = score_views(profile), None
+            try:
+                while True:
+                    asks = scoring.send(sent) if sent is not None else next(scoring)
+                    sent = executor.pass_two(profile.rescan, asks)
+            except StopIteration as stop:
+                results.append(stop.value)
+            results[-1]["cells"] = executor.pass_two(profile.rescan, {"c": cells})["c"]
+    (remote_f, local_f) = (r["features"] for r in results)
+    assert results[0]["cells"] == results[1]["cells"] and len(results[0]["cells"][0]) == len(rows)
+    assert remote_f.keys() == local_f.keys() and remote_f
+    for name in local_f:
+        assert remote_f[name][0] == local_f[name][0]
+        assert [c.tolist() for c in remote_f[name][1]] == [c.tolist() for c in local_f[name][1]]

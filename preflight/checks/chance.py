@@ -222,10 +222,11 @@ def _step(v: np.ndarray) -> float | None:
     """The decimal step every value is written to (1, 0.1, 0.01, ... up to 1e-4), or None."""
     if not v.size:
         return None
-    for decimals in range(5):
-        scaled = v * 10.0**decimals
-        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
-            return 10.0**-decimals
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 overflow when scaled: not that step
+        for decimals in range(5):
+            scaled = v * 10.0**decimals
+            if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
+                return 10.0**-decimals
     return None
 
 

@@ -11,13 +11,30 @@ Example: review = "", "   " and "!!!" on rows 3, 7 and 9.
 Fix: drop the rows, or fix the export that lost their text."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from preflight.checks.base import Check, Context, pct
-from preflight.checks.texts import text_columns
+from preflight.checks.base import Check, Context, Scoring, pct
+from preflight.checks.texts import Hits, TextScorer, listing, text_columns
 from preflight.findings import Finding
 from preflight.kernels.arrow import bools
+
+KINDS = ("null", "empty_or_whitespace", "no_letters")
+
+
+@dataclass(frozen=True)
+class Wordless(TextScorer):
+    """The cells without a word: null, blank, or without a letter or digit (counted apart)."""
+
+    def judge(self, texts: pa.Array, start: int) -> Hits:
+        null = bools(pc.is_null(texts))
+        blank = ~null & bools(pc.fill_null(pc.match_substring_regex(texts, r"^\s*$"), False))
+        wordless = ~null & ~blank & ~bools(pc.fill_null(pc.match_substring_regex(texts, r"[\pL\pN]"), False))
+        counts = dict(zip(KINDS, (int(null.sum()), int(blank.sum()), int(wordless.sum()))))
+        return Hits(listing(np.flatnonzero(null | blank | wordless), start, self.limit), counts)
 
 
 class EmptyText(Check):
@@ -25,20 +42,21 @@ class EmptyText(Check):
     code = "PF601"
     summary = "Free-text cells that are empty, whitespace only, or without a letter or digit."
 
+    def score(self, profile, ctx: Context) -> Scoring:
+        """Per text column, its wordless rows: a count per kind and the first max_listed_rows."""
+        return (yield {col.name: Wordless(col.name, ctx.max_rows) for col in text_columns(profile)})
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
         for col in text_columns(profile):
-            null = bools(pc.is_null(col.texts))
-            blank = ~null & bools(pc.fill_null(pc.match_substring_regex(col.texts, r"^\s*$"), False))
-            wordless = ~null & ~blank & ~bools(pc.fill_null(pc.match_substring_regex(col.texts, r"[\pL\pN]"), False))
-            rows = np.flatnonzero(null | blank | wordless)
-            if not rows.size:
+            hits: Hits = ctx.scored[col.name]
+            if not hits.rows.count:
                 continue
-            kinds = {"null": int(null.sum()), "empty_or_whitespace": int(blank.sum()),
-                     "no_letters": int(wordless.sum())}
+            kinds = {k: hits.counts.get(k, 0) for k in KINDS}
             said = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in kinds.items() if v)
+            n = hits.rows.count
             out.append(ctx.finding(
-                f"column '{col.name}': {rows.size} texts ({pct(rows.size, col.rows)}) hold no words ({said}); "
+                f"column '{col.name}': {n} texts ({pct(n, col.rows)}) hold no words ({said}); "
                 "drop these rows or fix the export that lost their text",
-                rows=rows, columns=[col.name], details=kinds))
+                rows=hits.rows.rows, count=n, truncated=hits.rows.truncated, columns=[col.name], details=kinds))
         return out

@@ -11,11 +11,13 @@ Fix: decode the source with its real encoding (ftfy repairs most mojibake), then
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
-from preflight.checks.base import Check, Context, pct, preview
-from preflight.checks.texts import finds, matching, text_columns
+from preflight.checks.base import Check, Context, Scoring, pct, preview
+from preflight.checks.texts import Hits, TextScorer, finds, listing, matching, text_columns
 from preflight.findings import Finding
 
 REPLACEMENT = "\ufffd"
@@ -28,26 +30,41 @@ MOJIBAKE = ("Ã[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u0
 _FIND = re.compile(f"{REPLACEMENT}|{MOJIBAKE}")
 
 
+@dataclass(frozen=True)
+class Damaged(TextScorer):
+    """The damaged cells, how many hold U+FFFD, and every distinct damaged fragment (a few
+    hundred at most: the pattern's alphabet)."""
+
+    def judge(self, texts: pa.Array, start: int) -> Hits:
+        hit = finds(texts, matching(texts, f"{REPLACEMENT}|{MOJIBAKE}"), _FIND)
+        rows = np.array(sorted(hit), np.int64)
+        return Hits(listing(rows, start, self.limit), {"replacement": sum(REPLACEMENT in hs for hs in hit.values())},
+                    {"fragments": {h for hs in hit.values() for h in hs}})
+
+
 class EncodingDamage(Check):
     name = "encoding-damage"
     code = "PF602"
     summary = "Free text with U+FFFD replacement characters or mojibake (UTF-8 read as Latin-1: 'Ã©', 'â€™')."
 
+    def score(self, profile, ctx: Context) -> Scoring:
+        return (yield {col.name: Damaged(col.name, ctx.max_rows) for col in text_columns(profile)})
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
         for col in text_columns(profile):
-            hit = finds(col, matching(col, f"{REPLACEMENT}|{MOJIBAKE}"), _FIND)
-            if not hit:
+            hits: Hits = ctx.scored[col.name]
+            n = hits.rows.count
+            if not n:
                 continue
-            rows = np.array(sorted(hit))
-            seen = sorted({h for hs in hit.values() for h in hs})
-            replacement = sum(REPLACEMENT in hs for hs in hit.values())
+            seen = sorted(hits.seen.get("fragments", set()))
+            replacement = hits.counts.get("replacement", 0)
             out.append(ctx.finding(
-                f"column '{col.name}': {rows.size} texts ({pct(rows.size, col.rows)}) show encoding damage "
-                f"({replacement} with U+FFFD, {rows.size - replacement} with mojibake such as "
+                f"column '{col.name}': {n} texts ({pct(n, col.rows)}) show encoding damage "
+                f"({replacement} with U+FFFD, {n - replacement} with mojibake such as "
                 f"{preview([repr(s) for s in seen if s != REPLACEMENT] or ['-'], 4)}); decode the source with its "
                 "real encoding (ftfy repairs most mojibake)",
-                rows=rows, columns=[col.name],
-                details={"replacement_character": replacement, "mojibake": int(rows.size - replacement),
+                rows=hits.rows.rows, count=n, truncated=hits.rows.truncated, columns=[col.name],
+                details={"replacement_character": replacement, "mojibake": int(n - replacement),
                          "fragments": seen[:20]}))
         return out

@@ -32,7 +32,7 @@ def fits(name: str, col) -> bool:
         pad = 0.1 * (col.max - col.min)
         return math.isfinite(x) and col.min - pad <= x <= col.max + pad
     if col.kind == "categorical":
-        return text in (col.categories if col.codes is not None else col.text_examples)
+        return text in (col.categories or col.text_examples)  # no categories kept: too many distinct values
     return False
 
 

@@ -15,17 +15,20 @@ that you may use them."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
-from preflight.checks.base import Check, Context, pct
-from preflight.checks.texts import finds, matching, text_columns
+from preflight.checks.base import Check, Context, Scoring, pct
+from preflight.checks.texts import Hits, TextScorer, finds, listing, matching, text_columns
 from preflight.findings import Finding
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,5}){1,4}(?![\w])")
 CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 KINDS = {"email": (r"@", EMAIL), "phone": (r"\d[ .-]?\d", PHONE), "card": (r"\d[ -]?\d", CARD)}
+BY_KIND = 1000  # rows listed per kind in details.rows_by_kind
 
 
 def luhn(digits: str) -> bool:
@@ -47,29 +50,42 @@ def _valid(kind: str, match: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Personal(TextScorer):
+    """Per kind the rows holding a valid match, and the rows holding any kind."""
+
+    def judge(self, texts: pa.Array, start: int) -> Hits:
+        kinds, found = {}, []
+        for kind, (prefilter, pattern) in KINDS.items():
+            hit = finds(texts, matching(texts, prefilter), pattern)
+            rows = np.array(sorted(r for r, ms in hit.items() if any(_valid(kind, m) for m in ms)), np.int64)
+            kinds[kind] = listing(rows, start, self.kind_limit)
+            found.append(rows)
+        return Hits(listing(np.unique(np.concatenate(found)), start, self.limit), kinds=kinds)
+
+
 class PersonalData(Check):
     name = "personal-data"
     code = "PF605"
     summary = "Free text holding e-mail addresses, phone numbers or Luhn-valid card numbers (counted, never shown)."
 
+    def score(self, profile, ctx: Context) -> Scoring:
+        return (yield {col.name: Personal(col.name, ctx.max_rows, BY_KIND) for col in text_columns(profile)})
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
         for col in text_columns(profile):
-            per_kind: dict[str, list[int]] = {}
-            for kind, (prefilter, pattern) in KINDS.items():
-                hit = finds(col, matching(col, prefilter), pattern)
-                rows = [r for r, ms in hit.items() if any(_valid(kind, m) for m in ms)]
-                if rows:
-                    per_kind[kind] = sorted(rows)
-            if not per_kind:
+            hits: Hits = ctx.scored[col.name]
+            per_kind = {k: hits.kinds[k] for k in KINDS if k in hits.kinds and hits.kinds[k].count}
+            n = hits.rows.count
+            if not n:
                 continue
-            rows = np.unique(np.concatenate([np.array(v) for v in per_kind.values()]))
-            said = ", ".join(f"{len(v)} with {'an e-mail address' if k == 'email' else 'a ' + k + ' number'}"
+            said = ", ".join(f"{v.count} with {'an e-mail address' if k == 'email' else 'a ' + k + ' number'}"
                              for k, v in per_kind.items())
             out.append(ctx.finding(
-                f"column '{col.name}': {rows.size} texts ({pct(rows.size, col.rows)}) hold personal data ({said}; "
+                f"column '{col.name}': {n} texts ({pct(n, col.rows)}) hold personal data ({said}; "
                 "values not shown); mask or remove them before training, or confirm you may use them",
-                rows=rows, columns=[col.name],
-                details={"counts": {k: len(v) for k, v in per_kind.items()},
-                         "rows_by_kind": {k: v[:1000] for k, v in per_kind.items()}}))
+                rows=hits.rows.rows, count=n, truncated=hits.rows.truncated, columns=[col.name],
+                details={"counts": {k: v.count for k, v in per_kind.items()},
+                         "rows_by_kind": {k: v.rows.tolist() for k, v in per_kind.items()}}))
         return out

@@ -15,17 +15,19 @@ if TYPE_CHECKING:
 RunPass = Callable[[Mapping[Any, Any]], Mapping[Any, Any]]  # scorers -> their merged states
 
 
-def score_rows(profile: Profile, plan: Iterable[tuple[Check, Context]], run_pass: RunPass) -> dict[str, Any]:
+def score_rows(profile: Profile, plan: Iterable[tuple[Check, Context]], run_pass: RunPass,
+               also: Mapping[str, Scoring] | None = None) -> dict[str, Any]:
     """Pass 2: the checks' scoring rounds (Check.score) in lockstep, each round one read of the
-    data for every check that asks; per rule, what its scoring returned."""
+    data for every check that asks; per rule, what its scoring returned. also: more scorings
+    by name (not a rule's: the report's histograms) sharing those reads."""
     live: dict[str, Scoring] = {}
     asks: dict[str, Mapping[Any, Any]] = {}
     results: dict[str, Any] = {}
-    for check, ctx in plan:
-        scoring = _guard(check.name, lambda c=check, x=ctx: c.score(profile, x))
+    scorings = [(check.name, _guard(check.name, lambda c=check, x=ctx: c.score(profile, x))) for check, ctx in plan]
+    for name, scoring in [*scorings, *(also or {}).items()]:
         if scoring is not None:
-            live[check.name] = scoring
-            _step(check.name, scoring, None, asks, results)
+            live[name] = scoring
+            _step(name, scoring, None, asks, results)
     while asks:
         scorers = {(name, key): s for name, ask in asks.items() for key, s in ask.items()}
         states = run_pass(scorers) if scorers else {}

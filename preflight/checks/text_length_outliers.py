@@ -15,12 +15,66 @@ Fix: look at the flagged rows; drop or cut the accidents (stats.json text_column
 length distribution and the sequence lengths that cover 95% and 99% of rows)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
-from preflight.checks.base import Check, Context, preview
+from preflight.checks.base import Check, Context, Scoring, preview
 from preflight.checks.texts import text_columns
 from preflight.findings import Finding
 from preflight.params import Interval
+from preflight.profile.pass_two import Listing, RowBatch, TextLengths, median_of
+
+KEEP = 10_000  # flagged rows whose lengths details.chars gives, at least
+SHOWN = 3      # the longest texts the message names
+
+
+@dataclass
+class Long:
+    """The flagged rows: a count, the first ones with their lengths, and the longest SHOWN
+    (by length, then row)."""
+
+    rows: Listing
+    chars: np.ndarray     # int64, of rows.rows
+    longest: list[tuple[int, int]]  # (-chars, row), ascending
+
+
+@dataclass(frozen=True)
+class LongTexts:
+    """Rows whose log length's robust z exceeds the bound and whose length reaches min_chars;
+    the median and MAD come from round 1's tallies, the z of each row as the whole column's."""
+
+    column: str
+    median: float
+    mad: float
+    max_z: float
+    min_chars: float
+    limit: int
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def start(self) -> Long:
+        return Long(Listing.empty(), np.empty(0, np.int64), [])
+
+    def add(self, state: Long, batch: RowBatch) -> Long:
+        from preflight.profile.text import lengths
+
+        cells = batch.columns[self.column]
+        present = np.flatnonzero(~cells.missing)
+        chars = lengths(cells.texts)[0][present].astype(np.float64)
+        z = (np.log1p(chars) - self.median) / self.mad
+        hit = (z > self.max_z) & (chars >= self.min_chars)
+        rows, long = present[hit].astype(np.int64) + batch.start, chars[hit].astype(np.int64)
+        worst = sorted(zip((-long).tolist(), rows.tolist()))[:SHOWN]
+        return self.merge(state, Long(Listing(int(rows.size), rows[:self.limit]), long[:self.limit], worst))
+
+    def merge(self, a: Long, b: Long) -> Long:
+        rows = a.rows.joined(b.rows, self.limit)
+        chars = np.concatenate([a.chars, b.chars])[:rows.rows.size]
+        return Long(rows, chars, sorted(a.longest + b.longest)[:SHOWN])
 
 
 class TextLengthOutliers(Check):
@@ -30,31 +84,44 @@ class TextLengthOutliers(Check):
     params = {"max_robust_z": Interval(float, 0.0, None, closed="neither"),
               "min_ratio": Interval(float, 1.0, None), "min_rows": Interval(int, 3, None)}
 
+    def score(self, profile, ctx: Context) -> Scoring:
+        """Round 1: each column's lengths as a tally, for the median and MAD of the log length;
+        round 2: the rows over the bound (the first max(max_listed_rows, KEEP) with lengths)."""
+        p = ctx.params
+        cols = [c for c in text_columns(profile) if c.rows - c.missing >= p["min_rows"]]
+        tallies = yield {c.name: TextLengths(c.name) for c in cols}
+        asks: dict[str, Any] = {}
+        typical = {}
+        for c in cols:
+            chars = tallies[c.name][0]
+            logged = np.log1p(chars.values.astype(np.float64))
+            median = median_of(logged, chars.counts)
+            mad = 1.4826 * median_of(np.abs(logged - median), chars.counts)
+            if mad == 0:
+                continue
+            typical[c.name] = median_of(chars.values.astype(np.float64), chars.counts)
+            asks[c.name] = LongTexts(c.name, median, mad, p["max_robust_z"],
+                                     p["min_ratio"] * max(typical[c.name], 1.0), max(ctx.max_rows, KEEP))
+        found = yield asks
+        return {name: (typical[name], found[name]) for name in asks}
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         p = ctx.params
         out = []
         for col in text_columns(profile):
-            present = np.flatnonzero(~col.missing_mask)
-            if present.size < p["min_rows"]:
+            if col.name not in ctx.scored:
                 continue
-            chars = col.text.chars[present].astype(np.float64)
-            logged = np.log1p(chars)
-            median = float(np.median(logged))
-            mad = 1.4826 * float(np.median(np.abs(logged - median)))
-            if mad == 0:
+            typical, long = ctx.scored[col.name]
+            n = long.rows.count
+            if not n:
                 continue
-            z = (logged - median) / mad
-            typical = float(np.median(chars))
-            hit = (z > p["max_robust_z"]) & (chars >= p["min_ratio"] * max(typical, 1.0))
-            if not hit.any():
-                continue
-            rows = present[hit]
-            order = np.argsort(-chars[hit], kind="stable")
-            shown = [f"{int(r)} ({int(c):,} chars)" for r, c in zip(rows[order], chars[hit][order])]
+            shown = [f"{r} ({-c:,} chars)" for c, r in long.longest]
+            rows = long.rows.rows[:ctx.max_rows]
             out.append(ctx.finding(
-                f"column '{col.name}': {rows.size} texts are far longer than the median of {typical:,.0f} characters "
-                f"({preview(shown, 3)}; robust z of the log length > {p['max_robust_z']:g}); look at them: "
-                "usually an export accident, and truncated at training anyway",
-                rows=rows, columns=[col.name],
-                details={"median_chars": typical, "chars": {str(int(r)): int(c) for r, c in zip(rows, chars[hit])}}))
+                f"column '{col.name}': {n} texts are far longer than the median of {typical:,.0f} characters "
+                f"({preview(shown, SHOWN, total=n)}; robust z of the log length > {p['max_robust_z']:g}); "
+                "look at them: usually an export accident, and truncated at training anyway",
+                rows=rows, count=n, truncated=n > rows.size, columns=[col.name],
+                details={"median_chars": typical,
+                         "chars": {str(int(r)): int(c) for r, c in zip(long.rows.rows, long.chars)}}))
         return out

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+import pyarrow as pa
 
 from preflight.errors import DataError
-from preflight.profile.cells import number_keys
+from preflight.profile.cells import as_text, number_keys
 from preflight.profile.overflow import overflowing
 from preflight.profile.partition import PassOne
 from preflight.read.partitions import Partition, Stamp, read_partition, stamp
@@ -70,6 +71,12 @@ class Cells:
     nonfinite: np.ndarray   # bool: inf, or beyond float32 in a capped column (profile/overflow.py)
     codes: np.ndarray | None = None  # ids into `vocab` (-1 missing, -2 a native number, -3 uncoded)
     vocab: dict[str, int] = field(default_factory=dict)
+    arrow: pa.Array | None = None    # the batch's cells as read
+
+    @property
+    def texts(self) -> pa.Array:
+        """The cells as written, as strings: ColumnProfile.texts of these rows."""
+        return as_text(self.arrow)
 
     def category_ids(self, categories: Mapping[str, int]) -> np.ndarray:
         """Per cell its id in the column's final categories (ColumnProfile.codes), -1 where none."""
@@ -151,7 +158,7 @@ def _cells(builder: Any, arr: Any, capped: bool) -> Cells:
     nonfinite = np.isinf(values) & ~missing & ~text
     if capped:
         nonfinite |= overflowing(values) & ~missing
-    return Cells(values, missing, text, ws, nonfinite, codes, builder.vocab)
+    return Cells(values, missing, text, ws, nonfinite, codes, builder.vocab, arr)
 
 
 # Bounded states shared by the checks' scorers.
@@ -250,3 +257,64 @@ class MatrixRows:
         if not state:
             return np.zeros((0, self.width), dtype)
         return np.concatenate(state).astype(dtype, copy=False)
+
+
+@dataclass
+class Tally:
+    """How many times each value occurs (values ascending): an exact distribution of a few
+    distinct values (text lengths), merged by adding counts."""
+
+    values: np.ndarray  # int64, ascending, distinct
+    counts: np.ndarray  # int64
+
+    @staticmethod
+    def of(x: np.ndarray) -> Tally:
+        values, counts = np.unique(x.astype(np.int64), return_counts=True)
+        return Tally(values, counts.astype(np.int64))
+
+    def plus(self, other: Tally) -> Tally:
+        values, inverse = np.unique(np.concatenate([self.values, other.values]), return_inverse=True)
+        counts = np.zeros(values.size, np.int64)
+        np.add.at(counts, inverse, np.concatenate([self.counts, other.counts]))
+        return Tally(values, counts)
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+
+def median_of(x: np.ndarray, counts: np.ndarray) -> float:
+    """np.median of float64 `x` with each value repeated `counts` times, without repeating them:
+    the middle order statistic, or np.median's mean of the two middle ones."""
+    order = np.argsort(x, kind="stable")
+    x, ends = x[order].astype(np.float64), np.cumsum(counts[order])
+    n = int(ends[-1])
+    middle = x[np.searchsorted(ends, [(n - 1) // 2, n // 2], side="right")]
+    return float(np.mean(middle[:1] if n % 2 else middle))
+
+
+@dataclass(frozen=True)
+class TextLengths:
+    """A free-text column's characters (trimmed) and whitespace words per present cell, as
+    tallies: profile/text.py's TextProfile lengths, without a number per row."""
+
+    column: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def start(self) -> tuple[Tally, Tally]:
+        empty = Tally(np.empty(0, np.int64), np.empty(0, np.int64))
+        return empty, empty
+
+    def add(self, state: tuple[Tally, Tally], batch: RowBatch) -> tuple[Tally, Tally]:
+        from preflight.profile.text import lengths
+
+        cells = batch.columns[self.column]
+        chars, words = lengths(cells.texts)
+        present = ~cells.missing
+        return self.merge(state, (Tally.of(chars[present]), Tally.of(words[present])))
+
+    def merge(self, a: tuple[Tally, Tally], b: tuple[Tally, Tally]) -> tuple[Tally, Tally]:
+        return a[0].plus(b[0]), a[1].plus(b[1])

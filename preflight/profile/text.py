@@ -40,6 +40,12 @@ def _chars(texts: pa.Array) -> np.ndarray:
     return numbers(pc.cast(pc.utf8_length(texts), pa.int64()), 0)
 
 
+def lengths(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Characters of each trimmed text and its whitespace words (0 for a null): TextProfile's
+    chars and words."""
+    return _chars(pc.utf8_trim_whitespace(texts)), _words(texts)
+
+
 def ints(x: np.ndarray) -> pa.Array:
     """int64 numpy -> Arrow, through its buffer (pa.array would import pandas: kernels/arrow.py)."""
     x = np.ascontiguousarray(x, dtype=np.int64)

@@ -6,8 +6,6 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from preflight.profile.text import normalise
 
 SNIPPET = 200      # characters of a text shown in a row table
@@ -18,13 +16,13 @@ def snippet(text: str) -> str:
     return text if len(text) <= SNIPPET else text[:SNIPPET].rstrip() + " …"
 
 
-def text_sections(profile: Any, stats: Mapping[str, Any], histogram: Any, fmt: Any) -> list[dict]:
-    """Per text column: a histogram of words per text and what stats.json recommends."""
+def text_sections(profile: Any, stats: Mapping[str, Any], words: Mapping[str, dict], fmt: Any) -> list[dict]:
+    """Per text column: a histogram of words per text (`words`: drawn from pass 2's tallies, absent
+    when no text is present) and what stats.json recommends."""
     out = []
     for col in getattr(profile, "text_columns", []):
         s = stats.get("text_columns", {}).get(col.name)
-        words = col.text.words[~col.missing_mask]
-        if s is None or not words.size:
+        if s is None or col.name not in words:
             continue
         cover = s["max_length"]
         facts = [("texts", f"{s['count']:,}"), ("median words", fmt(s["words"]["quantiles"]["p50"])),
@@ -34,7 +32,7 @@ def text_sections(profile: Any, stats: Mapping[str, Any], histogram: Any, fmt: A
                  ("max length covering 95%", f"{cover['p95']:,} words"),
                  ("max length covering 99%", f"{cover['p99']:,} words")]
         facts += [(f"truncated at {n}", f"{100 * share:.1f}%") for n, share in s["truncated_share"].items()]
-        out.append({"name": col.name, "words": histogram(words.astype(np.float64)),
+        out.append({"name": col.name, "words": words[col.name],
                     "note": (f"Whitespace words per text. A maximum sequence length of {cover['p95']:,} covers 95% "
                              f"of texts, {cover['p99']:,} covers 99%; subword tokenizers give more tokens than words "
                              "(often 1.3x for English), so scale these for yours."),
@@ -42,19 +40,20 @@ def text_sections(profile: Any, stats: Mapping[str, Any], histogram: Any, fmt: A
     return out
 
 
-def _words(col: Any, row: int) -> list[str]:
-    text = col.texts[row].as_py() or ""
+def _words(texts: Mapping[int, Mapping[str, str | None]], name: str, row: int) -> list[str]:
+    text = texts[row][name] or ""
     return text.split()[:DIFF_WORDS]
 
 
-def side_by_side(profile: Any, members: list[int]) -> list[dict]:
+def side_by_side(profile: Any, members: list[int], texts: Mapping[int, Mapping[str, str | None]]) -> list[dict]:
     """The first member's text beside each other member's, per text column: words that differ
-    after normalising (profile/text.normalise) are marked hot (difflib's matching blocks)."""
+    after normalising (profile/text.normalise) are marked hot (difflib's matching blocks).
+    texts: the members' cells as written, per row and column (gathered in pass 2)."""
     out = []
     for col in getattr(profile, "text_columns", []):
-        first = _words(col, members[0])
+        first = _words(texts, col.name, members[0])
         for other in members[1:]:
-            words = _words(col, other)
+            words = _words(texts, col.name, other)
             hot_a, hot_b = [True] * len(first), [True] * len(words)
             same_a, same_b = [normalise(w) for w in first], [normalise(w) for w in words]  # case is no difference
             matcher = difflib.SequenceMatcher(None, same_a, same_b, autojunk=False)

@@ -4,6 +4,8 @@ Everything report.html shows is computed here (STYLE: formatters never compute):
 and bar heights before and after each fitted transform, the rows to show (values as strings), the
 shares, and thumbnails. `preflight/write/html.py` only fills a template with it. It runs inside
 `pipeline.scan(views=True)`, while the profile is still in memory, and only when a report is wanted.
+What it needs of the rows comes from pass 2 (report/rows.py): the histograms in the checks' own
+rounds (`score_views`), the listed rows' cells in one more read (`run_pass`).
 
 Plots are inline SVG bars drawn by the template from the heights computed here, not matplotlib: a
 histogram is thirty numbers, and matplotlib's import alone would cost several times this whole
@@ -12,23 +14,22 @@ report (benchmarks/RESULTS.md). Pictures shown are decoded small by report/thumb
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from preflight.checks import discover
 from preflight.findings import SEVERITY_RANK, Finding, LabelIssue, RowScores
-from preflight.profile import transforms
+from preflight.report.rows import Binned, Bins, ListedCells, Span
 from preflight.report.splits import split_views
-from preflight.report.text_views import side_by_side, snippet, text_sections
+from preflight.report.text_views import side_by_side, text_sections
 from preflight.report.thumbnails import Thumbs
 
 if TYPE_CHECKING:
     from preflight.profile.protocol import Profile
 
 VIEWS_FORMAT = "preflight-views/1"
-BINS = 30             # histogram bins
 MIN_BAR = 0.02        # a non-empty bin is drawn at least this tall (a lone outlier stays visible)
 MAX_FEATURES = 100    # histograms shown
 MAX_COLUMNS = 40      # table columns shown in row tables
@@ -46,21 +47,49 @@ def section_of(f: Finding) -> str | None:
     return check.report_section if check is not None else None
 
 
+RunPass = Callable[[Mapping[Any, Any]], Mapping[Any, Any]]  # scorers -> their merged states
+
+
+def score_views(profile: Any) -> Any:
+    """Pass 2 for the histograms (a Check.score-like generator, run beside the checks' rounds):
+    round 1 each drawn feature's range and each text column's word counts, round 2 the
+    features' bins. Returns {"features": {name: (Span state, Binned state, bins)}, "words":
+    {name: Tally}}."""
+    from preflight.profile.pass_two import TextLengths
+
+    cols = _drawn(profile)
+    texts = getattr(profile, "text_columns", [])
+    first = yield {**{("span", c.name): Span(c.name, spec) for c, spec in cols},
+                   **{("words", c.name): TextLengths(c.name) for c in texts}}
+    binned = {}
+    for c, spec in cols:
+        _, lo, hi, lo_t, hi_t = first[("span", c.name)]
+        binned[c.name] = Binned(c.name, spec, Bins.of(lo, hi), Bins.of(lo_t, hi_t))
+    second = yield binned
+    return {"features": {c.name: (first[("span", c.name)], second[c.name], binned[c.name]) for c, _ in cols},
+            "words": {c.name: first[("words", c.name)][1] for c in texts}}
+
+
 def build_views(profile: Profile, findings: Sequence[Finding], stats: Mapping[str, Any], *,
-                path: str, exit_code: int, fail_on: str) -> dict[str, Any]:
+                path: str, exit_code: int, fail_on: str, scored: Mapping[str, Any] | None = None,
+                run_pass: RunPass | None = None) -> dict[str, Any]:
+    """scored: what score_views returned; run_pass: reads the tables' rows again (pass 2)."""
     images = profile.kind == "images"
     thumbs = Thumbs(profile) if images else None
+    scored = scored or {"features": {}, "words": {}}
+    listed = ({}, {}) if images else _gather(profile, findings, run_pass)
     views: dict[str, Any] = {
         "format": VIEWS_FORMAT,
         "kind": "images" if images else "tabular",
         "summary": _summary(profile, findings, path, exit_code, fail_on),
         "findings": _findings(findings),
         "classes": _classes(stats.get("target")),
-        "features": [] if images else _features(profile),
-        "outliers": None if images else _outliers(profile, findings),
-        "text": [] if images else text_sections(profile, stats, _histogram, _fmt),
-        "duplicates": _duplicates(profile, findings, thumbs),
-        "label_issues": _label_issues(profile, findings, thumbs),
+        "features": [] if images else _features(profile, scored["features"]),
+        "outliers": None if images else _outliers(profile, findings, listed),
+        "text": [] if images else text_sections(profile, stats, {n: _tallied(t) for n, t in scored["words"].items()
+                                                                 if t.n}, _fmt),
+        "duplicates": _duplicates(profile, findings, thumbs, listed),
+        "label_issues": _label_issues(profile, findings, thumbs, listed),
         "images": _images(profile, findings, stats.get("images") or {}, thumbs) if images else None,
         "splits": split_views(profile, findings),
     }
@@ -136,26 +165,23 @@ def _pairs(d: Mapping[str, Any] | None) -> list[dict]:
 
 # --- features -----------------------------------------------------------------------------------
 
-def _features(profile: Any) -> list[dict]:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from preflight.workers import worker_count
-
-    fitted = {v.name: v.transform for v in profile.train_columns or ()}  # stats.json's: train's fit
+def _drawn(profile: Any) -> list[tuple[Any, Mapping[str, Any]]]:
+    """The features drawn, with the transform stats.json gives them (the training split's fit)."""
+    fitted = {v.name: v.transform for v in profile.train_columns or ()}
     specs = [(c, fitted.get(c.name, c.transform)) for c in profile.columns]
-    cols = [(c, spec) for c, spec in specs if spec.get("kind") in NUMERIC_TRANSFORMS
-            and math.isfinite(c.mean) and c.numeric_count > c.nonfinite]
-    # Two histograms of every value per feature (~5 ms each on a million rows): one thread per
-    # core (numpy releases the GIL), kept in column order.
-    with ThreadPoolExecutor(worker_count(profile.settings)) as pool:
-        return list(pool.map(lambda cs: _feature(*cs), cols[:MAX_FEATURES]))
+    return [(c, spec) for c, spec in specs if spec.get("kind") in NUMERIC_TRANSFORMS
+            and math.isfinite(c.mean) and c.numeric_count > c.nonfinite][:MAX_FEATURES]
 
 
-def _feature(col: Any, spec: Mapping[str, Any]) -> dict:
-    raw = col.values[~col.missing_mask & ~col.nonfinite_mask & np.isfinite(col.values)]
-    return {"name": col.name, "transform": _describe(spec),
-            "before": _histogram(raw), "after": _histogram(transforms.apply_numeric(spec, raw)),
-            "note": _feature_note(col, int(raw.size), spec)}
+def _features(profile: Any, scored: Mapping[str, Any]) -> list[dict]:
+    out = []
+    for col, spec in _drawn(profile):
+        (n, lo, hi, lo_t, hi_t), (before, after), bins = scored[col.name]
+        out.append({"name": col.name, "transform": _describe(spec),
+                    "before": _histogram(before, bins.before, lo, hi, n),
+                    "after": _histogram(after, bins.after, lo_t, hi_t, n),
+                    "note": _feature_note(col, n, spec)})
+    return out
 
 
 def _describe(spec: Mapping[str, Any]) -> str:
@@ -178,16 +204,21 @@ def _feature_note(col: Any, shown: int, spec: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _histogram(values: np.ndarray) -> dict:
-    lo, hi = float(values.min()), float(values.max())
-    try:
-        if math.isfinite(hi - lo):
-            counts, edges = np.histogram(values, bins=BINS if hi > lo else 1)
-        else:  # a range beyond float64 (values near +-1e308): bin in units of 2**1000, exactly scaled
-            counts, edges = np.histogram(values / 2.0 ** 1000, bins=BINS)
-            edges = edges * 2.0 ** 1000
-    except ValueError:  # no floats between the edges (one value of 1e16 or more, widened by +-0.5): one bar
-        counts, edges = np.array([values.size]), np.array([lo, hi])
+def _tallied(tally: Any) -> dict:
+    """The histogram of a tally's values (each repeated its count times)."""
+    lo, hi = float(tally.values[0]), float(tally.values[-1])
+    bins = Bins.of(lo, hi)
+    x = tally.values.astype(np.float64)
+    counts = np.array([tally.n]) if bins is None else \
+        np.histogram(x / bins.scale, bins=bins.bins, range=bins.range, weights=tally.counts)[0].astype(np.int64)
+    return _histogram(counts, bins, lo, hi, tally.n)
+
+
+def _histogram(counts: np.ndarray, bins: Bins | None, lo: float, hi: float, n: int) -> dict:
+    """The bars of n values in [lo, hi] counted on `bins` (report/rows.py: np.histogram's bins
+    of those values; None: one bar)."""
+    edges = np.array([lo, hi]) if bins is None else bins.edges()
+    counts = np.array([n]) if bins is None else counts
     peak = int(counts.max())
     bars = [{"h": round(float(max(c / peak, MIN_BAR)), 4) if c else 0.0,
              "title": f"[{_fmt(a)}, {_fmt(b)}]: {int(c):,}"} for c, a, b in zip(counts, edges, edges[1:])]
@@ -209,40 +240,73 @@ def _header(profile: Any) -> dict:
             "hidden": max(0, total - len(cols))}
 
 
-def _cells(cols: Sequence[Any], r: int) -> list[str]:
-    return [_cell(c, r) for c in cols]
+Listed = tuple[dict, dict]  # report/rows.ListedCells: {row: {column: shown}}, {row: {column: text}}
 
 
-def _cell(col: Any, r: int) -> str:
-    if col.missing_mask[r]:
-        return "∅"
-    if col.kind == "text":
-        return snippet(col.texts[r].as_py())
-    if col.codes is not None and col.codes[r] >= 0:
-        return str(col.categories[col.codes[r]])
-    v = float(col.values[r])
-    if math.isnan(v):
-        return "(text)"  # a text cell of a column with too many distinct values to keep them
-    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.6g}"
+def _cells(cols: Sequence[Any], r: int, listed: Listed) -> list[str]:
+    return [listed[0][r][c.name] for c in cols]
 
 
-def _outliers(profile: Any, findings: Sequence[Finding]) -> dict | None:
+def _listed_columns(profile: Any) -> list[Any]:
+    """The columns whose cells the row tables show: the first table columns, and every free-text
+    column (duplicates show texts side by side)."""
+    cols = _table_columns(profile)
+    return cols + [c for c in getattr(profile, "text_columns", []) if all(c is not d for d in cols)]
+
+
+def _gather(profile: Any, findings: Sequence[Finding], run_pass: RunPass | None) -> Listed:
+    """The listed rows' cells, read in one pass-2 round."""
+    rows = sorted(_listed_rows(profile, findings))
+    if not rows or run_pass is None:
+        return {}, {}
+    specs = tuple((c.name, c.kind, bool(c.categories)) for c in _listed_columns(profile))
+    scorer = ListedCells(specs, np.array(rows, np.int64))
+    return run_pass({"cells": scorer})["cells"]
+
+
+def _listed_rows(profile: Any, findings: Sequence[Finding]) -> set[int]:
+    """Every row a row table shows (the sections below pick the same ones)."""
+    rows: set[int] = set()
+    outliers = _outlier_finding(findings)
+    if outliers is not None:
+        rows.update(int(outliers.rows[i]) for i in _outlier_order(outliers))
+    for f in findings:
+        if section_of(f) == "duplicates" and f.groups:
+            rows.update(int(r) for g in f.groups[:MAX_GROUPS] for r in g[:MAX_GROUP_SIZE])
+    issues = _label_finding(findings)
+    if issues is not None:
+        rows.update(int(d["row"]) for d in _shown_issues(profile, issues, None))
+    return rows
+
+
+def _outlier_finding(findings: Sequence[Finding]) -> Finding | None:
     found = [f for f in findings if section_of(f) == "outliers" and f.rows]
-    if not found:
+    return found[0] if found else None
+
+
+def _outlier_order(f: Finding) -> list[int]:
+    """The outliers shown: the highest scores first, ties by row. Scores may go on beyond the
+    listed rows (outliers keeps them for at least 10,000); only listed rows are shown."""
+    scores = list(cast(RowScores, f.details).get("scores", []))
+    return sorted(range(min(len(scores), len(f.rows))), key=lambda i: (-scores[i], f.rows[i]))[:MAX_ROWS]
+
+
+def _outliers(profile: Any, findings: Sequence[Finding], listed: Listed) -> dict | None:
+    f = _outlier_finding(findings)
+    if f is None:
         return None
-    f = found[0]
     scored = cast(RowScores, f.details)
     scores, sources = list(scored.get("scores", [])), list(scored.get("sources", []))
-    order = sorted(range(len(scores)), key=lambda i: (-scores[i], f.rows[i]))[:MAX_ROWS]
+    order = _outlier_order(f)
     cols = _table_columns(profile)
     names = [c.name for c in cols]
     rows = [{"row": int(f.rows[i]), "extra": [f"{scores[i]:.1f}", sources[i]],
-             "cells": _cells(cols, int(f.rows[i])), "hot": [n == sources[i] for n in names]} for i in order]
+             "cells": _cells(cols, int(f.rows[i]), listed), "hot": [n == sources[i] for n in names]} for i in order]
     return {"severity": f.severity, "message": f.message, "header": _header(profile), "rows": rows,
             "shown": len(rows), "count": f"{f.count:,}"}
 
 
-def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | None) -> list[dict]:
+def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | None, listed: Listed) -> list[dict]:
     out = []
     for f in findings:
         if section_of(f) != "duplicates" or not f.groups:
@@ -255,11 +319,11 @@ def _duplicates(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | None
                 groups.append({"members": items, "more": len(g) - len(members)})
             else:
                 cols = _table_columns(profile)
-                cells = [_cells(cols, int(r)) for r in members]
+                cells = [_cells(cols, int(r), listed) for r in members]
                 differs = [len(set(column)) > 1 for column in zip(*cells)]
                 groups.append({"rows": [{"row": int(r), "extra": _where(profile, f, int(r)), "cells": c,
                                          "hot": differs} for r, c in zip(members, cells)],
-                               "more": len(g) - len(members), "texts": side_by_side(profile, members)})
+                               "more": len(g) - len(members), "texts": side_by_side(profile, members, listed[1])})
         out.append({"rule": f.rule, "code": f.code, "severity": f.severity, "message": f.message,
                     "groups": groups, "hidden_groups": len(f.groups) - len(groups),
                     "header": None if thumbs is not None else _header(profile),
@@ -281,16 +345,26 @@ def _where(profile: Any, f: Finding, row: int) -> list[str]:
     return [profile.split_table.names[int(profile.split_table.ids()[row])], f"{profile.files[i][0]} row {row - start}"]
 
 
-def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | None) -> dict | None:
+def _label_finding(findings: Sequence[Finding]) -> Finding | None:
     found = [f for f in findings if section_of(f) == "label-issues" and f.details.get("issues")]
-    if not found:
-        return None
-    f = found[0]
+    return found[0] if found else None
+
+
+def _shown_issues(profile: Any, f: Finding, thumbs: Thumbs | None) -> list[dict]:
+    """The label issues shown: the lowest scores first, ties by row."""
     listed = cast(list[LabelIssue], f.details["issues"])
     # the check names images by "file", table rows by "row"
     at = {name: i for i, name in enumerate(profile.files)} if thumbs is not None else {}
     issues = [{**d, "row": at[d["file"]]} if "row" not in d else d for d in listed]
-    issues = sorted(issues, key=lambda d: (d["score"], d["row"]))[:MAX_ROWS]
+    return sorted(issues, key=lambda d: (d["score"], d["row"]))[:MAX_ROWS]
+
+
+def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | None,
+                  listed: Listed) -> dict | None:
+    f = _label_finding(findings)
+    if f is None:
+        return None
+    issues = _shown_issues(profile, f, thumbs)
     cols = None if thumbs is not None else _table_columns(profile)
     items = []
     for d in issues:
@@ -300,7 +374,7 @@ def _label_issues(profile: Any, findings: Sequence[Finding], thumbs: Thumbs | No
             item.update(_image_item(profile, thumbs, profile.files[int(d["row"])]))
         else:
             item.update(extra=[item["given"], item["suggested"], item["score"]], hot=[],
-                        cells=_cells(cols, int(d["row"])))
+                        cells=_cells(cols, int(d["row"]), listed))
         items.append(item)
     return {"severity": f.severity, "message": f.message, "entries": items, "count": f"{f.count:,}",
             "header": None if thumbs is not None else _header(profile)}
