@@ -79,6 +79,33 @@ def one_partition(plan: Plan) -> Plan:
     return dataclasses.replace(plan, partitions=(whole,))
 
 
+def write_row_groups(path: Path, data: pa.Table, sizes: Sequence[int]) -> Path:
+    """data as a Parquet file whose row groups hold `sizes` rows each, in order."""
+    with pq.ParquetWriter(path, data.schema) as writer:
+        start = 0
+        for size in sizes:
+            writer.write_table(data.slice(start, size))
+            start += size
+    return path
+
+
+def scans_both_ways(path: Path, monkeypatch, batch_rows: int = 64, **options) -> tuple:
+    """preflight.scan(path, **options) on partitions of `batch_rows`-row batches, and on one
+    partition of the same batches: (many, one)."""
+    import preflight.profile.tabular as tabular
+
+    real = tabular.plan_source
+    out = []
+    for single in (False, True):
+        def plan(source, single=single):
+            p = real(source, batch_rows=batch_rows)
+            return one_partition(p) if single else p
+
+        monkeypatch.setattr(tabular, "plan_source", plan)
+        out.append(preflight.scan(path, **options))
+    return out[0], out[1]
+
+
 class Tree:
     """An executor that merges the partitions in a pairwise tree instead of a left fold."""
 

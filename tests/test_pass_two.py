@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_partitions import one_partition, profile_of, table, units_table
+from test_partitions import one_partition, profile_of, table, units_table, write_row_groups
 
 import preflight
 from preflight.checks.run import score_rows
@@ -36,12 +36,7 @@ def planted(tmp_path: Path) -> Path:
             num[r] = value
     data = data.append_column("num", pa.array([str(v) for v in num]))
     path = tmp_path / "t.parquet"
-    with pq.ParquetWriter(path, data.schema) as writer:
-        start = 0
-        for size in SIZES:
-            writer.write_table(data.slice(start, size))
-            start += size
-    return path
+    return write_row_groups(path, data, SIZES)
 
 
 def test_listings_equal_the_per_row_masks_across_partitions(tmp_path: Path) -> None:

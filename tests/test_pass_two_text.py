@@ -9,11 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from test_partitions import one_partition, profile_of
+from test_partitions import profile_of, scans_both_ways, write_row_groups
 
-import preflight
 from preflight.checks.empty_text import Wordless
 from preflight.checks.encoding_damage import Damaged
 from preflight.checks.html_markup import Markup
@@ -52,12 +50,7 @@ def planted(tmp_path: Path) -> Path:
     table = pa.table({"review": pa.array(texts, pa.string()), "num": rng.normal(0, 1, N),
                       "y": pa.array(list(rng.choice(["pos", "neg"], N)))})
     path = tmp_path / "t.parquet"
-    with pq.ParquetWriter(path, table.schema) as writer:
-        start = 0
-        for size in SIZES:
-            writer.write_table(table.slice(start, size))
-            start += size
-    return path
+    return write_row_groups(path, table, SIZES)
 
 
 def _profile(path: Path):
@@ -124,27 +117,11 @@ def _long_texts_per_row(col, max_z: float = 6.0, min_ratio: float = 10.0) -> tup
     return present[hit], chars[hit], typical
 
 
-def _scans(path: Path, monkeypatch, **options) -> tuple[preflight.Report, preflight.Report]:
-    """The scan on partitions of 64-row batches, and on one partition of the same batches."""
-    import preflight.profile.tabular as tabular
-
-    real = tabular.plan_source
-    out = []
-    for one in (False, True):
-        def plan(source, one=one):
-            p = real(source, batch_rows=64)
-            return one_partition(p) if one else p
-
-        monkeypatch.setattr(tabular, "plan_source", plan)
-        out.append(preflight.scan(path, label="y", select=TEXT_RULES, **options))
-    return out[0], out[1]
-
-
 @pytest.mark.parametrize("max_rows", [2, 10_000])
 def test_text_findings_equal_a_one_partition_scan(tmp_path: Path, monkeypatch, max_rows: int) -> None:
     path = planted(tmp_path)
     params = {"max_listed_rows": max_rows}
-    many, one = _scans(path, monkeypatch, **params)
+    many, one = scans_both_ways(path, monkeypatch, label="y", select=TEXT_RULES, **params)
     assert json.dumps(many.to_dict()) == json.dumps(one.to_dict())
     assert sorted({f.rule for f in many.findings}) == sorted(TEXT_RULES)
     (long,) = many.by_rule("text-length-outliers")

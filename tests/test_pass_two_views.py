@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_partitions import one_partition, profile_of
+from test_partitions import profile_of, scans_both_ways, write_row_groups
 from test_pass_two import planted
 from test_pass_two_text import planted as planted_text
 
-import preflight
 from preflight.profile.executor import Streamed
 from preflight.profile.pass_two import TextLengths
 from preflight.read.partitions import plan_source
@@ -148,30 +147,14 @@ def with_copies(tmp_path: Path) -> Path:
     for src, dst in ((3, n - 5), (7, n // 2), (11, n - 2)):
         num[dst] = num[src]
     data = data.set_column(data.schema.get_field_index("num"), "num", pa.array(num))
-    with pq.ParquetWriter(path, data.schema) as writer:
-        start = 0
-        for size in SIZES:
-            writer.write_table(data.slice(start, size))
-            start += size
-    return path
+    return write_row_groups(path, data, SIZES)
 
 
 @pytest.mark.parametrize("max_rows", [2, 10_000])
 def test_views_equal_a_one_partition_scan(tmp_path: Path, monkeypatch, max_rows: int) -> None:
     """Outliers, duplicates and conflicting labels listed from rows in several partitions."""
-    import preflight.profile.tabular as tabular
-
-    path = with_copies(tmp_path)
-    real = tabular.plan_source
-    out = []
-    for one in (False, True):
-        def plan(source, one=one):
-            p = real(source, batch_rows=64)
-            return one_partition(p) if one else p
-
-        monkeypatch.setattr(tabular, "plan_source", plan)
-        out.append(preflight.scan(path, label="y", ignore=["label-issues"], views=True, max_listed_rows=max_rows))
-    many, one = out
+    many, one = scans_both_ways(with_copies(tmp_path), monkeypatch, label="y", ignore=["label-issues"], views=True,
+                                max_listed_rows=max_rows)
     assert json.dumps(many.views, sort_keys=True) == json.dumps(one.views, sort_keys=True)
     assert many.views["outliers"]["rows"] and many.views["duplicates"] and many.views["features"]
     assert many.views["outliers"]["shown"] == min(max_rows, views.MAX_ROWS, many.by_rule("outliers")[0].count)
