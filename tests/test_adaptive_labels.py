@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import preflight
-from preflight.learn.label_issues import candidate_models, decision_rule, label_issues_from_features
+from preflight.learn.label_issues import candidate_models, decision_rule, find_label_issues, label_issues_from_features
 from preflight.learn.pixels import shared_range
 
 
@@ -116,6 +116,53 @@ def test_which_tables_count_as_pixels(columns, expected) -> None:
 def test_candidates_and_filter_follow_the_rows() -> None:
     assert candidate_models(150) == ("logreg", "logreg-3", "logreg-30", "knn")
     assert candidate_models(5000) == ("logreg", "logreg-3", "logreg-30", "knn-5", "knn-10", "knn")
-    assert decision_rule(150, 3) == ("predicted_neq_given", 0.25)
-    assert decision_rule(5000, 10) == ("both", 0.35)
-    assert decision_rule(1797, 10) == ("predicted_neq_given", 0.25)
+    assert decision_rule(150, 3) == ("predicted_neq_given", 0.25, 1 / 3)
+    assert decision_rule(5000, 10) == ("both", 0.35, None)
+    assert decision_rule(1797, 10) == ("predicted_neq_given", 0.25, 0.1)
+
+
+def _blobs(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Ten well separated classes in ten dimensions."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 10
+    return 4.0 * np.eye(10)[y] + rng.normal(0, 0.8, (n, 10)), y
+
+
+BLOB_FLIPS = [3, 111, 222, 333]
+
+
+def _blobs_with_a_hard_example() -> tuple[np.ndarray, np.ndarray]:
+    X, y = _blobs()
+    noisy = y.copy()
+    noisy[BLOB_FLIPS] = (y[BLOB_FLIPS] + 5) % 10
+    X[260] = 4.0 * (0.42 * np.eye(10)[0] + 0.58 * np.eye(10)[1])  # a 0 drawn mostly like a 1
+    return X, noisy
+
+
+def test_a_hard_example_keeps_more_than_chance_of_its_label() -> None:
+    X, noisy = _blobs_with_a_hard_example()
+    issues, info = label_issues_from_features(X, noisy, 10, seed=0)
+    assert sorted(issues.rows) == BLOB_FLIPS
+    assert info["max_given"] == 0.1
+    # the margin alone also takes the planted 0 and row 303, a 3 that drifted towards another class
+    margin_only = find_label_issues(info["pred_probs"], noisy, max_given=None)
+    assert sorted(margin_only.rows) == sorted([*BLOB_FLIPS, 260, 303])
+
+
+def test_the_fixed_mix_keeps_the_chance_ceiling() -> None:
+    X, noisy = _blobs_with_a_hard_example()
+    issues, info = label_issues_from_features(X, noisy, 10, seed=0, adapt=False)
+    assert sorted(issues.rows) == BLOB_FLIPS
+    assert (info["method"], info["max_given"]) == ("predicted_neq_given", 0.1)
+
+
+def test_clean_blobs_pass() -> None:
+    X, y = _blobs()
+    assert label_issues_from_features(X, y, 10, seed=0)[0].rows.tolist() == []
+
+
+def test_the_given_label_ceiling_is_strict() -> None:
+    probs = np.array([[0.05, 0.9, 0.05], [0.2, 0.8, 0.0], [0.1, 0.9, 0.0], [0.1, 0.85, 0.05]])
+    y = np.array([0, 0, 0, 1])
+    assert find_label_issues(probs, y).rows.tolist() == [0, 2, 1]
+    assert find_label_issues(probs, y, max_given=0.1).rows.tolist() == [0]
