@@ -83,7 +83,7 @@ class ColumnProfile:
     @cached_property
     def distinct(self) -> int:
         """Distinct present values (numbers by value, text trimmed), from pass 1's DistinctSet:
-        exact up to its k (2 x sample_rows), estimated above (DistinctSet.count)."""
+        exact up to its k (2 x sample_rows, at most 65,536), estimated above (DistinctSet.count)."""
         present = self.rows - self.missing
         if present == 0:
             return 0
