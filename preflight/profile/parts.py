@@ -40,7 +40,7 @@ class PartBuilder:
         self.integral = True
         self.codes = np.zeros(0, np.int64)  # rows per vocabulary id (the column builder's ids)
         self.units: Counter[str] = Counter()  # cells per unit written (cells.UNITS keys)
-        self.distinct = DistinctSet(min(DISTINCT_PER_SAMPLE * sample_rows, DISTINCT_MAX))  # present cells' content hashes
+        self.distinct = DistinctSet(min(DISTINCT_PER_SAMPLE * sample_rows, DISTINCT_MAX))  # present cells
 
     def add(self, finite: np.ndarray, whole: bool, rows: int, missing: int, nonfinite: int, text: int) -> None:
         self.rows += rows
