@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from test_distinct import SIZES, planted, write_groups
 from test_partitions import one_partition, profile_of, snapshot, table, units_table
 from test_rules import load_cases
 
@@ -305,3 +306,21 @@ def test_text_rules_and_report_views_on_the_cluster(tmp_path: Path, scheduler: s
     for name in local_f:
         assert remote_f[name][0] == local_f[name][0]
         assert [c.tolist() for c in remote_f[name][1]] == [c.tolist() for c in local_f[name][1]]
+
+
+def test_distinct_values_on_the_cluster_are_one_readers(tmp_path: Path, scheduler: str) -> None:
+    """Pass 1's distinct sets (exact below the cap, estimated above it: sample_rows 100) merged from
+    the workers: the one-reader profile, and the findings and stats of the local scan."""
+    from preflight.engine.cluster import DaskEngine
+    from preflight.read.partitions import plan_source
+    from preflight.read.tabular import open_tabular
+
+    path = tmp_path / "t.parquet"
+    write_groups(path, planted(sum(SIZES)))
+    plan = plan_source(open_tabular(path), batch_rows=64)
+    for options in ({"split_col": "split"}, {"sample_rows": 100}):
+        with DaskEngine(scheduler, 2) as engine:
+            remote = profile_of(path, plan, engine, **options)
+        assert snapshot(remote) == snapshot(profile_of(path, one_partition(plan), **options))
+    kwargs = {"label": "y", "split_col": "split", "ignore": ["label-issues", "near-duplicates"]}
+    same(preflight.scan(path, **kwargs), preflight.scan(path, engine="dask", scheduler=scheduler, **kwargs))

@@ -152,3 +152,85 @@ class BottomK:
             s = _power_of_two(float(np.abs(self.values).max()))
             out = np.quantile(self.values / s, qs) * s
         return [float(q) for q in out]
+
+
+class DistinctSet:
+    """Distinct values from their 64-bit content hashes, mergeable: the k smallest distinct
+    hashes with how many cells each (KMV with multiplicities). Exact while a column holds at
+    most k distinct values; above that, `count` estimates (see there). Equal hashes are equal
+    values (the 2**-64 chance of a collision aside), so which rows arrive together, and in what
+    order, never changes the state.
+    """
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.hashes = np.empty(0, np.uint64)  # sorted, unique
+        self.counts = np.empty(0, np.int64)   # cells per hash (exact for every hash kept)
+        self.full = False  # a distinct hash was dropped: more than k distinct values
+        self._pool: list[tuple[np.ndarray, np.ndarray]] = []
+        self._pooled = 0
+
+    def add(self, hashes: np.ndarray, counts: np.ndarray | None = None) -> None:
+        """Cells' hashes (repeats allowed), or distinct texts' hashes with the cells each holds."""
+        if self.full:  # a hash above the k-th smallest kept can never be kept again
+            keep = np.flatnonzero(hashes <= self.hashes[-1])
+            hashes = hashes.take(keep)
+            counts = counts.take(keep) if counts is not None else None
+        if not hashes.size:
+            return
+        self._pool.append((hashes, counts if counts is not None else np.ones(hashes.size, np.int64)))
+        self._pooled += hashes.size
+        if self._pooled > 2 * self.k:
+            self._fold()
+
+    def merge(self, other: DistinctSet) -> DistinctSet:
+        """A new set holding both (neither is changed)."""
+        out = DistinctSet(self.k)
+        out._pool = [(self.hashes, self.counts), *self._pool, (other.hashes, other.counts), *other._pool]
+        out.full = self.full or other.full
+        out._fold()
+        return out
+
+    def settled(self) -> DistinctSet:
+        self._fold()
+        return self
+
+    def _fold(self) -> None:
+        # dtype given: arrays unpickled from a worker carry an equal but not identical dtype, which
+        # would pickle to other bytes than one reader's state
+        h = np.concatenate([self.hashes, *(p[0] for p in self._pool)], dtype=np.uint64)
+        c = np.concatenate([self.counts, *(p[1] for p in self._pool)], dtype=np.int64)
+        self._pool, self._pooled = [], 0
+        if not h.size:
+            self.hashes, self.counts = h, c
+            return
+        # Equal hashes are summed, so the sort need not be stable: numpy's default (vectorised) sort
+        # is several times faster on 64-bit keys, and a pool of single cells needs no argsort at all.
+        if (c == 1).all():
+            h = np.sort(h)
+            starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
+            h, c = h[starts], np.diff(np.r_[starts, h.size]).astype(np.int64)
+        else:
+            order = np.argsort(h)
+            h, c = h[order], c[order]
+            starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
+            h, c = h[starts], np.add.reduceat(c, starts)
+        if h.size > self.k:
+            h, c = h[:self.k], c[:self.k]
+            self.full = True
+        self.hashes, self.counts = h, c
+
+    def count(self, present: int) -> int:
+        """Distinct values among `present` cells. Exact up to k. Above k, the KMV estimate
+        (k - 1) / (the k-th smallest hash as a share of 2**64), within [k + 1, present]; and
+        `present` when no kept hash repeats (a uniform sample of the distinct values in which every
+        value occurs once: as unique as the sample can tell)."""
+        self._fold()
+        if present <= 0:
+            return 0
+        if not self.full:
+            return int(self.hashes.size)
+        if not (self.counts > 1).any():
+            return present
+        estimate = (self.k - 1) / ((float(self.hashes[-1]) + 1.0) / 2.0**64)
+        return int(min(max(round(estimate), self.k + 1), present))

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from preflight.kernels.arrow import bools, mask, numbers
 from preflight.kernels.hashing import MISSING_HASH, hash_floats, splitmix64
 from preflight.kernels.siphash import hash_strings
+from preflight.profile.accumulators import DistinctSet
 from preflight.profile.cells import (
     PLAIN,
     Reading,
@@ -76,20 +77,20 @@ class ColumnProfile:
     parts: tuple[SplitPart, ...] = ()  # per split (profile/splits.py ids): one part without splits
     texts: pa.Array | None = None  # the cells as written, kept while the column may be free text
     text: Any = None               # profile.text.TextProfile of a free-text column (kind "text")
+    # the present cells' content hashes as read (numbers by value, text trimmed, not normalised)
+    distinct_set: DistinctSet | None = None
 
     @cached_property
     def distinct(self) -> int:
-        """Distinct present values (numbers by value, text trimmed). Sorting a million hashes
-        costs ~20 ms a column, so it is done only when asked and no cheaper answer is exact."""
+        """Distinct present values (numbers by value, text trimmed), from pass 1's DistinctSet:
+        exact up to its k (2 x sample_rows, at most 65,536), estimated above (DistinctSet.count)."""
         present = self.rows - self.missing
         if present == 0:
             return 0
         if self.kind == "categorical" and self.codes is not None:
             return len(self.categories)
-        if self.kind == "numeric" and self.nonfinite == 0 and self.min == self.max and self.hashes is None:
-            return 1
-        hashes = self.hashes if self.hashes is not None else hash_floats(self.values, self.missing_mask)
-        return _count_distinct(hashes[~self.missing_mask])
+        assert self.distinct_set is not None
+        return self.distinct_set.count(present)
 
     @property
     def varies(self) -> bool:
@@ -178,11 +179,13 @@ class ColumnBuilder:
         ok = np.isfinite(values)  # NaN marks missing and text cells alike
         self.counts.update(rows=len(arr), missing=n_missing, nonfinite=nonfinite, numeric=n_numeric, text=n_text)
         if isinstance(split, np.ndarray):
-            self._by_row(split, values, ok, missing, text, codes, whole)
+            self._by_row(split, values, ok, missing, text, codes, whole, h)
         else:
             finite = values[ok]
             part = self._part(split)
             part.add(finite, whole, len(arr), n_missing, nonfinite, n_text)
+            if text is None:  # a text batch offered its distinct texts in _text
+                part.distinct.add(h[~missing])
             if codes is not None:
                 part.count(codes)
             self._last = [(part, ok, finite)]
@@ -195,7 +198,7 @@ class ColumnBuilder:
         return h
 
     def _by_row(self, split: np.ndarray, values: np.ndarray, ok: np.ndarray, missing: np.ndarray,
-                text: np.ndarray | None, codes: np.ndarray | None, whole: bool) -> None:
+                text: np.ndarray | None, codes: np.ndarray | None, whole: bool, h: np.ndarray) -> None:
         """A batch whose rows lie in several splits (a split column): each split's rows to its part."""
         inf = np.isinf(values) & ~missing & (~text if text is not None else True)
         self._last = []
@@ -208,6 +211,7 @@ class ColumnBuilder:
                      int(np.count_nonzero(inf & sel)), int(np.count_nonzero(text & sel)) if text is not None else 0)
             if codes is not None:
                 part.count(codes[sel])
+            part.distinct.add(h[sel & ~missing])
             self._last.append((part, mine, finite))
 
     def _keep_text(self, arr: pa.Array, text: np.ndarray) -> None:
@@ -249,6 +253,9 @@ class ColumnBuilder:
         h[number] = hash_floats(cells.values[number])
         if text.any():  # only the texts: a column of numbers written as text has a million of them
             h[text] = hash_strings(pc.filter(trimmed, mask(text)))
+        if not isinstance(split, np.ndarray):  # the distinct texts with their cells (by row: _by_row)
+            offered = np.flatnonzero(~cells.missing & (seen > 0))
+            self._part(split).distinct.add(h[offered], seen[offered])
         kept = pc.filter(trimmed, mask(~cells.missing))
         lookup = np.full(len(raw), -1, dtype=np.int32)  # missing texts (and nulls, in rows): -1
         if self._coded and (len(self.vocab) + len(kept) <= self.max_codes or not len(kept)
@@ -347,7 +354,8 @@ class ColumnBuilder:
             counts = _category_counts(builders, remap, len(categories), final_codes, coded_here, split_ids)
         parts = tuple(SplitPart(b.rows, b.missing, b.nonfinite, b.text, b.moments, b.integral,
                                 sample if len(builders) == 1 else b.sample.values,  # the builders go now
-                                counts[i] if counts is not None else None, dict(sorted(b.units.items())))
+                                counts[i] if counts is not None else None, dict(sorted(b.units.items())),
+                                b.distinct.settled())
                       for i, b in enumerate(builders))
         return ColumnProfile(
             name=self.name, kind=kind, dtype="/".join(sorted(self.dtypes)), rows=c["rows"],
@@ -364,7 +372,7 @@ class ColumnBuilder:
             hashes=None if kind == "empty" or (kind == "numeric" and all(h is None for h in self.hashes))
             else self._filled(self.hashes, np.uint64, None),
             reading=self.reading, soft=dict(sorted(self.soft.items())), units=self.units,
-            parts=parts,
+            parts=parts, distinct_set=whole.distinct.settled(),
             texts=pa.concat_arrays(self.raw) if self.raw and len(self.raw) == len(self.values) else None,
         )
 
@@ -417,9 +425,3 @@ def _code_numeric_cells(codes: np.ndarray, values: np.ndarray, missing: np.ndarr
     codes[todo] = np.array(ids, np.int32)[inverse]
     codes[codes == -2] = -1
     return codes
-
-
-def _count_distinct(hashes: np.ndarray) -> int:
-    """np.unique(hashes).size; numpy 2's hash-based unique is ~100x slower than its sort on 1M uint64."""
-    s = np.sort(hashes)
-    return int(np.count_nonzero(s[1:] != s[:-1])) + 1 if s.size else 0

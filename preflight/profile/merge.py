@@ -10,7 +10,8 @@ over the partitions in plan order gives the same bytes (`merge_tree` uses a fixe
 - moments: b's per-batch moments folded onto a's with Chan's formulas, in batch order: the
   same floating-point operations as one reader's fold (a merge of two folded totals would
   round differently in the last bits);
-- bottom-k samples: the k smallest priorities of both, in arrival order.
+- bottom-k samples: the k smallest priorities of both, in arrival order;
+- distinct values (DistinctSet): the k smallest hashes of both, their cells summed.
 `assemble` then hands the merged builders their partitions' per-row arrays in plan order, codes
 renumbered into the merged vocabulary, for ColumnBuilder.finish.
 """
@@ -31,7 +32,8 @@ from preflight.profile.splits import MAX_SPLITS, SplitColumn
 # instead of being dropped from partitioned scans.
 KNOWN = {"name", "placeholders", "max_codes", "sample_rows", "parts", "tokens", "dtypes", "counts", "examples",
          "vocab", "_coded", "_last", "raw", "_judged", "reading", "soft", *ROW_LISTS}
-PART_KNOWN = {"moments", "batches", "sample", "rows", "missing", "nonfinite", "text", "integral", "codes", "units"}
+PART_KNOWN = {"moments", "batches", "sample", "rows", "missing", "nonfinite", "text", "integral", "codes", "units",
+              "distinct"}
 
 
 def merge(a: Accumulators, b: Accumulators, where: str = "", split_col: str = "") -> Accumulators:
@@ -144,8 +146,10 @@ def _part(a: PartBuilder, b: PartBuilder | None, lut: np.ndarray | None) -> Part
     out.codes = a.codes.copy()
     out.units = Counter(a.units)  # cells per unit written
     if b is None:
+        out.distinct = a.distinct.merge(out.distinct)
         return out
     out.units.update(b.units)
+    out.distinct = a.distinct.merge(b.distinct)
     for moments in b.batches:  # the fold one reader makes, batch by batch
         out.moments = out.moments.merge(moments)
     out.batches += b.batches

@@ -163,8 +163,7 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
     resolved_task, classes, y = infer_target(label_col, task, settings)
     train_columns, train_label = None, None
     if table is not None and table.train is not None:
-        rows = lambda: table.mask(table.train)  # asked for only by text columns with too many values to code
-        train_columns = tuple(SplitView(profiles[n], profiles[n].parts[table.train], rows) for n in features)
+        train_columns = tuple(SplitView(profiles[n], profiles[n].parts[table.train]) for n in features)
         for view in train_columns:
             view.transform = transforms.fit(view, settings)
         train_label = SplitView(label_col, label_col.parts[table.train]) if label_col is not None else None
