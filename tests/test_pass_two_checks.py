@@ -58,3 +58,32 @@ def test_mixed_types_equal_a_one_partition_scan(tmp_path: Path, monkeypatch, max
     assert list(found["height"].rows) == PLANTED[:max_rows]
     assert list(found["code"].rows) == PLANTED[:max_rows]  # the numbers among codes
     assert "mixes 5 numbers with 2998 text values" in found["code"].message
+
+
+SENTINEL = sorted({*range(1, N, 10), 1703, N - 1})  # 99 on every 10th row, the one-row partition, the last
+
+
+def sentinels(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(12)
+    age = rng.integers(18, 96, N).astype(float)
+    age[SENTINEL] = 99
+    debt = np.round(rng.gamma(2, 300, N), 2)
+    debt[PLANTED] = -1  # five rows (min_rows) among amounts that each occur about once
+    inside = rng.integers(0, 2000, N).astype(float)
+    inside[SENTINEL] = 999  # a spike, but among the other values: a value
+    data = pa.table({"age": age, "debt": debt, "inside": inside, "y": rng.integers(0, 2, N)})
+    return write_row_groups(tmp_path / "sentinel.parquet", data, SIZES)
+
+
+@pytest.mark.parametrize("max_rows", [2, 10_000])
+def test_sentinel_values_equal_a_one_partition_scan(tmp_path: Path, monkeypatch, max_rows: int) -> None:
+    path = sentinels(tmp_path)
+    many, one = scans_both_ways(path, monkeypatch, label="y", select=["sentinel-values"], max_listed_rows=max_rows)
+    assert json.dumps(many.to_dict()) == json.dumps(one.to_dict())
+    assert [f.columns[0] for f in many.findings] == ["age", "debt"]
+    age, debt = many.findings
+    assert age.count == len(SENTINEL) and list(age.rows) == SENTINEL[:max_rows]
+    assert age.details["value"] == 99.0 and age.details["others"] == [18.0, 95.0]
+    assert age.details.get("rows_truncated", False) == (len(SENTINEL) > max_rows)
+    assert f"(rows {', '.join(map(str, SENTINEL[:5]))}, ... (+{len(SENTINEL) - 5} more))" in age.message
+    assert debt.count == 5 and list(debt.rows) == PLANTED[:max_rows] and "below all others" in debt.message
