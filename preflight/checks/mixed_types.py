@@ -33,9 +33,10 @@ import re
 
 import numpy as np
 
-from preflight.checks.base import Check, Context, pct, preview
+from preflight.checks.base import Check, Context, Scoring, pct, preview
 from preflight.findings import Finding
 from preflight.params import Interval
+from preflight.profile.pass_two import RowsWhere
 
 TOKEN = re.compile(r"^[A-Za-z0-9]{1,8}[+]?$")  # a code: one short alphanumeric token ("3+", "510A", "JFK")
 UNIT = re.compile(r"(?i)^[+-]?[\d.,]+\s*(cm|mm|km|m|kg|g|mg|lbs?|oz|in|inch|ft|yd|mi|mph|h|hrs?|min|s|sec|"
@@ -79,9 +80,19 @@ class MixedTypes(Check):
     summary = "A column mixes numbers and text (such as 165 and '5 ft 4'): a parsing or entry error."
     params = {"max_stray_fraction": Interval(float, 0.0, 0.5, closed="right")}
 
+    def score(self, profile, ctx: Context) -> Scoring:
+        """The rows each finding lists: the present cells of a column in several units, else the
+        minority (text among numbers, or numbers among text); a count and the first max_listed_rows."""
+        asks = {}
+        for col in _reported(profile):
+            mask = "present" if several_units(col) else "unparsed" if _texts_are_few(col) else "parsed"
+            asks[col.name] = RowsWhere(col.name, mask, ctx.max_rows)
+        return (yield asks)
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
-        for col in (*profile.columns, *([profile.label] if profile.label is not None else [])):
+        for col in _reported(profile):
+            listed = ctx.scored[col.name]
             if several_units(col):
                 units = ", ".join(f"{u} x{n}" for u, n in col.units.items())
                 if all(len(u) == 1 and u.isalpha() for u in col.units):  # "10H", "2D": cards, seats, grades
@@ -95,23 +106,18 @@ class MixedTypes(Check):
                         "read as text, so the model gets categories, not quantities; convert them to one unit",
                         None, "units")
                 out.append(ctx.finding(
-                    message, severity=severity, rows=np.flatnonzero(~col.missing_mask),
+                    message, severity=severity, rows=listed.rows, truncated=listed.truncated,
                     count=sum(col.units.values()), columns=[col.name],
                     details={"numbers": col.numeric_count, "text": col.text_count, "mix": mix,
                              "units": dict(col.units)}))
                 continue
-            if col.kind != "mixed":
-                continue
             kind = kind_of_mix(col, ctx.params["max_stray_fraction"])
-            is_text = ~col.missing_mask & np.isnan(col.values)
-            is_number = ~col.missing_mask & ~is_text
-            minority = is_text if col.text_count <= col.numeric_count else is_number
             seen = (f"{col.numeric_count} numbers with {col.text_count} text values "
                     f"(text: {preview([repr(t) for t in col.text_examples], 3)}; numbers: "
                     f"{preview(col.number_examples, 3)}{units_seen(col)})")
             if kind == "stray":
-                few = "text" if col.text_count <= col.numeric_count else "numbers"
-                message = (f"column '{col.name}' mixes {seen}: {pct(int(minority.sum()), col.rows - col.missing)} "
+                few = "text" if _texts_are_few(col) else "numbers"
+                message = (f"column '{col.name}' mixes {seen}: {pct(listed.count, col.rows - col.missing)} "
                            f"stray {few} among {'numbers' if few == 'text' else 'text'}; fix the entries or parse "
                            "units into numbers")
                 severity = None
@@ -124,11 +130,23 @@ class MixedTypes(Check):
                            "to fix unless the column should hold numbers")
                 severity = "info"
             out.append(ctx.finding(
-                message, severity=severity, rows=np.flatnonzero(minority), columns=[col.name],
+                message, severity=severity, rows=listed.rows, count=listed.count, truncated=listed.truncated,
+                columns=[col.name],
                 details={"numbers": col.numeric_count, "text": col.text_count, "mix": kind,
                          "text_examples": col.text_examples, "number_examples": col.number_examples,
                          **({"units": dict(col.units)} if col.units else {})}))
         return out
+
+
+def _reported(profile) -> list:
+    """The features and the label that are mixed or hold numbers in several units."""
+    cols = (*profile.columns, *([profile.label] if profile.label is not None else []))
+    return [c for c in cols if several_units(c) or c.kind == "mixed"]
+
+
+def _texts_are_few(col) -> bool:
+    """The minority the findings list: text cells (ties too) or numbers."""
+    return col.text_count <= col.numeric_count
 
 
 def several_units(col) -> bool:
@@ -152,5 +170,5 @@ def _text_with_units(col) -> int:
 
 
 def _integral_numbers(col) -> bool:
-    v = col.values[~col.missing_mask & np.isfinite(col.values)]
-    return bool(v.size and np.array_equal(v, np.trunc(v)))
+    """Some finite numbers, all whole: pass 1's moments and integrality, per split."""
+    return sum(p.moments.n for p in col.parts) > 0 and all(p.integral for p in col.parts)

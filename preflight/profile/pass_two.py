@@ -184,10 +184,22 @@ class Listing:
         return self.count > self.rows.size
 
 
+def _where(cells: Cells, mask: str) -> np.ndarray:
+    if mask == "huge":  # finite but beyond float32
+        return cells.nonfinite & np.isfinite(cells.values)
+    if mask == "present":
+        return ~cells.missing
+    if mask in ("unparsed", "parsed"):  # present cells without a number (text) / with one
+        nan = np.isnan(cells.values)
+        return ~cells.missing & (nan if mask == "unparsed" else ~nan)
+    return getattr(cells, mask)
+
+
 @dataclass(frozen=True)
 class RowsWhere:
-    """The rows where a column's mask is set (Cells.missing, ws, nonfinite, or "huge": finite
-    but beyond float32): a count and the first `limit`."""
+    """The rows where a column's mask is set (Cells.missing, ws, nonfinite; "huge": finite but
+    beyond float32; "present"; "unparsed" / "parsed": present cells whose value is NaN / is not,
+    ColumnProfile's ~missing_mask & isnan(values)): a count and the first `limit`."""
 
     column: str
     mask: str
@@ -202,8 +214,7 @@ class RowsWhere:
 
     def add(self, state: Listing, batch: RowBatch) -> Listing:
         cells = batch.columns[self.column]
-        where = cells.nonfinite & np.isfinite(cells.values) if self.mask == "huge" else getattr(cells, self.mask)
-        hit = np.flatnonzero(where)
+        hit = np.flatnonzero(_where(cells, self.mask))
         return state.joined(Listing(int(hit.size), hit[:self.limit].astype(np.int64) + batch.start), self.limit)
 
     def merge(self, a: Listing, b: Listing) -> Listing:
