@@ -144,3 +144,28 @@ def test_same_picture_is_symmetric_and_rejects_recolouring():
     ycc[2, 256:] = np.clip(ycc[0, 256:].astype(int) + 20, 0, 255)  # another tint, same luma
     a, b = np.array([0, 1, 0, 2, 0]), np.array([1, 0, 2, 0, 3])
     assert same_picture(ycc, a, b).tolist() == [True, True, False, False, False]
+
+
+def _faint(box_x: int) -> Image.Image:
+    """32x32: a gray gradient, a bright yellow box, and a faint box (8 levels darker) at box_x."""
+    xx = np.mgrid[0:32, 0:32][1] / 31
+    img = Image.fromarray(np.clip(np.full(3, 110.0) * (0.8 + 0.3 * xx)[..., None], 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([4, 22, 15, 29], fill=(225, 210, 80))
+    draw.rectangle([box_x, 4, box_x + 11, 13], fill=(102, 102, 106))
+    return img
+
+
+def test_a_faint_box_moved_does_not_pair_and_copies_do(tmp_path):
+    rng = np.random.default_rng(5)
+    for i in range(12):
+        _filler(rng, 32).save(tmp_path / f"other{i}.png")
+    base = _faint(13)
+    base.save(tmp_path / "base.png")
+    _jpeg(base, 50).save(tmp_path / "base_q50.png")
+    base.resize((36, 36), Image.Resampling.BICUBIC).save(tmp_path / "base_big.png")
+    _faint(18).save(tmp_path / "moved.png")  # the faint box 5 px to the right
+    s = analyze_chunk([str(tmp_path / p) for p in ("base.png", "moved.png")], 10**9)
+    assert int(popcount(s.phash[:1] ^ s.phash[1:])[0]) <= 6  # a candidate: the thumbnails decide
+    report = preflight.scan(tmp_path, select=["near-duplicates"], cache=False)
+    assert _groups(report, "near-duplicates") == [["base.png", "base_big.png", "base_q50.png"]]
