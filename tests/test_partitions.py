@@ -73,10 +73,11 @@ def snapshot(profile: TabularProfile) -> bytes:
 
 
 def one_partition(plan: Plan) -> Plan:
-    """The same file as a single partition on the same batch grid: one reader of all batches."""
-    whole = dataclasses.replace(plan.partitions[0], index=0, rows=None, row_groups=(), skip=0, span=None,
-                                header=0, types=None, streamed=plan.partitions[0].span is not None)
-    return dataclasses.replace(plan, partitions=(whole,))
+    """Each file as a single partition on the same batch grid: one reader of all its batches."""
+    firsts = [next(p for p in plan.partitions if p.file == i) for i in range(len(plan.files))]
+    whole = tuple(dataclasses.replace(p, index=i, rows=None, row_groups=(), skip=0, span=None, header=0, types=None,
+                                      streamed=p.span is not None) for i, p in enumerate(firsts))
+    return dataclasses.replace(plan, partitions=whole)
 
 
 def write_row_groups(path: Path, data: pa.Table, sizes: Sequence[int]) -> Path:
@@ -91,7 +92,7 @@ def write_row_groups(path: Path, data: pa.Table, sizes: Sequence[int]) -> Path:
 
 def scans_both_ways(path: Path, monkeypatch, batch_rows: int = 64, **options) -> tuple:
     """preflight.scan(path, **options) on partitions of `batch_rows`-row batches, and on one
-    partition of the same batches: (many, one)."""
+    partition a file of the same batches: (many, one)."""
     import preflight.profile.tabular as tabular
 
     real = tabular.plan_source

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from preflight.checks.base import Check, Context
+from preflight.checks.base import Check, Context, Scoring
 from preflight.checks.drift import (
     Feature,
     Shift,
@@ -54,6 +54,7 @@ from preflight.checks.drift import (
 from preflight.checks.splits import comparables
 from preflight.findings import Finding
 from preflight.params import Interval
+from preflight.profile.pass_two import CategoryRows
 
 FIX = "re-split at random (stratified) if the split was meant to be random, else train on data like it"
 
@@ -73,6 +74,23 @@ class DistributionShift(Check):
               "min_unseen_share": Interval(float, 0.0, 1.0, closed="right"),
               "min_missing_change": Interval(float, 0.0, 1.0, closed="right")}
 
+    def score(self, profile, ctx: Context) -> Scoring:
+        """Per held-out split and feature reported for categories train lacks: the split's rows
+        holding one of them, a count and the first max_listed_rows (tables; images list files)."""
+        asks = {}
+        table = profile.split_table
+        if table is not None and len(table.names) >= 2 and table.train is not None:
+            features = comparables(profile)
+            for held in table.held_out:
+                for s, _, _ in _kept(profile, features, table.train, held, ctx):
+                    if s.aspect == "unseen" and s.held.get("rows", 0):
+                        f = next(f for f in features if f.name == s.feature)
+                        counts = f.counts[table.train]
+                        unseen = tuple(n for n, c in zip(counts.names, counts.counts) if c == 0)
+                        asks[(s.feature, held)] = CategoryRows(s.feature, unseen, held, table.column or "",
+                                                               ctx.max_rows)
+        return (yield asks)
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         table = profile.split_table
         if table is None or len(table.names) < 2:
@@ -86,9 +104,10 @@ class DistributionShift(Check):
         return out
 
 
-def _pair(profile: Any, features: list[Feature], train: int, held: int, ctx: Context) -> list[Finding]:
-    names = profile.split_table.names
-    held_name = names[held]
+def _kept(profile: Any, features: list[Feature], train: int, held: int,
+          ctx: Context) -> list[tuple[Shift, float, float]]:
+    """The pair's shifts with a large effect and strong evidence: (shift, threshold, level)."""
+    held_name = profile.split_table.names[held]
     tests: list[Shift] = []
     label: list[Shift] = []
     for f in features:
@@ -101,6 +120,11 @@ def _pair(profile: Any, features: list[Feature], train: int, held: int, ctx: Con
         threshold = _threshold(s, ctx.params)
         if s.effect >= threshold and s.p < level:
             kept.append((s, threshold, level))
+    return kept
+
+
+def _pair(profile: Any, features: list[Feature], train: int, held: int, ctx: Context) -> list[Finding]:
+    kept = _kept(profile, features, train, held, ctx)
     new = {s.feature for s, _, _ in kept if s.aspect == "unseen"}  # new categories say it more precisely
     return [_finding(profile, s, threshold, level, train, held, features, ctx) for s, threshold, level in kept
             if not (s.aspect == "distribution" and s.feature in new)]
@@ -155,41 +179,43 @@ def _finding(profile: Any, s: Shift, threshold: float, level: float, train: int,
     else:
         head = f"{what}: {s.note}" + (f" (p={s.p:.1e})" if s.p > 0 else "")
         tail = "no model learns a class it never saw: re-split stratified by the label"
-    rows, files = _rows(profile, s, held, next(f for f in features if f.name == s.feature), train)
+    rows, files, listed = _rows(profile, s, held, next(f for f in features if f.name == s.feature), train, ctx)
     count = {"distribution": s.held.get("n", s.held.get("rows", 0)), "missing": s.held.get("missing", 0)}.get(
-        s.aspect, len(rows) or len(files) or int(s.held.get("count", s.held.get("rows", 0))))
+        s.aspect, listed or len(files) or int(s.held.get("count", s.held.get("rows", 0))))
     details = {"splits": [names[train], names[held]], "aspect": s.aspect, "measure": s.measure,
                "effect": _num(s.effect), "threshold": threshold, "p_value": _num(s.p), "alpha": _num(level),
                "train": _clean(s.train), "held_out": _clean(s.held), "cause": s.cause, **_clean(s.extra or {})}
     return ctx.finding(f"{pair}: {head}; likely cause: {s.cause}; {tail}", columns=[s.feature], rows=rows,
-                       files=files, count=int(count), details=details)
+                       files=files, count=int(count), details=details, truncated=listed > len(rows))
 
 
 def _is_label(name: str, features: list[Feature]) -> bool:
     return any(f.label and f.name == name for f in features)
 
 
-def _rows(profile: Any, s: Shift, held: int, f: Feature, train: int) -> tuple[list[int], list[str]]:
-    """The held-out rows (or image files) carrying unseen categories, or a class train lacks."""
+def _rows(profile: Any, s: Shift, held: int, f: Feature, train: int,
+          ctx: Context) -> tuple[list[int], list[str], int]:
+    """The held-out rows (or image files) carrying unseen categories, or a class train lacks, and
+    how many rows there are in all (a table's unseen categories: the first max_listed_rows, from
+    pass 2)."""
     if s.aspect not in ("unseen", "absent") or not s.held.get("rows", s.held.get("count", 0)):
-        return [], []
+        return [], [], 0
+    if s.aspect == "unseen" and profile.kind != "images":
+        listing = ctx.scored[(s.feature, held)]
+        return listing.rows.tolist(), [], listing.count
     mine = profile.split_table.mask(held)
     if s.aspect == "absent":
         k = [str(c) for c in profile.classes].index(str(s.extra["class"]))
         where = mine & (profile.y == k)
-    elif profile.kind == "images":
+    else:  # an image mode or format train lacks
         texts = np.array(profile.signals.mode if s.feature == "mode" else profile.signals.fmt, dtype=object)
         counts = f.counts[train].counts
         unseen = [n for n, c in zip(f.counts[train].names, counts) if c == 0]
         where = mine & profile.readable & np.isin(texts, unseen)
-    else:
-        col = next(c for c in profile.columns if c.name == s.feature)
-        train = col.parts[profile.split_table.train].category_counts
-        where = mine & (col.codes >= 0) & (train[np.maximum(col.codes, 0)] == 0)
     rows = np.flatnonzero(where)
     if profile.kind == "images":
-        return [], [profile.files[i] for i in rows]
-    return rows.tolist(), []
+        return [], [profile.files[i] for i in rows], 0
+    return rows.tolist(), [], rows.size
 
 
 def _num(x: float) -> float | None:

@@ -22,6 +22,7 @@ from preflight.errors import DataError
 from preflight.profile.cells import as_text, number_keys
 from preflight.profile.overflow import overflowing
 from preflight.profile.partition import PassOne
+from preflight.profile.splits import SplitColumn
 from preflight.read.partitions import Partition, Stamp, read_partition, stamp
 
 
@@ -41,6 +42,7 @@ class PassTwo:
 
     job: PassOne
     capped: frozenset[str] = frozenset()  # columns whose cells beyond float32 count as non-finite
+    split_names: tuple[str, ...] = ()     # the profile's split names by id, when a split column gives them
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,10 @@ class RowBatch:
     start: int                 # the global row number of its first row
     rows: int
     columns: dict[str, Cells]
+    # uint8 per row, the profile's split id (SplitTable.ids): a layout's from the partition's
+    # file (all 0 without splits); a split column's only when a scorer lists that column among
+    # its `columns`, since it is read and parsed again for it.
+    split: np.ndarray | None = None
 
     @property
     def numbers(self) -> np.ndarray:
@@ -121,11 +127,19 @@ def score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping
     builders = {n: job.job.builder(n) for n in names}
     for b in builders.values():
         b.raw = None  # pass 1 judged free text already
+    split_col = job.job.split_col
+    reader = None
+    if split_col and split_col in wanted:
+        # Seeded with the profile's names, so a name gets the id pass 1's merge gave it.
+        reader = SplitColumn(split_col, job.job.where)
+        reader.names = list(job.split_names)
     states = {key: s.start() for key, s in scorers.items()}
     start = offset
     for batch in read_partition(part):
         cells = {n: _cells(builders[n], batch.column(n), n in job.capped) for n in names}
-        rb = RowBatch(start, batch.num_rows, cells)
+        split = reader.ids(batch.column(split_col)) if reader is not None else \
+            np.full(batch.num_rows, job.job.file_splits[part.file], np.uint8) if not split_col else None
+        rb = RowBatch(start, batch.num_rows, cells, split)
         for key, s in scorers.items():
             states[key] = s.add(states[key], rb)
         start += batch.num_rows
@@ -329,3 +343,33 @@ class TextLengths:
 
     def merge(self, a: tuple[Tally, Tally], b: tuple[Tally, Tally]) -> tuple[Tally, Tally]:
         return a[0].plus(b[0]), a[1].plus(b[1])
+
+
+@dataclass(frozen=True)
+class CategoryRows:
+    """The rows of one split whose cell in `column` is one of `categories` (texts of the
+    column's final categories, ColumnProfile.categories): a count and the first `limit`.
+    split_column: the split column to read again, "" when the layout gives the splits."""
+
+    column: str
+    categories: tuple[str, ...]
+    split: int
+    split_column: str
+    limit: int
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column, self.split_column) if self.split_column else (self.column,)
+
+    def start(self) -> Listing:
+        return Listing.empty()
+
+    def add(self, state: Listing, batch: RowBatch) -> Listing:
+        if batch.split is None:
+            raise ValueError("CategoryRows needs each row's split: a layout's or the split column's")
+        ids = batch.columns[self.column].category_ids({c: i for i, c in enumerate(self.categories)})
+        hit = np.flatnonzero((batch.split == self.split) & (ids >= 0))
+        return state.joined(Listing(int(hit.size), hit[:self.limit].astype(np.int64) + batch.start), self.limit)
+
+    def merge(self, a: Listing, b: Listing) -> Listing:
+        return a.joined(b, self.limit)

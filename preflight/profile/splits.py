@@ -130,17 +130,21 @@ class SplitColumn:
         self.file_of_chunk: list[int] = []
 
     def add(self, arr: pa.Array | pa.ChunkedArray, file_index: int) -> np.ndarray:
+        ids = self.ids(arr)
+        self.chunks.append(ids)
+        self.file_of_chunk.append(file_index)
+        return ids
+
+    def ids(self, arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """The batch's split ids, kept nowhere (a name not seen before gets the next id)."""
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
         text = arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else pc.cast(arr, pa.string())
         text = pc.fill_null(pc.utf8_trim_whitespace(text), "")
         encoded = text.dictionary_encode()
         local = np.array([self._id(v or NONE) for v in encoded.dictionary.to_pylist()] or [0], np.uint8)
-        ids = local[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), np.int64)] if len(arr) \
+        return local[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), np.int64)] if len(arr) \
             else np.zeros(0, np.uint8)
-        self.chunks.append(ids)
-        self.file_of_chunk.append(file_index)
-        return ids
 
     def _id(self, value: str) -> int:
         if value not in self.names:

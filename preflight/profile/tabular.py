@@ -154,7 +154,9 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
     ids = table.ids if table is not None else None
     profiles = {n: overflow.cap(col, ids) for n, col in profiles.items()}  # 1e308: non-finite, like inf
     capped = frozenset(n for n, col in profiles.items() if col is not uncapped[n])
-    rescan = Rescan(rescan.partitions, rescan.offsets, PassTwo(rescan.job.job, capped), rescan.rows, rescan.stamps)
+    split_names = table.names if table is not None and table.column is not None else ()
+    rescan = Rescan(rescan.partitions, rescan.offsets, PassTwo(rescan.job.job, capped, split_names), rescan.rows,
+                    rescan.stamps)
     if text.mark_text_columns(profiles, features, settings):  # free text: its cells compared normalised
         feature_hashes, row_hashes = text.row_hashes(profiles, features, label)
     for col in profiles.values():
