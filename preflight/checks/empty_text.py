@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from preflight.checks.base import Check, Context, Scoring, pct
-from preflight.checks.texts import Hits, TextScorer, listing, text_columns
+from preflight.checks.texts import Hits, TextScorer, flagged, listing, text_columns
 from preflight.findings import Finding
 from preflight.kernels.arrow import bools
 
@@ -48,10 +48,7 @@ class EmptyText(Check):
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
-        for col in text_columns(profile):
-            hits: Hits = ctx.scored[col.name]
-            if not hits.rows.count:
-                continue
+        for col, hits in flagged(profile, ctx.scored):
             kinds = {k: hits.counts.get(k, 0) for k in KINDS}
             said = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in kinds.items() if v)
             n = hits.rows.count

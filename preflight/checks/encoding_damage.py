@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from preflight.checks.base import Check, Context, Scoring, pct, preview
-from preflight.checks.texts import Hits, TextScorer, finds, listing, matching, text_columns
+from preflight.checks.texts import Hits, TextScorer, finds, flagged, listing, matching, text_columns
 from preflight.findings import Finding
 
 REPLACEMENT = "\ufffd"
@@ -52,11 +52,8 @@ class EncodingDamage(Check):
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
-        for col in text_columns(profile):
-            hits: Hits = ctx.scored[col.name]
+        for col, hits in flagged(profile, ctx.scored):
             n = hits.rows.count
-            if not n:
-                continue
             seen = sorted(hits.seen.get("fragments", set()))
             replacement = hits.counts.get("replacement", 0)
             out.append(ctx.finding(

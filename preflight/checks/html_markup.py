@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from preflight.checks.base import Check, Context, Scoring, pct, preview
-from preflight.checks.texts import Hits, TextScorer, finds, listing, matching, text_columns
+from preflight.checks.texts import Hits, TextScorer, finds, flagged, listing, matching, text_columns
 from preflight.findings import Finding
 
 TAG = r"</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,200})?/?>"
@@ -49,11 +49,8 @@ class HtmlMarkup(Check):
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
-        for col in text_columns(profile):
-            hits: Hits = ctx.scored[col.name]
+        for col, hits in flagged(profile, ctx.scored):
             n = hits.rows.count
-            if not n:
-                continue
             tags, entities = sorted(hits.seen.get("tags", set())), sorted(hits.seen.get("entities", set()))
             out.append(ctx.finding(
                 f"column '{col.name}': {n} texts ({pct(n, col.rows)}) hold HTML markup "

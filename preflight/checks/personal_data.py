@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from preflight.checks.base import Check, Context, Scoring, pct
-from preflight.checks.texts import Hits, TextScorer, finds, listing, matching, text_columns
+from preflight.checks.texts import Hits, TextScorer, finds, flagged, listing, matching, text_columns
 from preflight.findings import Finding
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
@@ -74,12 +74,9 @@ class PersonalData(Check):
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         out = []
-        for col in text_columns(profile):
-            hits: Hits = ctx.scored[col.name]
+        for col, hits in flagged(profile, ctx.scored):
             per_kind = {k: hits.kinds[k] for k in KINDS if k in hits.kinds and hits.kinds[k].count}
             n = hits.rows.count
-            if not n:
-                continue
             said = ", ".join(f"{v.count} with {'an e-mail address' if k == 'email' else 'a ' + k + ' number'}"
                              for k, v in per_kind.items())
             out.append(ctx.finding(

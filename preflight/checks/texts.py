@@ -25,6 +25,14 @@ def text_columns(profile) -> list:
     return list(getattr(profile, "text_columns", []))
 
 
+def flagged(profile, scored: Mapping) -> Iterator[tuple]:
+    """(column, its pass-2 Hits) for each text column where the rule's scorer found a row."""
+    for col in text_columns(profile):
+        hits: Hits = scored[col.name]
+        if hits.rows.count:
+            yield col, hits
+
+
 def matching(texts: pa.Array, pattern: str) -> np.ndarray:
     """Rows whose cell (as written) matches an RE2 pattern: pyarrow's vectorised regex."""
     return np.flatnonzero(bools(pc.match_substring_regex(texts, pattern)))
