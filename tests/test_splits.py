@@ -135,7 +135,9 @@ def test_per_split_parts_merge_to_the_whole_column(tmp_path) -> None:
 
     a, b = profile(tmp_path / "s", sample_rows=200), profile(tmp_path / "w", sample_rows=200)
     assert whole.stats["fingerprint"]["rows"] == a.rows == b.rows
-    for ca, cb in zip(a.columns, b.columns):
+    every = profile(tmp_path / "s")  # every row's codes (above sample_rows only the sample's are kept)
+    assert a.kept is not None and a.kept.size == 200 and every.kept is None
+    for ca, cb, ce in zip(a.columns, b.columns, every.columns):
         assert ca.mean == pytest.approx(cb.mean, rel=1e-12, nan_ok=True)
         assert ca.std == pytest.approx(cb.std, rel=1e-12, nan_ok=True)
         assert (ca.kind, ca.missing, ca.categories) == (cb.kind, cb.missing, cb.categories)
@@ -143,7 +145,7 @@ def test_per_split_parts_merge_to_the_whole_column(tmp_path) -> None:
         assert sorted(ca.sample) == sorted(cb.sample)  # content-keyed: the same rows, however split
         assert sum(p.rows for p in ca.parts) == ca.rows and len(ca.parts) == 2
         if ca.codes is not None:
-            assert (sum(p.category_counts for p in ca.parts) == np.bincount(ca.codes, minlength=2)).all()
+            assert (sum(p.category_counts for p in ca.parts) == np.bincount(ce.codes, minlength=2)).all()
     assert len(b.columns[0].parts) == 1 and b.split_table is None
 
 

@@ -8,7 +8,7 @@ matters, an example and the fix live in its module docstring.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from preflight.findings import Finding, Severity
@@ -97,6 +97,20 @@ class Check:
         if "splits" in self.needs and not has_splits:
             return False
         return all(need not in ("classification", "regression") or task == need for need in self.needs)
+
+
+def on_sample(findings: list[Finding], at: Any) -> list[Finding]:
+    """Findings a check made on the row sample (TabularProfile.sampled; at: its rows' numbers in
+    the table, None when it is every row) in the table's terms: rows and groups through `at`,
+    the message saying where it was measured."""
+    if at is None:
+        return findings
+    def rows(items: Iterable[int | str]) -> tuple:
+        return tuple(r if isinstance(r, str) else int(at[r]) for r in items)
+
+    suffix = f" (measured on a content-keyed sample of {at.size:,} rows)"
+    return [replace(f, message=f.message + suffix, rows=rows(f.rows), groups=tuple(rows(g) for g in f.groups))
+            for f in findings]
 
 
 def preview(items: list | tuple, limit: int = 5, total: int | None = None) -> str:

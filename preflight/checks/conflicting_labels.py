@@ -31,7 +31,7 @@ import numpy as np
 
 from preflight.checks.base import Check, Context, pct
 from preflight.checks.chance import chance_of
-from preflight.checks.groups import AFTER_NORMALISING, hash_groups, texts_present
+from preflight.checks.groups import AFTER_NORMALISING, hash_groups, texts_present, widen
 from preflight.findings import Finding, plural
 from preflight.kernels.hashing import combine, hash_floats
 from preflight.params import Boolean, Interval
@@ -62,11 +62,18 @@ class ConflictingLabels(Check):
             from preflight.learn.near_duplicates import near_groups
 
             # Near-copy groups contain the exact ones: they replace them, split where a
-            # column the models drop (a name, a ticket number) tells the rows apart.
-            candidates = _split(map(np.asarray, near_groups(profile)[0]), present, dropped, profile.rows)
+            # column the models drop (a name, a ticket number) tells the rows apart. Above
+            # sample_rows rows they are searched among the row sample, joined by every exact group.
+            view, at = profile.sampled
+            candidates = _split(map(np.asarray, near_groups(view)[0]), present if at is None else present[at],
+                                dropped, view.rows)
+            if at is not None:
+                candidates = widen([at[g] for g in candidates], exact, profile.rows)
             used = len(profile.columns) - len(dropped) - len(texts)
             compared = (f"the {used} model columns equal or within the near-duplicate radius"
-                        + (f", the {len(dropped)} dropped ones equal" if dropped else ""))
+                        + (f", the {len(dropped)} dropped ones equal" if dropped else "")
+                        + (f"; near-copies searched among a content-keyed sample of {at.size:,} rows"
+                           if at is not None else ""))
             if texts and profile.user_features is None:
                 others = len(profile.columns) - len(texts)
                 jaccard = profile.settings["text_near_jaccard"]
@@ -79,7 +86,9 @@ class ConflictingLabels(Check):
             return []
         rows = np.sort(np.concatenate(groups))
         shown = [", ".join(f"{r}:{_label(profile, r)}" for r in g[:4]) for g in groups[:3]]
-        chance = chance_of(list(profile.columns), np.flatnonzero(present))
+        view, at = profile.sampled  # chance is measured on the row sample above sample_rows rows
+        chance = chance_of(list(view.columns), np.flatnonzero(present if at is None else present[at]))
+        on = f" in a content-keyed sample of {at.size:,} rows" if at is not None else ""
         if texts and compared.startswith("all"):
             compared += AFTER_NORMALISING
         shared = any(texts_present(texts, g) for g in groups)
@@ -95,7 +104,7 @@ class ConflictingLabels(Check):
             f"{rows.size} rows in {plural(len(groups), 'group')}"
             f" have identical features ({compared}) but different labels "
             f"({'; '.join(shown)}{'; ...' if len(groups) > 3 else ''}): "
-            f"{'texts do not repeat by chance' if shared else chance.says()}; {verdict}",
+            f"{'texts do not repeat by chance' if shared else chance.says() + on}; {verdict}",
             severity=severity, rows=rows, groups=groups,
             details={"labels": [[_label(profile, r) for r in g] for g in groups[:1000]],
                      "compared": compared, "evidence": chance.to_dict()})]

@@ -49,8 +49,9 @@ class DuplicateRows(Check):
             return []
         extra = rows.size - len(groups)
         shown = preview(["[" + ", ".join(map(str, g[:4])) + (", ...]" if g.size > 4 else "]") for g in groups], 3)
-        columns = [*profile.columns, *([profile.label] if profile.label is not None else [])]
-        chance = chance_of(columns)
+        view, at = profile.sampled  # above sample_rows rows chance is measured on the row sample
+        chance = chance_of([*view.columns, *([view.label] if view.label is not None else [])])
+        on = f" in a content-keyed sample of {at.size:,} rows" if at is not None else ""
         files = file_of_rows(profile)
         across = sum(np.unique(files[g]).size > 1 for g in groups)
         texts = profile.text_columns
@@ -74,6 +75,6 @@ class DuplicateRows(Check):
             f"{rows.size} rows in {plural(len(groups), 'group')}"
             f" ({pct(rows.size, profile.rows)}) are identical in every "
             f"column{AFTER_NORMALISING if texts else ''} ({shown}): "
-            f"{chance.says() if not copied or across else 'texts do not repeat by chance'}; {verdict}",
+            f"{chance.says() + on if not copied or across else 'texts do not repeat by chance'}; {verdict}",
             severity=severity, rows=rows, groups=groups,
             details={"redundant": extra, "groups_across_files": int(across), "evidence": chance.to_dict()})]

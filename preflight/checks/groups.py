@@ -1,6 +1,8 @@
 """Grouping rows by equal 64-bit content hashes (shared by the duplicate checks)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -27,6 +29,46 @@ def hash_groups(hashes: np.ndarray, keep: np.ndarray | None = None) -> list[np.n
     groups = [idx[s:s + n] for s, n in zip(starts[several].tolist(), sizes[several].tolist())]
     groups.sort(key=lambda g: int(g[0]))
     return groups
+
+
+def widen(groups: list[np.ndarray], more: list[np.ndarray], rows: int) -> list[np.ndarray]:
+    """The connected groups of both lists (groups sharing a row join), each ascending, ordered
+    by first row: near-copies found among the row sample, joined by every row's exact copies."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    every = [g for g in [*groups, *more] if g.size > 1]
+    if not every:
+        return []
+    a = np.concatenate([g[:-1] for g in every]).astype(np.int64)
+    b = np.concatenate([g[1:] for g in every]).astype(np.int64)
+    nodes = np.unique(np.concatenate([a, b]))
+    ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    graph = coo_matrix((np.ones(a.size), (ia, ib)), shape=(nodes.size, nodes.size))
+    _, label = connected_components(graph, directed=False)
+    order = np.lexsort((nodes, label))
+    starts = np.flatnonzero(np.r_[True, np.diff(label[order]) != 0])
+    out = [np.sort(nodes[g]) for g in np.split(order, starts[1:]) if g.size > 1]
+    out.sort(key=lambda g: int(g[0]))
+    return out
+
+
+def near_copies(profile: Any) -> tuple[list[np.ndarray], dict]:
+    """learn.near_duplicates.near_groups in the table's rows: above sample_rows rows searched
+    among the row sample the features' cells are kept for (profile/keep.py), every row's exact
+    copies joining the groups found; computed once per profile."""
+    from preflight.learn.near_duplicates import near_groups
+
+    cached = profile.__dict__.get("_near_copies")
+    if cached is None:
+        view, at = profile.sampled
+        groups, info = near_groups(view)
+        found = [np.asarray(g) for g in groups]
+        if at is not None:
+            found = widen([at[g] for g in found], hash_groups(profile.feature_hash), profile.rows)
+            info = {**info, "rows": profile.rows, "sampled": True}
+        cached = profile.__dict__["_near_copies"] = (found, info)
+    return cached
 
 
 AFTER_NORMALISING = " after normalising text (Unicode NFKC, case, spacing)"

@@ -65,6 +65,9 @@ class LabelIssues(Check):
             return [ctx.skipped("the label is a regression target; confident learning needs classes "
                                 "(outliers and target-scale cover regression targets)")]
         images = profile.kind == "images"
+        at = None  # above sample_rows rows a table's feature cells are the row sample's (profile/keep.py)
+        if not images:
+            profile, at = profile.sampled
         keep = (profile.y >= 0) & (profile.readable if images else True)
         labelled = np.flatnonzero(keep)
         y = profile.y[labelled]
@@ -115,11 +118,12 @@ class LabelIssues(Check):
                                                       adapt=not images)
             info.update(chosen)
             probs = info.pop("pred_probs")
-            info["unscored_rows"] = [int(labelled[r]) for r in info.get("unscored_rows", [])]
+            info["unscored_rows"] = [int(labelled[r] if at is None else at[labelled[r]])
+                                     for r in info.get("unscored_rows", [])]
             info = {"source": "--features" if features is not None else "built-in models", **info}
         if issues.rows.size == 0:
             return []
-        rows = labelled[issues.rows]
+        rows = labelled[issues.rows] if at is None else at[labelled[issues.rows]]
         fraction = rows.size / labelled.size
         severity = ("error" if fraction >= p["error_fraction"] else
                     "warning" if fraction >= p["warn_fraction"] else "info")
@@ -146,6 +150,8 @@ class LabelIssues(Check):
                        "(given vs suggested label in details)")
         sampled = (f" (models fitted on a stratified sample of {sample.size:,} of {labelled.size:,} labelled "
                    f"{'images' if images else 'rows'}; every one scored)" if sample is not None else "")
+        if at is not None:
+            sampled += f" (measured on a content-keyed sample of {at.size:,} rows)"
         unit = "images" if images else "rows"
         key = "file" if images else "row"
         listed = int(ctx.settings.get("max_listed_rows", 10_000))  # details.issues follows the listed rows

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from preflight.checks.base import Check, Context, pct, preview
+from preflight.checks.groups import near_copies
 from preflight.checks.images import near_radius, path_groups, shown_groups, similar_groups
 from preflight.findings import Finding, plural
 
@@ -46,11 +47,9 @@ class NearDuplicates(Check):
 
     @staticmethod
     def _rows(profile, ctx: Context) -> list[Finding]:
-        from preflight.learn.near_duplicates import near_groups
-
         if profile.rows < 2:
             return [ctx.skipped(f"{profile.rows} row(s): nothing to compare")]
-        groups, info = near_groups(profile)
+        groups, info = near_copies(profile)
         groups = [np.asarray(g) for g in groups if np.unique(profile.feature_hash[g]).size > 1]
         if not groups:
             return []
@@ -60,6 +59,8 @@ class NearDuplicates(Check):
         if profile.text_columns and profile.user_features is None:
             space = (f"of text (word 3-shingle Jaccard at least {info['jaccard']:g}, estimated by MinHash and "
                      "confirmed exactly; other columns equal)")
+        if profile.kept is not None:
+            space += f" (searched among a content-keyed sample of {profile.kept.size:,} rows, with every exact copy)"
         return [ctx.finding(
             f"{rows.size} rows in {plural(len(groups), 'group')}"
             f" ({pct(rows.size, profile.rows)}) are near-copies {space} "

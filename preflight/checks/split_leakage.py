@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from preflight.checks.base import Check, Context, pct, preview
-from preflight.checks.groups import hash_groups
+from preflight.checks.base import Check, Context, on_sample, pct, preview
+from preflight.checks.groups import hash_groups, near_copies
 from preflight.checks.images import near_radius, path_groups, shown_groups, similar_groups
 from preflight.findings import Finding
 from preflight.kernels.hashing import hash_floats
@@ -76,12 +76,11 @@ class SplitLeakage(Check):
         out = _copies(profile, hash_groups(profile.feature_hash), ids, "exact", ctx)
         texts = bool(profile.text_columns) and profile.user_features is None  # near-copies of free text
         if ctx.params["near"] and profile.rows >= 2 and (texts or _dimensions(profile) >= MIN_NEAR_DIMENSIONS):
-            from preflight.learn.near_duplicates import near_groups
-
-            near = [g for g in map(np.asarray, near_groups(profile)[0])
+            near = [g for g in near_copies(profile)[0]
                     if np.unique(profile.feature_hash[g]).size > 1]
             out += _copies(profile, near, ids, "near-text" if texts else "near", ctx)
-        return out + _shared_ids(profile, ids, ctx)
+        view, at = profile.sampled  # id columns' cells: the row sample's above sample_rows rows
+        return out + on_sample(_shared_ids(view, view.split_table.ids(), ctx), at)
 
 
 def _dimensions(profile: Any) -> int:

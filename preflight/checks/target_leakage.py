@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.checks.base import Check, Context
+from preflight.checks.base import Check, Context, on_sample
 from preflight.findings import Finding
 from preflight.kernels.hashing import first_by_hash
 from preflight.params import Interval
@@ -42,6 +42,11 @@ class TargetLeakage(Check):
               "min_rank_correlation": Interval(float, 0.0, 1.0)}
 
     def run(self, profile, ctx: Context) -> list[Finding]:
+        # Above sample_rows rows the features' cells are the row sample's (profile/keep.py): measured there.
+        view, at = profile.sampled
+        return on_sample(self._run(view, ctx), at)
+
+    def _run(self, profile, ctx: Context) -> list[Finding]:
         p = ctx.params
         if profile.task == "regression":
             return _regression(profile, ctx)

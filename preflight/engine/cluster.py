@@ -22,6 +22,7 @@ from typing import Any
 
 from preflight.errors import ConfigError
 from preflight.profile.executor import PassOneResult
+from preflight.profile.keep import gathered
 from preflight.profile.merge import merge
 from preflight.profile.partition import PassOne, profile_partition
 from preflight.profile.pass_two import Rescan, Scorer, fold, score_partition
@@ -85,10 +86,15 @@ class DaskEngine:
             level = [client.submit(merge, level[i], level[i + 1], job.where, job.split_col,
                                    key=f"{token}-merge-{depth}-{i}", pure=False) if i + 1 < len(level) else level[i]
                      for i in range(0, len(level), 2)]
-        rows = client.gather(client.map(_rows, profiles, key=[f"{token}-rows-{p.index}" for p in partitions],
-                                        pure=False))
+        rows: list[Any] = []
+        moved_rows = 0
+        # one partition's rows at a time, in plan order, thinned to the content-keyed sample as they come
+        for future in client.map(_rows, profiles, key=[f"{token}-rows-{p.index}" for p in partitions], pure=False):
+            part_rows = future.result()
+            moved_rows += part_rows.nbytes
+            gathered(rows, part_rows, job.keep_rows)
         acc = level[0].result()
-        moved = {"rows": sum(r.nbytes for r in rows), "accumulators": sum(h[1] for h in heads)}
+        moved = {"rows": moved_rows, "accumulators": sum(h[1] for h in heads)}
         self.moved = moved
         return PassOneResult(acc, rows, moved=moved)
 

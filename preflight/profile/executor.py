@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from preflight.profile.keep import gathered
 from preflight.profile.merge import merge
 from preflight.profile.partition import Accumulators, PartitionRows, PassOne, profile_partition
 from preflight.profile.pass_two import Rescan, Scorer, merge_states, score_partition
@@ -51,7 +52,7 @@ class Streamed:
             if isinstance(result, Replan):
                 return PassOneResult(None, [], [result])
             acc = result.accumulators if acc is None else merge(acc, result.accumulators, job.where, job.split_col)
-            rows.append(result.arrays)
+            gathered(rows, result.arrays, job.keep_rows)
         return PassOneResult(acc, rows)
 
     def pass_two(self, rescan: Rescan, scorers: Mapping[Any, Scorer]) -> dict[Any, Any]:

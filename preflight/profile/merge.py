@@ -24,7 +24,8 @@ import numpy as np
 
 from preflight.errors import DataError
 from preflight.profile.columns import EXAMPLES, ColumnBuilder
-from preflight.profile.partition import ROW_LISTS, Accumulators, Coding, PartitionRows
+from preflight.profile.keep import ROW_LISTS, global_rows, keep_first
+from preflight.profile.partition import Accumulators, Coding, PartitionRows
 from preflight.profile.parts import PartBuilder
 from preflight.profile.splits import MAX_SPLITS, SplitColumn
 
@@ -167,10 +168,13 @@ def _part(a: PartBuilder, b: PartBuilder | None, lut: np.ndarray | None) -> Part
     return out
 
 
-def assemble(acc: Accumulators, rows: Sequence[PartitionRows], split_col: str,
-             where: str) -> tuple[dict[str, ColumnBuilder], list[np.ndarray], list[np.ndarray], SplitColumn | None]:
+def assemble(acc: Accumulators, rows: Sequence[PartitionRows], split_col: str, where: str,
+             keep_rows: int | None = None):
     """The merged builders with every partition's per-row arrays (plan order), ready to finish;
-    the feature and row hashes per batch; the split column's reader (None without one)."""
+    the feature and row hashes per batch; the split column's reader (None without one); the
+    global rows whose feature arrays are kept (profile/keep.py; None: every row)."""
+    if keep_rows is not None:
+        keep_first(rows, keep_rows)
     for name, builder in acc.columns.items():
         coding = acc.coding[name]
         for key in ROW_LISTS:
@@ -198,4 +202,5 @@ def assemble(acc: Accumulators, rows: Sequence[PartitionRows], split_col: str,
             lut = np.array([reader.names.index(s) for s in r.split_names] or [0], np.uint8)
             reader.chunks += [lut[ids] if ids.size else ids for ids in r.split_ids]
             reader.file_of_chunk += r.batch_files
-    return (acc.columns, [h for r in rows for h in r.feature_hash], [h for r in rows for h in r.row_hash], reader)
+    return (acc.columns, [h for r in rows for h in r.feature_hash], [h for r in rows for h in r.row_hash], reader,
+            global_rows(rows))

@@ -23,10 +23,9 @@ import numpy as np
 from preflight.kernels.hashing import combine, splitmix64
 from preflight.profile.cells import PLAIN, Reading
 from preflight.profile.columns import ColumnBuilder
+from preflight.profile.keep import ROW_LISTS, positions, thin
 from preflight.profile.splits import SplitColumn
 from preflight.read.partitions import Partition, Replan, read_partition
-
-ROW_LISTS = ("values", "missing", "is_text", "ws", "codes", "hashes")  # ColumnBuilder's per-row lists
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,9 @@ class PassOne:
     display: tuple[str, ...] = () # per file, as the progress line names it
     # columns read otherwise than plainly (cells.Reading, decided from pass 1's merged tallies)
     readings: tuple[tuple[str, Reading], ...] = ()
+    # keep the features' per-row arrays for this many rows, the content-keyed sample
+    # (profile/keep.py); None: for every row (a free-text column needs them all)
+    keep_rows: int | None = None
 
     @property
     def features(self) -> list[str]:
@@ -98,6 +100,12 @@ class PartitionRows:
     split_ids: list[np.ndarray]        # per batch, ids into split_names (split column only)
     split_names: list[str]
     batch_files: list[int]             # per batch, its file index
+    label: str | None = None           # its arrays are every row's: the label codes and values
+    kept: list[np.ndarray | None] = field(default_factory=list)  # per batch, the rows whose feature
+    # arrays are kept (profile/keep.py; None: all of them)
+
+    def features(self) -> list[ColumnRows]:
+        return [c for name, c in self.columns.items() if name != self.label]
 
     @property
     def nbytes(self) -> int:
@@ -129,8 +137,9 @@ def profile_partition(part: Partition, job: PassOne, pool: ThreadPoolExecutor | 
     features = job.features
     seed = np.uint64(job.seed)
     reader = SplitColumn(job.split_col, job.where) if job.split_col else None
-    out = PartitionRows({}, [], [], [], [], [])
-    rows = 0
+    out = PartitionRows({}, [], [], [], [], [], label)
+    thinned = [builders[n] for n in features]
+    rows = held = 0  # rows read, rows whose feature arrays are held
     try:
         for ordinal, batch in enumerate(read_partition(part)):
             n = batch.num_rows
@@ -148,13 +157,19 @@ def profile_partition(part: Partition, job: PassOne, pool: ThreadPoolExecutor | 
             out.feature_hash.append(fh)
             out.row_hash.append(rh)
             out.batch_files.append(part.file)
+            out.kept.append(None)
             rows += n
+            held += n
+            if job.keep_rows is not None and held > 2 * job.keep_rows:  # thinned when twice the sample
+                held = _thin(thinned, out, job.keep_rows)
             if on_batch is not None:
                 on_batch(n)
     except Replan as replan:
         return replan
     if reader is not None:
         out.split_ids, out.split_names = reader.chunks, reader.names
+    if job.keep_rows is not None:
+        _thin(thinned, out, job.keep_rows)
     for name, b in builders.items():
         out.columns[name] = ColumnRows(*(getattr(b, key) for key in ROW_LISTS), vocab=list(b.vocab), raw=b.raw)
         for key in ROW_LISTS:
@@ -164,6 +179,14 @@ def profile_partition(part: Partition, job: PassOne, pool: ThreadPoolExecutor | 
     acc = Accumulators(builders, coding, list(reader.names) if reader is not None else None,
                        {part.file: rows}, len(out.batch_files))
     return PartitionProfile(part.index, rows, acc, out)
+
+
+def _thin(builders: list[ColumnBuilder], out: PartitionRows, k: int) -> int:
+    """Thin to the partition's first k rows by hash; the rows held after."""
+    picks = positions(out.row_hash, out.kept, k)
+    if picks is not None:
+        thin(builders, out.kept, picks)
+    return sum(h.size if x is None else x.size for h, x in zip(out.row_hash, out.kept))
 
 
 def _mark(coding: Coding, builder: ColumnBuilder, ordinal: int, vocab_before: int, coded_before: bool) -> None:

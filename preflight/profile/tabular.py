@@ -2,8 +2,9 @@
 (profile/merge.py), then finalised for the checks."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,7 +17,7 @@ from preflight.profile.cells import PLAIN, Reading
 from preflight.profile.columns import ColumnProfile
 from preflight.profile.executor import Executor, Streamed
 from preflight.profile.merge import assemble
-from preflight.profile.partition import PassOne
+from preflight.profile.partition import Accumulators, PassOne
 from preflight.profile.parts import SplitView
 from preflight.profile.pass_two import PassTwo, Rescan
 from preflight.profile.protocol import Task
@@ -50,6 +51,10 @@ class TabularProfile:
     train_columns: tuple[SplitView, ...] | None = None
     train_label: SplitView | None = None
     rescan: Rescan | None = None  # what pass 2 reads again (profile/pass_two.py)
+    # The rows whose per-row arrays the features hold: the content-keyed sample above
+    # sample_rows rows (profile/keep.py), None for every row. y, the hashes, the label's arrays
+    # and the split ids are always every row's.
+    kept: np.ndarray | None = None
 
     @property
     def kind(self) -> Literal["tabular"]:
@@ -77,6 +82,31 @@ class TabularProfile:
             h.update("\x1f".join(self.split_table.names).encode())
             h.update(self.split_table.ids().tobytes())
         return h.hexdigest()[:32]
+
+    @cached_property
+    def sampled(self) -> tuple[TabularProfile, np.ndarray | None]:
+        """This profile as one of the rows whose feature arrays are kept (itself when that is
+        every row), and those rows' numbers in this one (None: every row). Checks that read the
+        features row by row run on it and report rows through the numbers."""
+        if self.kept is None:
+            return self, None
+        at = self.kept
+        label = self.label
+        if label is not None:
+            label = dataclasses.replace(label, values=label.values[at], missing_mask=label.missing_mask[at],
+                                        nonfinite_mask=label.nonfinite_mask[at],
+                                        whitespace_mask=label.whitespace_mask[at],
+                                        codes=label.codes[at] if label.codes is not None else None,
+                                        hashes=label.hashes[at] if label.hashes is not None else None, texts=None)
+        table = self.split_table
+        if table is not None:
+            table = dataclasses.replace(table, row_ids=table.ids()[at], file_ids=(), file_rows=())
+        return dataclasses.replace(
+            self, rows=int(at.size), label=label, y=self.y[at] if self.y is not None else None,
+            feature_hash=self.feature_hash[at], row_hash=self.row_hash[at], split_table=table,
+            pred_probs=self.pred_probs[at] if self.pred_probs is not None else None,
+            user_features=self.user_features[at] if self.user_features is not None else None,
+            kept=None, rescan=None), at
 
     @property
     def text_columns(self) -> list[ColumnProfile]:
@@ -145,14 +175,15 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
     plan = plan or plan_source(source)
     stamps = [stamp(f) for f in plan.files]  # before pass 1: pass 2 reads the files again
     with ThreadPoolExecutor(worker_count(settings)) as pool:
-        profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan = _profile_partitions(
+        profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan, kept = _profile_partitions(
             plan, label, settings, progress, pool, executor or Streamed())
     rescan = Rescan(rescan.partitions, rescan.offsets, rescan.job, rescan.rows,
                     tuple(stamps[p.file] for p in rescan.partitions))
     features = [n for n in plan.columns if n not in (label, split_col)]
     uncapped = profiles
-    ids = table.ids if table is not None else None
-    profiles = {n: overflow.cap(col, ids) for n, col in profiles.items()}  # 1e308: non-finite, like inf
+    beyond = overflow.beyond(profiles, kept, label, rescan, executor or Streamed())
+    profiles = {n: overflow.cap(col, _ids(table, kept, n == label), beyond.get(n))  # 1e308: non-finite, like inf
+                for n, col in profiles.items()}
     capped = frozenset(n for n, col in profiles.items() if col is not uncapped[n])
     split_names = table.names if table is not None and table.column is not None else ()
     rescan = Rescan(rescan.partitions, rescan.offsets, PassTwo(rescan.job.job, capped, split_names), rescan.rows,
@@ -175,12 +206,12 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
         task=resolved_task, classes=classes, y=y,
         feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings,
         formats=plan.formats, ignored=plan.ignored,
-        split_table=table, train_columns=train_columns, train_label=train_label, rescan=rescan,
+        split_table=table, train_columns=train_columns, train_label=train_label, rescan=rescan, kept=kept,
     )
 
 
 def pass_one_job(plan: Plan, label: str | None, settings: Mapping[str, Any],
-                 readings: Mapping[str, Reading] | None = None) -> PassOne:
+                 readings: Mapping[str, Reading] | None = None, keep_rows: int | None = None) -> PassOne:
     """What every partition needs: columns, label, split column or layout splits, sampling, and
     the columns read otherwise than plainly (decided after a first pass)."""
     split_col = str(settings.get("split_col") or "")
@@ -190,7 +221,8 @@ def pass_one_job(plan: Plan, label: str | None, settings: Mapping[str, Any],
     return PassOne(tuple(n for n in plan.columns if n != split_col), label, split_col,
                    tuple(settings["placeholders"]), int(settings["sample_rows"]), int(settings["seed"]),
                    file_splits, plan.files[0], display=plan.display,
-                   readings=tuple(sorted((n, r) for n, r in (readings or {}).items() if r != PLAIN)))
+                   readings=tuple(sorted((n, r) for n, r in (readings or {}).items() if r != PLAIN)),
+                   keep_rows=keep_rows)
 
 
 def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, Any], progress: Progress,
@@ -201,26 +233,35 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
     # decided from the merged accumulators of pass 1; when one differs, pass 1 runs again on the
     # same plan and executor reading it so (the readings travel in PassOne), and every hash,
     # sample and count is what it would have been read that way from the start.
-    readings: dict[str, Reading] = {}
-    job = pass_one_job(plan, label, settings)
+    # Above sample_rows rows the features' per-row arrays are kept for the content-keyed row
+    # sample only (profile/keep.py); a free-text column needs every row's cells (profile/text.py),
+    # so a table that may hold one is read once more keeping them all.
+    readings: dict[str, Reading] | None = None
+    keep: int | None = int(settings["sample_rows"])
+    job = pass_one_job(plan, label, settings, keep_rows=keep)
     while True:
         progress.restart()
         result = executor.pass_one(plan.partitions, job, progress, pool)
         if result.replans:
             plan = plan.replanned(result.replans)  # a column of a large CSV turned out to be text: start again
-        elif readings or result.accumulators is None:
+        elif result.accumulators is None:
             break
         else:
-            readings = {n: b.decided() for n, b in result.accumulators.columns.items()}
-            if all(r == PLAIN for r in readings.values()):
-                break  # the reading every column had: one pass
-        job = pass_one_job(plan, label, settings, readings)  # once: the second pass decides nothing
+            again = keep is not None and _may_hold_text(result.accumulators, job)
+            keep = None if again else keep
+            if readings is None:  # decided once: the next pass decides nothing
+                readings = {n: b.decided() for n, b in result.accumulators.columns.items()}
+                again = again or any(r != PLAIN for r in readings.values())
+            if not again:
+                break
+        job = pass_one_job(plan, label, settings, readings, keep)
     progress.close()
     assert result.accumulators is not None
     sizes = [sum(h.size for h in r.feature_hash) for r in result.rows]
     offsets = tuple(int(x) for x in np.cumsum([0, *sizes[:-1]])) if sizes else ()
     rescan = Rescan(tuple(plan.partitions), offsets, PassTwo(job), tuple(sizes))
-    builders, feature_hashes, row_hashes, reader = assemble(result.accumulators, result.rows, split_col, job.where)
+    builders, feature_hashes, row_hashes, reader, kept = assemble(result.accumulators, result.rows, split_col,
+                                                                  job.where, job.keep_rows)
     file_rows = [result.accumulators.file_rows.get(i, 0) for i in range(len(plan.files))]
     shown = list(plan.display)
     if reader is not None:
@@ -228,12 +269,28 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
     else:
         table = from_files(plan.layout_splits if not split_col else (), file_rows, shown, train_split, job.where)
     count = len(table.names) if table is not None else 1
-    ids = table.ids if table is not None else None
     names = job.names
-    profiles = dict(zip(names, pool.map(lambda name: builders[name].finish(count, ids), names)))
+    profiles = dict(zip(names, pool.map(lambda name: builders[name].finish(count, _ids(table, kept, name == label)),
+                                        names)))
     if table is not None and table.train is not None:  # the training split's quantiles, one thread per core
         list(pool.map(lambda name: profiles[name].parts[table.train].quantiles, names))
-    return profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan
+    return profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan, kept
+
+
+def _may_hold_text(acc: Accumulators, job: PassOne) -> bool:
+    """Whether a thinned pass read a feature that may be free text: its partitions all kept the
+    cells of a first text batch that reads as prose (ColumnBuilder._keep_text)."""
+    return any(acc.columns[n].raw is not None and acc.columns[n]._judged for n in job.features) and \
+        sum(acc.file_rows.values()) > (job.keep_rows or 0)
+
+
+def _ids(table: SplitTable | None, kept: np.ndarray | None, every_row: bool) -> Callable[[], np.ndarray] | None:
+    """Each row's split id, of the rows whose arrays a column holds (the label's: every row)."""
+    if table is None:
+        return None
+    if kept is None or every_row:
+        return table.ids
+    return lambda: table.ids()[kept]
 
 
 def _cat(chunks: list[np.ndarray]) -> np.ndarray:
