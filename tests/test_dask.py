@@ -95,9 +95,11 @@ def _planted(tmp_path: Path) -> tuple[Path, Path]:
     return single, folder
 
 
-def test_partitions_of_very_different_sizes(tmp_path: Path, scheduler: str) -> None:
+@pytest.mark.parametrize("sample", [{}, {"sample_rows": 100}], ids=["every row", "the row sample"])
+def test_partitions_of_very_different_sizes(tmp_path: Path, scheduler: str, sample: dict) -> None:
+    """Also above sample_rows, where the client keeps the features' arrays of the row sample only."""
     single, folder = _planted(tmp_path)
-    options = {"label": "y", "ignore": ["label-issues"]}
+    options = {"label": "y", "ignore": ["label-issues"], **sample}
     local = preflight.scan(folder, **options)
     remote = preflight.scan(folder, engine="dask", scheduler=scheduler, **options)
     same(local, remote)

@@ -5,11 +5,30 @@ from typing import Any
 
 import numpy as np
 
+BUCKETS = 16  # hash_groups works a 16th of the rows at a time: its scratch memory is ~4 bytes a row
+
 
 def hash_groups(hashes: np.ndarray, keep: np.ndarray | None = None) -> list[np.ndarray]:
-    """Groups (size > 1) of row indices with equal hashes, each ascending, ordered by first row."""
-    idx = np.arange(hashes.size) if keep is None else np.flatnonzero(keep)
-    h = hashes[idx]
+    """Groups (size > 1) of row indices with equal hashes, each ascending, ordered by first row.
+    Equal hashes share their top bits, so the rows are grouped bucket by bucket of them."""
+    if hashes.size <= 1 << 16:
+        idx = np.arange(hashes.size) if keep is None else np.flatnonzero(keep)
+        groups = _equal(hashes[idx], idx)
+    else:
+        top = (hashes >> np.uint64(60)).astype(np.uint8)
+        groups = []
+        for b in range(BUCKETS):
+            mine = top == b
+            if keep is not None:
+                mine &= keep
+            idx = np.flatnonzero(mine)
+            groups += _equal(hashes[idx], idx)
+    groups.sort(key=lambda g: int(g[0]))
+    return groups
+
+
+def _equal(h: np.ndarray, idx: np.ndarray) -> list[np.ndarray]:
+    """The groups of idx (ascending) whose hashes h are equal."""
     # Most rows are unique: find the repeated hashes with a plain sort (a stable argsort of a
     # million hashes costs ~5x more), then order only the rows that carry one.
     s = np.sort(h)
@@ -26,9 +45,7 @@ def hash_groups(hashes: np.ndarray, keep: np.ndarray | None = None) -> list[np.n
     starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
     sizes = np.diff(np.r_[starts, h.size])
     several = sizes > 1  # filter in numpy: a Python loop over a million singletons costs ~0.2 s
-    groups = [idx[s:s + n] for s, n in zip(starts[several].tolist(), sizes[several].tolist())]
-    groups.sort(key=lambda g: int(g[0]))
-    return groups
+    return [idx[s:s + n] for s, n in zip(starts[several].tolist(), sizes[several].tolist())]
 
 
 def widen(groups: list[np.ndarray], more: list[np.ndarray], rows: int) -> list[np.ndarray]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from preflight.profile.keep import gathered
+from preflight.profile.memory import release
 from preflight.profile.merge import merge
 from preflight.profile.partition import Accumulators, PartitionRows, PassOne, profile_partition
 from preflight.profile.pass_two import Rescan, Scorer, merge_states, score_partition
@@ -53,6 +54,7 @@ class Streamed:
                 return PassOneResult(None, [], [result])
             acc = result.accumulators if acc is None else merge(acc, result.accumulators, job.where, job.split_col)
             gathered(rows, result.arrays, job.keep_rows)
+            release()
         return PassOneResult(acc, rows)
 
     def pass_two(self, rescan: Rescan, scorers: Mapping[Any, Scorer]) -> dict[Any, Any]:
@@ -60,4 +62,5 @@ class Streamed:
         out: dict[Any, Any] = {key: s.start() for key, s in scorers.items()}
         for part, offset, expected in zip(rescan.partitions, rescan.offsets, rescan.expected()):
             out = merge_states(scorers, out, score_partition(part, offset, rescan.job, scorers, expected))
+            release()
         return out

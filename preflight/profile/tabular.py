@@ -77,7 +77,7 @@ class TabularProfile:
     def content_hash(self) -> str:
         h = hashlib.sha256()
         h.update("\x1f".join(c.name for c in self.columns).encode())
-        h.update(self.row_hash.tobytes())
+        h.update(memoryview(np.ascontiguousarray(self.row_hash)).cast("B"))  # no copy of the hashes
         if self.split_table is not None:  # a row moved to another split changes what stats were fitted on
             h.update("\x1f".join(self.split_table.names).encode())
             h.update(self.split_table.ids().tobytes())
@@ -175,7 +175,7 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
     plan = plan or plan_source(source)
     stamps = [stamp(f) for f in plan.files]  # before pass 1: pass 2 reads the files again
     with ThreadPoolExecutor(worker_count(settings)) as pool:
-        profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan, kept = _profile_partitions(
+        profiles, file_rows, feature_hash, row_hash, table, plan, rescan, kept = _profile_partitions(
             plan, label, settings, progress, pool, executor or Streamed())
     rescan = Rescan(rescan.partitions, rescan.offsets, rescan.job, rescan.rows,
                     tuple(stamps[p.file] for p in rescan.partitions))
@@ -189,7 +189,7 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
     rescan = Rescan(rescan.partitions, rescan.offsets, PassTwo(rescan.job.job, capped, split_names), rescan.rows,
                     rescan.stamps)
     if text.mark_text_columns(profiles, features, settings):  # free text: its cells compared normalised
-        feature_hashes, row_hashes = text.row_hashes(profiles, features, label)
+        feature_hash, row_hash = (_drained(h) for h in text.row_hashes(profiles, features, label))
     for col in profiles.values():
         col.transform = transforms.fit(col, settings)
     label_col = profiles.get(label) if label else None
@@ -204,7 +204,7 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
         path=plan.root, files=tuple(zip(plan.display, file_rows)),
         rows=sum(file_rows), columns=tuple(profiles[n] for n in features), label=label_col,
         task=resolved_task, classes=classes, y=y,
-        feature_hash=_cat(feature_hashes), row_hash=_cat(row_hashes), settings=settings,
+        feature_hash=feature_hash, row_hash=row_hash, settings=settings,
         formats=plan.formats, ignored=plan.ignored,
         split_table=table, train_columns=train_columns, train_label=train_label, rescan=rescan, kept=kept,
     )
@@ -262,6 +262,8 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
     rescan = Rescan(tuple(plan.partitions), offsets, PassTwo(job), tuple(sizes))
     builders, feature_hashes, row_hashes, reader, kept = assemble(result.accumulators, result.rows, split_col,
                                                                   job.where, job.keep_rows)
+    result.rows.clear()  # the builders and the lists above hold what is still needed
+    feature_hash, row_hash = _drained(feature_hashes), _drained(row_hashes)
     file_rows = [result.accumulators.file_rows.get(i, 0) for i in range(len(plan.files))]
     shown = list(plan.display)
     if reader is not None:
@@ -274,7 +276,7 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
                                         names)))
     if table is not None and table.train is not None:  # the training split's quantiles, one thread per core
         list(pool.map(lambda name: profiles[name].parts[table.train].quantiles, names))
-    return profiles, file_rows, feature_hashes, row_hashes, table, plan, rescan, kept
+    return profiles, file_rows, feature_hash, row_hash, table, plan, rescan, kept
 
 
 def _may_hold_text(acc: Accumulators, job: PassOne) -> bool:
@@ -293,7 +295,15 @@ def _ids(table: SplitTable | None, kept: np.ndarray | None, every_row: bool) -> 
     return lambda: table.ids()[kept]
 
 
-def _cat(chunks: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(chunks) if chunks else np.empty(0, np.uint64)
+def _drained(chunks: list[np.ndarray]) -> np.ndarray:
+    """The chunks as one array, each let go from the list once copied: with no other reference
+    its memory goes at once, so the copy never holds two of every row's hashes."""
+    out = np.empty(sum(c.size for c in chunks), np.uint64)
+    at = 0
+    for i, c in enumerate(chunks):
+        out[at:at + c.size] = c
+        at += c.size
+        chunks[i] = None  # type: ignore[call-overload]
+    return out
 
 

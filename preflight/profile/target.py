@@ -10,6 +10,8 @@ import numpy as np
 from preflight.errors import DataError
 from preflight.profile.columns import ColumnProfile
 
+CODE = np.int32  # a class code per row: 4 bytes, the scan keeps one for every row (up to 100,000 classes)
+
 
 def infer_target(col: ColumnProfile | None, task: str, settings: Mapping[str, Any]):
     """Infer the task and encode classes: sorted, in the label's own type."""
@@ -28,17 +30,17 @@ def infer_target(col: ColumnProfile | None, task: str, settings: Mapping[str, An
         return task, (), None
     present = ~col.missing_mask & ~col.nonfinite_mask
     if col.kind == "empty":
-        return task, (), np.full(col.rows, -1, dtype=np.int64)
+        return task, (), np.full(col.rows, -1, dtype=CODE)
     if col.kind == "numeric":
         uniq = np.unique(col.values[present])
         classes = tuple(int(v) if col.integral else float(v) for v in uniq)
-        y = np.full(col.rows, -1, dtype=np.int64)
+        y = np.full(col.rows, -1, dtype=CODE)
         y[present] = np.searchsorted(uniq, col.values[present])
         return task, classes, y
     if col.codes is None:
         raise DataError(f"label column '{col.name}' has more than 100000 distinct values; "
                         "it does not look like a class label (use --task regression or another --label).")
-    return task, tuple(col.categories), col.codes.astype(np.int64)
+    return task, tuple(col.categories), col.codes.astype(CODE, copy=False)  # the codes themselves: no copy
 
 
 MIN_ROWS_PER_CLASS = 5  # fewer rows per distinct value: counts or measurements, not classes
