@@ -253,27 +253,10 @@ class MatrixRows:
         return []
 
     def add(self, state: list[np.ndarray], batch: RowBatch) -> list[np.ndarray]:
-        from preflight.profile import transforms
-
         lo, hi = np.searchsorted(self.rows, [batch.start, batch.start + batch.rows])
         if hi == lo:
             return state
-        local = self.rows[lo:hi] - batch.start
-        block = np.zeros((local.size, self.width))
-        j = 0
-        for name, spec in self.specs:
-            cells = batch.columns[name]
-            if spec["kind"] == "one-hot":
-                k = len(spec["categories"])
-                ids = cells.category_ids({c: i for i, c in enumerate(spec["categories"])})[local]
-                ok = np.flatnonzero((ids >= 0) & (ids < k))
-                block[ok, j + ids[ok]] = 1.0
-                j += k
-            else:
-                block[:, j] = transforms.apply_numeric(spec, np.where(cells.nonfinite[local], np.nan,
-                                                                      cells.values[local]))
-                j += 1
-        return [*state, block]
+        return [*state, matrix_block(self.specs, self.width, batch, self.rows[lo:hi] - batch.start)]
 
     def merge(self, a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
         return [*a, *b]
@@ -282,6 +265,29 @@ class MatrixRows:
         if not state:
             return np.zeros((0, self.width), dtype)
         return np.concatenate(state).astype(dtype, copy=False)
+
+
+def matrix_block(specs: Sequence[tuple[str, Any]], width: int, batch: RowBatch,
+                 local: np.ndarray | None = None) -> np.ndarray:
+    """TabularProfile.matrix's rows of a batch's rows `local` (positions in the batch; every row
+    with None): specs, width as tabular.matrix_columns gives them."""
+    from preflight.profile import transforms
+
+    local = np.arange(batch.rows) if local is None else local
+    block = np.zeros((local.size, width))
+    j = 0
+    for name, spec in specs:
+        cells = batch.columns[name]
+        if spec["kind"] == "one-hot":
+            k = len(spec["categories"])
+            ids = cells.category_ids({c: i for i, c in enumerate(spec["categories"])})[local]
+            ok = np.flatnonzero((ids >= 0) & (ids < k))
+            block[ok, j + ids[ok]] = 1.0
+            j += k
+        else:
+            block[:, j] = transforms.apply_numeric(spec, np.where(cells.nonfinite[local], np.nan, cells.values[local]))
+            j += 1
+    return block
 
 
 @dataclass
