@@ -115,6 +115,18 @@ def test_partitions_of_very_different_sizes(tmp_path: Path, scheduler: str, samp
     _close(whole.stats, remote.stats)
 
 
+def test_label_issues_scored_in_pass_two_on_the_cluster(tmp_path: Path, scheduler: str) -> None:
+    """Above sample_rows, label-issues' pass-2 rows are the same on the Dask engine."""
+    from test_label_scoring import FLIPPED, gaussians
+
+    path = gaussians(tmp_path / "t.parquet")
+    local = preflight.scan(path, label="y", sample_rows=100)
+    remote = preflight.scan(path, label="y", sample_rows=100, engine="dask", scheduler=scheduler)
+    same(local, remote)
+    finding, = remote.by_rule("label-issues")
+    assert sorted(finding.rows) == FLIPPED.tolist()
+
+
 def _close(a, b, path: str = "") -> None:
     if isinstance(a, dict):
         assert a.keys() == b.keys(), path

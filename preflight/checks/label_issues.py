@@ -21,6 +21,10 @@ model columns joined in, and a linear model trained by SGD (learn/text_labels.py
 replaces them as on any table.
 Above max_rows labelled rows the models are fitted on a stratified content-keyed
 sample of max_rows rows (cross-validated there) and score every other row; the finding says so.
+Tables above sample_rows rows keep their features' arrays for the content-keyed row sample
+only: the models are chosen and fitted there as above, and pass 2 scores every other labelled
+row with them by the sample's rule (learn/label_scoring.py); the finding covers every labelled
+row and says so. Pixel-like tables, --features and --pred-probs stay on the sample.
 Above max_classes classes the rule skips, saying so: memory grows with rows x classes (the
 out-of-sample probabilities) and classes x classes (the confident joint), and a 100,000-class
 label would need a 100,000 x 100,000 array.
@@ -33,11 +37,18 @@ model's out-of-sample probabilities (--pred-probs) or embeddings (--features) fo
 sharper search."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from preflight.checks.base import Check, Context, pct, preview
+from preflight.checks.base import Check, Context, Scoring, pct, preview
 from preflight.findings import Finding
 from preflight.params import Interval
+
+if TYPE_CHECKING:
+    from preflight.learn.crossval import FittedMix
+    from preflight.learn.label_scoring import FlaggedLabels
 
 
 class LabelIssues(Check):
@@ -56,9 +67,49 @@ class LabelIssues(Check):
               "error_min_skill": Interval(float, -1.0, 1.0),
               "max_calibration_error": Interval(float, 0.0, 1.0)}
 
+    def score(self, profile, ctx: Context) -> Scoring | None:
+        """Above sample_rows rows (built-in models on a table without free text, no --pred-probs or
+        --features): the models fitted on the row sample score every other row in pass 2."""
+        if (profile.kind != "tabular" or profile.kept is None or profile.task != "classification"
+                or profile.pred_probs is not None or profile.user_features is not None or profile.text_columns):
+            return None
+        return self._scoring(profile, ctx)
+
+    def _scoring(self, profile, ctx: Context) -> Scoring:
+        from preflight.learn.crossval import MIN_CLASS_ROWS
+        from preflight.learn.label_issues import FILTER_BY
+        from preflight.learn.label_scoring import Flags, confident_thresholds
+        from preflight.profile.tabular import matrix_columns
+
+        found = self._search(profile, ctx, final=True)
+        if isinstance(found, list) or found.final is None:  # skipped, or the pixel path: the sample only
+            return found, None
+        specs, names, _ = matrix_columns(profile)
+        k = len(profile.classes)
+        info = found.info
+        joint = None if info["method"] == FILTER_BY else confident_thresholds(found.probs, found.y, k)
+        flags = Flags(specs, len(names), profile.label.name, tuple(profile.classes), profile.label.kind == "numeric",
+                      np.asarray(profile.kept, np.int64), np.bincount(found.y, minlength=k) >= MIN_CLASS_ROWS,
+                      found.final, joint, float(info["max_quality"]), info.get("max_given"), ctx.max_rows)
+        got = yield {"flags": flags}
+        return found, got["flags"]
+
     def run(self, profile, ctx: Context) -> list[Finding]:
+        if ctx.scored is not None:  # above sample_rows: the sample's search and pass 2's rows (score)
+            found, flags = ctx.scored
+            if isinstance(found, list):
+                return found
+            labelled = int(np.count_nonzero(profile.y >= 0)) if flags is not None else None
+            return self._report(found, ctx, flags, labelled)
+        found = self._search(profile, ctx)
+        return found if isinstance(found, list) else self._report(found, ctx)
+
+    def _search(self, profile, ctx: Context, final: bool = False) -> Search | list[Finding]:
+        """The search on the rows whose features are kept (the row sample above sample_rows): the
+        issues among them, or the one finding saying why it cannot run. final: also the fitted
+        models (Search.final) where the built-in models on the model matrix decide."""
         from preflight.learn.crossval import one_thread, stratified_sample
-        from preflight.learn.label_issues import find_label_issues, label_issues_from_features, skill
+        from preflight.learn.label_issues import find_label_issues, label_issues_from_features
 
         p, seed = ctx.params, ctx.settings["seed"]
         if profile.task != "classification":
@@ -80,7 +131,7 @@ class LabelIssues(Check):
                                 f"{min(labelled.size, p['max_rows']):,} x {k:,} probability matrix and a {k:,} x {k:,} "
                                 "confident joint, with few rows per class to learn from (raise max_classes if the "
                                 "memory is there)")]
-        sample = None
+        sample, fitted = None, None
         pred_probs = profile.pred_probs
         if pred_probs is not None:  # the user's probabilities: scoring every row is cheap
             probs = pred_probs[labelled]
@@ -114,24 +165,44 @@ class LabelIssues(Check):
                 with one_thread():
                     x, chosen = _image_features(x, profile.signals.ycc[labelled], y, hashes, seed, sample)
             # the image representation was chosen with the fixed model mix: keep it there
+            final = final and span is None and not images and features is None
             issues, info = label_issues_from_features(x, y, k, seed=seed, hashes=hashes, sample=sample,
-                                                      adapt=not images)
+                                                      adapt=not images, final=final)
+            fitted = info.pop("final", None)
             info.update(chosen)
             probs = info.pop("pred_probs")
             info["unscored_rows"] = [int(labelled[r] if at is None else at[labelled[r]])
                                      for r in info.get("unscored_rows", [])]
             info = {"source": "--features" if features is not None else "built-in models", **info}
-        if issues.rows.size == 0:
-            return []
+        return Search(profile, at, labelled, y, images, sample, issues, info, probs, fitted)
+
+    def _report(self, found: Search, ctx: Context, flags: FlaggedLabels | None = None,
+                everyone: int | None = None) -> list[Finding]:
+        """The finding: the search's issues, and with `flags` pass 2's among the `everyone`
+        labelled rows of the table."""
+        from preflight.learn.label_issues import skill
+
+        p = ctx.params
+        profile, at, labelled, y, images = found.profile, found.at, found.labelled, found.y, found.images
+        sample, issues, info, probs = found.sample, found.issues, found.info, found.probs
         rows = labelled[issues.rows] if at is None else at[labelled[issues.rows]]
-        fraction = rows.size / labelled.size
+        given, suggested, scores = issues.given, issues.suggested, issues.scores
+        count, searched = rows.size, labelled.size
+        if flags is not None and everyone is not None:  # worst first over both, ties by row number
+            rows, scores = np.concatenate([rows, flags.rows]), np.concatenate([scores, flags.scores])
+            given, suggested = np.concatenate([given, flags.given]), np.concatenate([suggested, flags.suggested])
+            order = np.lexsort((rows, scores))
+            rows, scores, given, suggested = rows[order], scores[order], given[order], suggested[order]
+            count, searched = count + flags.count, everyone
+        if count == 0:
+            return []
+        fraction = count / searched
         severity = ("error" if fraction >= p["error_fraction"] else
                     "warning" if fraction >= p["warn_fraction"] else "info")
         cls = profile.classes
         acc, base, sk = skill(probs, y)
         where = [profile.files[r] for r in rows] if images else [str(r) for r in rows]
-        shown = [f"{w} ({cls[g]!r} -> {cls[s]!r})" for w, g, s in
-                 zip(where[:3], issues.given[:3], issues.suggested[:3])]
+        shown = [f"{w} ({cls[g]!r} -> {cls[s]!r})" for w, g, s in zip(where[:3], given[:3], suggested[:3])]
         ece = calibration_error(probs, y)
         short = [f"skill {sk:.2f} < error_min_skill {p['error_min_skill']:g}"] if sk < p["error_min_skill"] else []
         if ece > p["max_calibration_error"]:
@@ -150,22 +221,53 @@ class LabelIssues(Check):
                        "(given vs suggested label in details)")
         sampled = (f" (models fitted on a stratified sample of {sample.size:,} of {labelled.size:,} labelled "
                    f"{'images' if images else 'rows'}; every one scored)" if sample is not None else "")
-        if at is not None:
+        if at is not None and flags is not None:
+            fit = sample.size if sample is not None else labelled.size
+            sampled = (f" (models fitted on a content-keyed sample of {fit:,} labelled rows, "
+                       f"every one of the {searched:,} scored)")
+        elif at is not None:
             sampled += f" (measured on a content-keyed sample of {at.size:,} rows)"
         unit = "images" if images else "rows"
         key = "file" if images else "row"
         listed = int(ctx.settings.get("max_listed_rows", 10_000))  # details.issues follows the listed rows
         return [ctx.finding(
-            f"{rows.size} {unit} ({pct(rows.size, labelled.size)}) {verdict}{sampled}{demoted}",
-            severity=severity, count=rows.size, **({"files": where} if images else {"rows": rows}),
+            f"{count} {unit} ({pct(count, searched)}) {verdict}{sampled}{demoted}",
+            severity=severity, count=count, truncated=count > rows.size,
+            **({"files": where} if images else {"rows": rows}),
             details={"issues": [{key: w if images else int(w), "given": cls[int(g)], "suggested": cls[int(s)],
                                  "score": round(float(q), 6)}
-                                for w, g, s, q in zip(where[:listed], issues.given, issues.suggested, issues.scores)],
-                     "fraction": round(fraction, 6), "searched_rows": int(labelled.size),
-                     "sample_rows": None if sample is None else int(sample.size),
+                                for w, g, s, q in zip(where[:listed], given, suggested, scores)],
+                     "fraction": round(fraction, 6), "searched_rows": int(searched),
+                     "sample_rows": _fitted_rows(found, flags is not None),
                      "skill": {"accuracy": round(acc, 6), "majority_baseline": round(base, 6), "skill": round(sk, 6),
                                "calibration_error": round(ece, 6)},
                      "model": {k_: v for k_, v in info.items() if isinstance(v, (str, int, float, list, dict))}})]
+
+
+@dataclass(frozen=True)
+class Search:
+    """The search on the kept rows: `profile` is the view it ran on, `at` its rows' numbers in the
+    table (None: every row), `labelled` its labelled rows and `y` their classes; the issues among
+    them (indices into labelled), the models' info and probabilities; `sample` the rows the models
+    were fitted on when fewer than labelled (max_rows); `final` the fitted models, when asked."""
+
+    profile: Any
+    at: np.ndarray | None
+    labelled: np.ndarray
+    y: np.ndarray
+    images: bool
+    sample: np.ndarray | None
+    issues: Any
+    info: dict
+    probs: np.ndarray
+    final: FittedMix | None
+
+
+def _fitted_rows(found: Search, every: bool) -> int | None:
+    """details.sample_rows: the rows the models were fitted on, when not every searched row."""
+    if found.sample is not None:
+        return int(found.sample.size)
+    return int(found.labelled.size) if every else None
 
 
 def calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:

@@ -12,11 +12,12 @@ vector hides that vector from training (a table of 268,000 rows over 4 distinct 
 more, the other copies' labels inform each row's prediction, as they would in training.
 Above a row cap, the models are fitted on a stratified content-keyed sample (stratified_sample,
 copies spread the same way): cross-validated there, and fitted once on the whole sample to
-score every other row (fitted_pred_probs), which that fit never saw either.
+score every other row (fit_mix, mix_pred_probs), which that fit never saw either.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -150,25 +151,35 @@ def _model(name: str, n_train: int, seed: int) -> Any:
     raise ValueError(f"unknown model '{name}'; expected one of {', '.join(MODELS)}")
 
 
+def _fit_one(name: str, X: np.ndarray, y: np.ndarray, n_classes: int, seed: int) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(fitted model or None, its classes, the training prior): None where a split with a single
+    class (or none) cannot fit a classifier, which then predicts its prior."""
+    prior = np.bincount(y, minlength=n_classes).astype(np.float64)
+    prior = prior / prior.sum() if prior.sum() else np.full(n_classes, 1.0 / n_classes)
+    if len(np.unique(y)) < 2:
+        return None, np.zeros(0, np.int64), prior
+    model = _model(name, len(y), seed).fit(X, y)
+    return model, model.classes_.astype(np.int64), prior
+
+
+def _predict_one(name: str, model: Any, cols: np.ndarray, prior: np.ndarray, Z: np.ndarray,
+                 n_classes: int) -> np.ndarray:
+    """A _fit_one model's predict_proba widened to every class column (a split may lack some)."""
+    if model is None:
+        return np.tile(prior, (len(Z), 1))
+    out = np.zeros((len(Z), n_classes))
+    # The boosted trees read a column per split: column-major rows are read contiguously.
+    out[:, cols] = model.predict_proba(np.asfortranarray(Z) if family(name) == "hgb" else Z)
+    return out
+
+
 def _fitted(name: str, X: np.ndarray, y: np.ndarray, n_classes: int, seed: int) -> Callable[[np.ndarray], np.ndarray]:
     """Fit one model; its predict_proba widened to every class column (a split may lack some).
 
     A split with a single class (or none) cannot fit a classifier: predict its prior.
     """
-    prior = np.bincount(y, minlength=n_classes).astype(np.float64)
-    prior = prior / prior.sum() if prior.sum() else np.full(n_classes, 1.0 / n_classes)
-    if len(np.unique(y)) < 2:
-        return lambda Z: np.tile(prior, (len(Z), 1))
-    model = _model(name, len(y), seed).fit(X, y)
-    cols = model.classes_.astype(np.int64)
-
-    def predict(Z: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(Z), n_classes))
-        # The boosted trees read a column per split: column-major rows are read contiguously.
-        out[:, cols] = model.predict_proba(np.asfortranarray(Z) if family(name) == "hgb" else Z)
-        return out
-
-    return predict
+    model, cols, prior = _fit_one(name, X, y, n_classes, seed)
+    return lambda Z: _predict_one(name, model, cols, prior, Z, n_classes)
 
 
 KNN_K = 20  # distance-weighted neighbours (the "knn" model)
@@ -350,32 +361,50 @@ def choose_models(by_model: dict[str, np.ndarray], y: np.ndarray) -> dict[str, f
 PREDICT_CHUNK = 65_536  # rows per predict_proba call: bounded memory on a million rows
 
 
-def fitted_pred_probs(
-    X_fit: np.ndarray,
-    y_fit: np.ndarray,
-    X: np.ndarray,
-    rows: np.ndarray,
-    n_classes: int,
-    *,
-    seed: int,
-    weights: dict[str, float],
-) -> np.ndarray:
-    """Probabilities for X[rows] from each model of `weights` fitted once on (X_fit, y_fit),
-    mixed with those weights: out-of-sample for every row not among the fitted ones."""
+@dataclass(frozen=True)
+class FittedMix:
+    """Models fitted once, each with its mixture weight: picklable, so that pass 2 scores rows
+    with them where the rows are read (learn/label_scoring.py)."""
+
+    names: tuple[str, ...]
+    weights: tuple[float, ...]
+    fits: tuple[tuple[Any, np.ndarray, np.ndarray], ...]  # per model: _fit_one's (model, classes, prior)
+    n_classes: int
+
+    def add_to(self, out: np.ndarray, Z: np.ndarray, model: int) -> None:
+        """out += this model's weighted probabilities of rows Z."""
+        out += self.weights[model] * _predict_one(self.names[model], *self.fits[model], Z, self.n_classes)
+
+    def predict(self, Z: np.ndarray) -> np.ndarray:
+        """The mixed probabilities of rows Z, each row summing to 1."""
+        Z = np.asarray(Z, dtype=np.float64)
+        out = np.zeros((len(Z), self.n_classes))
+        for m in range(len(self.names)):
+            self.add_to(out, Z, m)
+        return out / out.sum(axis=1, keepdims=True) if len(Z) else out
+
+
+def fit_mix(X_fit: np.ndarray, y_fit: np.ndarray, n_classes: int, *, seed: int,
+            weights: dict[str, float]) -> FittedMix:
+    """Each model of `weights` with a weight above 0, fitted once on (X_fit, y_fit)."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
 
     X_fit = np.asarray(X_fit, dtype=np.float64)
     y_fit = np.asarray(y_fit, dtype=np.int64)
-    out = np.zeros((len(rows), n_classes))
+    used = [(m, w) for m, w in weights.items() if w != 0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for m, w in weights.items():
-            if w == 0:
-                continue
-            predict = _fitted(m, X_fit, y_fit, n_classes, seed)
-            for a in range(0, len(rows), PREDICT_CHUNK):
-                part = rows[a:a + PREDICT_CHUNK]
-                out[a:a + len(part)] += w * predict(np.asarray(X[part], dtype=np.float64))
+        fits = tuple(_fit_one(m, X_fit, y_fit, n_classes, seed) for m, _ in used)
+    return FittedMix(tuple(m for m, _ in used), tuple(w for _, w in used), fits, n_classes)
+
+
+def mix_pred_probs(mix: FittedMix, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """mix.predict of X[rows], a chunk of rows at a time (bounded memory on a million rows)."""
+    out = np.zeros((len(rows), mix.n_classes))
+    for m in range(len(mix.names)):
+        for a in range(0, len(rows), PREDICT_CHUNK):
+            part = rows[a:a + PREDICT_CHUNK]
+            mix.add_to(out[a:a + len(part)], np.asarray(X[part], dtype=np.float64), m)
     return out / out.sum(axis=1, keepdims=True) if len(rows) else out

@@ -78,6 +78,7 @@ def find_label_issues(
 def label_issues_from_features(
     X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
     hashes: np.ndarray | None = None, sample: np.ndarray | None = None, adapt: bool = True,
+    final: bool = False,
 ) -> tuple[LabelIssues, dict]:
     """Cross-validated probabilities from X (two passes), then find_label_issues on them.
 
@@ -89,25 +90,36 @@ def label_issues_from_features(
     (decision_rule); without it the fixed DEFAULT_MODELS and predicted_neq_given (with the
     chance ceiling, below_chance), as the image representation was chosen and measured with
     (benchmarks/image_quality.py).
+    final: also info["final"], the chosen models fitted once on the rows they were last trained
+    on (crossval.FittedMix), to score rows outside X with (learn/label_scoring.py).
     The models run in one thread (crossval.one_thread).
     """
     from preflight.learn.crossval import one_thread
 
     with one_thread():
-        return _label_issues_from_features(X, y, n_classes, seed=seed, hashes=hashes, sample=sample, adapt=adapt)
+        return _label_issues_from_features(X, y, n_classes, seed=seed, hashes=hashes, sample=sample, adapt=adapt,
+                                           final=final)
 
 
 def _label_issues_from_features(
     X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
-    hashes: np.ndarray | None, sample: np.ndarray | None, adapt: bool,
+    hashes: np.ndarray | None, sample: np.ndarray | None, adapt: bool, final: bool = False,
 ) -> tuple[LabelIssues, dict]:
     from cleanlab.rank import get_label_quality_scores
 
-    from preflight.learn.crossval import DEFAULT_MODELS, choose_models, neighbour_table, out_of_sample_pred_probs
+    from preflight.learn.crossval import (
+        DEFAULT_MODELS,
+        MIN_CLASS_ROWS,
+        choose_models,
+        fit_mix,
+        neighbour_table,
+        out_of_sample_pred_probs,
+    )
 
     y = np.asarray(y, dtype=np.int64)
     if sample is not None and len(sample) < len(y):
-        return _sampled(X, y, n_classes, seed=seed, hashes=hashes, sample=np.asarray(sample, dtype=np.int64))
+        return _sampled(X, y, n_classes, seed=seed, hashes=hashes, sample=np.asarray(sample, dtype=np.int64),
+                        final=final)
 
     table = neighbour_table(X) if len(y) > 1 else None  # one search, shared by every k-NN fit
     candidates = candidate_models(len(y)) if adapt else DEFAULT_MODELS
@@ -134,6 +146,9 @@ def _label_issues_from_features(
     info = {**info, "candidates": list(candidates), "candidate_log_loss": first_info["log_loss"],
             "method": method, "score_method": SCORE_METHOD, "max_quality": max_quality, "max_given": max_given,
             "left_out_of_refit": int(suspect.sum()), "pred_probs": pred_probs}
+    if final:  # the refit's training rows: neither suspects nor classes too small to cross-validate
+        train = ~suspect & (np.bincount(y, minlength=n_classes)[y] >= MIN_CLASS_ROWS)
+        info["final"] = fit_mix(X[train], y[train], n_classes, seed=seed, weights=weights)
     return issues, info
 
 
@@ -178,7 +193,7 @@ def below_chance(n_classes: int) -> float:
 
 
 def _sampled(X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
-             hashes: np.ndarray | None, sample: np.ndarray) -> tuple[LabelIssues, dict]:
+             hashes: np.ndarray | None, sample: np.ndarray, final: bool = False) -> tuple[LabelIssues, dict]:
     """Every row scored by models fitted on a sample: the sample's rows by cross-validation
     (pass 1 finds suspects, pass 2 refits without them), every other row by the same models
     fitted once on the whole sample minus the suspects. Rows outside the sample never train,
@@ -196,7 +211,7 @@ def _sampled(X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
     """
     from cleanlab.rank import get_label_quality_scores
 
-    from preflight.learn.crossval import fitted_pred_probs, out_of_sample_pred_probs
+    from preflight.learn.crossval import fit_mix, mix_pred_probs, out_of_sample_pred_probs
 
     n = len(y)
     Xs, ys = X[sample], y[sample]
@@ -213,12 +228,13 @@ def _sampled(X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
     rest = np.flatnonzero(outside)
     pred_probs = np.empty((n, n_classes))
     pred_probs[sample] = sample_probs
-    pred_probs[rest] = fitted_pred_probs(Xs[~suspect], ys[~suspect], X, rest, n_classes, seed=seed,
-                                         weights=info["weights"])
+    mix = fit_mix(Xs[~suspect], ys[~suspect], n_classes, seed=seed, weights=info["weights"])
+    pred_probs[rest] = mix_pred_probs(mix, X, rest)
     issues = find_label_issues(pred_probs, y)
     info = {**info, "repeats": 1, "unscored_rows": [int(sample[r]) for r in info["unscored_rows"]],
             "method": FILTER_BY, "score_method": SCORE_METHOD, "max_quality": MAX_QUALITY,
-            "sample_rows": len(sample), "left_out_of_refit": int(suspect.sum()), "pred_probs": pred_probs}
+            "sample_rows": len(sample), "left_out_of_refit": int(suspect.sum()), "pred_probs": pred_probs,
+            **({"final": mix} if final else {})}
     return issues, info
 
 

@@ -1,0 +1,97 @@
+"""label-issues above sample_rows rows: models fitted on the content-keyed row sample, every
+other labelled row scored with them in pass 2 (learn/label_scoring.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from test_partitions import profile_of, scans_both_ways
+
+import preflight
+from preflight.learn.crossval import FittedMix
+from preflight.learn.label_scoring import FlaggedLabels, Flags, flag
+
+FLIPPED = np.arange(37, 3000, 100)  # 30 rows spread over the table
+GROUPS = ((0, 3), (3, 1700), (1703, 40), (1743, 900), (2643, 357))  # row groups of very different sizes
+
+
+def gaussians(path: Path, flipped: np.ndarray = FLIPPED, n: int = 3000, numeric: bool = False) -> Path:
+    """Two well-separated Gaussian classes in 3 features, the labels of `flipped` swapped."""
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, n)
+    x = rng.normal(size=(n, 3)) + 4.0 * y[:, None]
+    given = y.copy()
+    given[flipped] = 1 - given[flipped]
+    label = given + 3 if numeric else np.array(["a", "b"], dtype=object)[given]
+    data = pa.table({"f0": x[:, 0], "f1": x[:, 1], "f2": x[:, 2], "y": label})
+    with pq.ParquetWriter(path, data.schema) as writer:
+        for start, size in GROUPS:
+            writer.write_table(data.slice(start, size))
+    return path
+
+
+def test_every_labelled_row_is_scored_above_sample_rows(tmp_path: Path) -> None:
+    path = gaussians(tmp_path / "t.parquet")
+    kept = set(profile_of(path, sample_rows=100).kept.tolist())
+    outside = [r for r in FLIPPED if r not in kept]
+    assert len(outside) >= 25  # most planted rows are not in the sample
+    finding, = preflight.scan(path, label="y", sample_rows=100).by_rule("label-issues")
+    assert sorted(finding.rows) == FLIPPED.tolist()  # every planted row, and nothing else
+    assert finding.count == 30 and finding.details["searched_rows"] == 3000
+    assert finding.details["fraction"] == 0.01 and finding.details["sample_rows"] == 100
+    assert "models fitted on a content-keyed sample of 100 labelled rows, every one of the 3,000 scored" in \
+        finding.message
+    issues = finding.details["issues"]
+    assert [i["row"] for i in issues] == list(finding.rows)  # worst first, as rows
+    assert [i["score"] for i in issues] == sorted(i["score"] for i in issues)
+    assert all(i["given"] != i["suggested"] for i in issues)
+
+
+def test_numeric_labels_read_in_pass_two(tmp_path: Path) -> None:
+    path = gaussians(tmp_path / "t.parquet", numeric=True)
+    finding, = preflight.scan(path, label="y", task="classification", sample_rows=100).by_rule("label-issues")
+    assert sorted(finding.rows) == FLIPPED.tolist()
+    assert {i["given"] for i in finding.details["issues"]} <= {3, 4}
+
+
+def test_a_clean_table_above_sample_rows_gives_no_warning(tmp_path: Path) -> None:
+    path = gaussians(tmp_path / "t.parquet", flipped=np.empty(0, np.int64))
+    found = preflight.scan(path, label="y", sample_rows=100).by_rule("label-issues")
+    assert all(f.severity == "info" for f in found)
+    assert sum(f.count for f in found) <= 3
+
+
+def test_any_partitioning_gives_the_same_finding(tmp_path: Path, monkeypatch) -> None:
+    path = gaussians(tmp_path / "t.parquet")
+    many, one = scans_both_ways(path, monkeypatch, batch_rows=64, label="y", sample_rows=100)
+    a, b = many.to_dict()["findings"], one.to_dict()["findings"]
+    assert a == b
+    assert any(f["rule"] == "label-issues" and f["count"] == 30 for f in a)
+
+
+def test_flags_keep_the_worst_rows_whatever_the_merge_order() -> None:
+    """Bounded state: exact counts, the `keep` lowest scores, ties by row number."""
+    scorer = Flags((), 0, "y", ("a", "b"), False, np.empty(0, np.int64), np.ones(2, bool),
+                   FittedMix((), (), (), 2), None, 0.25, None, keep=3)
+    parts = [FlaggedLabels(2, np.array([5, 9]), np.array([0.1, 0.0]), np.zeros(2, np.int64), np.ones(2, np.int64)),
+             FlaggedLabels(1, np.array([2]), np.array([0.1]), np.zeros(1, np.int64), np.ones(1, np.int64)),
+             FlaggedLabels(2, np.array([12, 1]), np.array([0.0, 0.2]), np.zeros(2, np.int64), np.ones(2, np.int64))]
+    left = scorer.merge(scorer.merge(scorer.merge(scorer.start(), parts[0]), parts[1]), parts[2])
+    right = scorer.merge(parts[0], scorer.merge(parts[1], parts[2]))
+    for state in (left, right):
+        assert state.count == 5 and state.rows.tolist() == [9, 12, 2]
+
+
+def test_the_rule_mirrors_the_samples() -> None:
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.1, 0.9], [0.3, 0.7]])
+    given = np.array([1, 0, 0, 0])
+    mask, _, suggested = flag(probs, given, None, 0.25, None)
+    assert mask.tolist() == [True, True, True, False]  # margin 0.8, 0.6, 0.8 lead; 0.4 does not
+    assert suggested.tolist() == [0, 1, 1, 1]
+    # with the confident joint's thresholds, the other class must reach its own: 0.8 < 0.85
+    mask, _, _ = flag(probs, given, np.array([0.5, 0.85]), 0.25, None)
+    assert mask.tolist() == [True, False, True, False]
+    mask, _, _ = flag(probs, given, None, 0.25, 0.15)  # the chance ceiling: p_given < 0.15
+    assert mask.tolist() == [True, False, True, False]
