@@ -338,3 +338,16 @@ def test_distinct_values_on_the_cluster_are_one_readers(tmp_path: Path, schedule
         assert snapshot(remote) == snapshot(profile_of(path, one_partition(plan), **options))
     kwargs = {"label": "y", "split_col": "split", "ignore": ["label-issues", "near-duplicates"]}
     same(preflight.scan(path, **kwargs), preflight.scan(path, engine="dask", scheduler=scheduler, **kwargs))
+
+
+def test_near_copies_of_every_row_against_the_sample_on_dask(tmp_path: Path, scheduler: str) -> None:
+    """Pass 2 ships the sample's near-copy index to the workers: the same findings as local."""
+    from test_keep import _parquet, near_table
+
+    path = _parquet(tmp_path / "t.parquet", near_table())
+    options = {"label": "y", "split_col": "split", "sample_rows": 100, "ignore": ["label-issues"]}
+    local = preflight.scan(path, **options)
+    remote = preflight.scan(path, engine="dask", scheduler=scheduler, **options)
+    same(local, remote)
+    near, = remote.by_rule("near-duplicates")
+    assert "searched for every row against a content-keyed sample of 100 rows" in near.message

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_partitions import Tree, one_partition, profile_of, snapshot, table
+from test_partitions import Tree, one_partition, profile_of, scans_both_ways, snapshot, table
 from test_rules import load_cases
 
 import preflight
@@ -91,10 +91,10 @@ def test_checks_above_sample_rows_report_the_tables_rows(tmp_path: Path) -> None
     miss, = report.by_rule("missing-values")
     assert list(miss.rows) == missing  # pass 2 lists every row
     near, = report.by_rule("near-duplicates")
-    pairs = [[i, i + 200] for i in range(100) if i in kept and i + 200 in kept]
-    assert len(pairs) >= 2  # the sample holds some planted pairs whole
+    pairs = [[i, i + 200] for i in range(100) if i in kept or i + 200 in kept]  # pass 2: every row
+    assert len(pairs) >= 2
     assert [list(g) for g in near.groups] == pairs
-    assert "searched among a content-keyed sample of 100 rows" in near.message
+    assert "searched for every row against a content-keyed sample of 100 rows" in near.message
     issues = report.by_rule("label-issues")  # every labelled row scored (tests/test_label_scoring.py)
     assert all("every one of the 400 scored" in f.message for f in issues if not f.details.get("skipped"))
 
@@ -146,3 +146,82 @@ def test_every_rule_runs_on_a_thinned_table(rule: str, case: dict, tmp_path: Pat
     rows = report.to_dict()["dataset"]["rows"]
     for f in report.findings:  # rows found on the sample are the table's row numbers
         assert all(0 <= r < rows for r in (*f.rows, *(r for g in f.groups for r in g if isinstance(r, int)))), f
+
+
+def near_table(n: int = 3000, pairs: int = 300, seed: int = 3) -> pa.Table:
+    """Five numbers with near-copy pairs (rows i and i + n/2 for i < pairs, 1e-6 apart, across
+    the train/test split), labels that differ in every third pair, and an id column the models
+    drop that the pairs share, but every sixth pair from the fourth (i = 3, 9, ...)."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    x = rng.normal(size=(n, 5))
+    x[half:half + pairs] = x[:pairs] + 1e-6
+    y = rng.choice(np.array(["a", "b"]), n)
+    y[half:half + pairs] = y[:pairs]
+    flip = np.arange(0, pairs, 3)
+    y[half + flip] = np.where(y[flip] == "a", "b", "a")
+    ids = np.array([f"u{i:05d}" for i in range(n)], dtype=object)
+    ids[half:half + pairs] = ids[:pairs]
+    ids[half + 3:half + pairs:6] = [f"other{i}" for i in range(3, pairs, 6)]
+    split = np.where(np.arange(n) < half, "train", "test")
+    return pa.table({**{f"f{j}": x[:, j] for j in range(5)}, "id": ids, "split": split, "y": y})
+
+
+def test_near_copies_of_every_row_are_found_against_the_sample(tmp_path: Path) -> None:
+    """Above sample_rows, every row is queried against the sample's index: a planted pair is found
+    when one of its rows is in the sample; a pair with neither is the documented miss."""
+    n, pairs = 3000, 300
+    half = n // 2
+    path = _parquet(tmp_path / "t.parquet", near_table(n, pairs))
+    options = {"label": "y", "split_col": "split", "sample_rows": 100}
+    report = preflight.scan(path, **options)
+    profile = profile_of(path, **options)
+    assert next(c for c in profile.columns if c.name == "id").transform["kind"] == "drop"
+    kept = set(profile.kept.tolist())
+    found = [[i, i + half] for i in range(pairs) if i in kept or i + half in kept]
+    missed = [[i, i + half] for i in range(pairs) if i not in kept and i + half not in kept]
+    assert len(found) >= 10 and missed
+    assert sum(i in kept and i + half in kept for i, _ in found) < len(found)  # most only through pass 2
+    near, = report.by_rule("near-duplicates")
+    assert [list(g) for g in near.groups] == found
+    assert "searched for every row against a content-keyed sample of 100 rows" in near.message
+    conflicts, = report.by_rule("conflicting-labels")
+    flipped = [p for p in found if p[0] % 3 == 0]
+    assert any(p[0] % 6 == 3 for p in flipped)  # flipped pairs whose dropped id tells their rows apart
+    assert [list(g) for g in conflicts.groups] == [p for p in flipped if p[0] % 6 == 0]
+    assert "near-copies searched for every row against a content-keyed sample" in conflicts.details["compared"]
+    leak = [f for f in report.by_rule("split-leakage") if f.details["match"] == "near"]
+    assert len(leak) == 1 and [list(g) for g in leak[0].groups] == found
+
+
+def test_near_copies_of_every_row_on_any_partitioning(tmp_path: Path, monkeypatch) -> None:
+    path = _parquet(tmp_path / "t.parquet", near_table())
+    many, one = scans_both_ways(path, monkeypatch, batch_rows=64, label="y", split_col="split", sample_rows=100)
+    assert many.by_rule("near-duplicates") and many.by_rule("conflicting-labels")
+    assert json.dumps(many.to_dict()) == json.dumps(one.to_dict())
+
+
+def test_near_pairs_to_the_sample_are_bounded(tmp_path: Path, monkeypatch) -> None:
+    """A table of near-identical rows keeps the first pairs in row order and the exact count."""
+    from preflight.checks import groups
+
+    monkeypatch.setattr(groups, "PAIRS", 50)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 4))
+    x[1200:] = x[0] + rng.normal(scale=1e-6, size=(800, 4))  # 40%: the median distance stays the spread's
+    path = _parquet(tmp_path / "t.parquet", pa.table({f"f{j}": x[:, j] for j in range(4)}), ((0, 2000),))
+    profile = profile_of(path, label=None, sample_rows=100)
+    state = _near_pairs_of(profile, limit=10)
+    assert state.rows.size == 50 and state.count > 50 and state.truncated
+    assert (np.diff(state.rows) >= 0).all() and not np.isin(state.rows, profile.kept).any()
+
+
+def _near_pairs_of(profile, limit: int):
+    from preflight.checks.groups import near_rows
+    from preflight.profile.executor import Streamed
+
+    scoring = near_rows(profile, limit)
+    scorers = next(scoring)
+    with pytest.raises(StopIteration):
+        scoring.send(Streamed().pass_two(profile.rescan, scorers))
+    return profile.__dict__["_near_rows"]

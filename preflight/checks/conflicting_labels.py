@@ -29,11 +29,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.checks.base import Check, Context, pct
+from preflight.checks.base import Check, Context, Scoring, pct
 from preflight.checks.chance import chance_of
-from preflight.checks.groups import AFTER_NORMALISING, hash_groups, texts_present, widen
+from preflight.checks.groups import (
+    AFTER_NORMALISING,
+    dropped_columns,
+    dropped_key,
+    hash_groups,
+    near_rows,
+    pair_groups,
+    sample_note,
+    texts_present,
+    widen,
+)
 from preflight.findings import Finding, plural
-from preflight.kernels.hashing import combine, hash_floats
 from preflight.params import Boolean, Interval
 
 
@@ -46,6 +55,11 @@ class ConflictingLabels(Check):
     needs = frozenset({"label"})
     params = {"near": Boolean(), "min_chance": Interval(float, 0.0, 1.0)}
 
+    def score(self, profile, ctx: Context) -> Scoring | None:
+        if profile.kind != "tabular" or profile.task == "regression" or not ctx.params["near"] or profile.rows < 2:
+            return None
+        return near_rows(profile, ctx.max_rows)  # above sample_rows rows: every row against the sample
+
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
             return _images(profile, ctx)
@@ -55,7 +69,7 @@ class ConflictingLabels(Check):
         if profile.task == "regression":
             return _regression(profile, ctx, exact)
         labels = profile.y if profile.y is not None else label.values
-        dropped = [c for c in profile.columns if c.transform.get("kind") == "drop" and c.kind != "text"]
+        dropped = dropped_columns(profile)
         texts = profile.text_columns
         compared = f"all {len(profile.columns)} feature columns"
         if ctx.params["near"] and profile.rows >= 2:
@@ -63,17 +77,19 @@ class ConflictingLabels(Check):
 
             # Near-copy groups contain the exact ones: they replace them, split where a
             # column the models drop (a name, a ticket number) tells the rows apart. Above
-            # sample_rows rows they are searched among the row sample, joined by every exact group.
+            # sample_rows rows they are searched among the row sample, joined by every other row's
+            # near-copies in the sample that are equal in the dropped columns too (pass 2), and by
+            # every exact group.
             view, at = profile.sampled
             candidates = _split(map(np.asarray, near_groups(view)[0]), present if at is None else present[at],
                                 dropped, view.rows)
             if at is not None:
-                candidates = widen([at[g] for g in candidates], exact, profile.rows)
+                pairs = [p for p in pair_groups(profile, only_same=True) if present[p].all()]
+                candidates = widen([at[g] for g in candidates], [*exact, *pairs], profile.rows)
             used = len(profile.columns) - len(dropped) - len(texts)
             compared = (f"the {used} model columns equal or within the near-duplicate radius"
                         + (f", the {len(dropped)} dropped ones equal" if dropped else "")
-                        + (f"; near-copies searched among a content-keyed sample of {at.size:,} rows"
-                           if at is not None else ""))
+                        + (f"; near-copies {sample_note(profile, at.size)}" if at is not None else ""))
             if texts and profile.user_features is None:
                 others = len(profile.columns) - len(texts)
                 jaccard = profile.settings["text_near_jaccard"]
@@ -112,8 +128,7 @@ class ConflictingLabels(Check):
 
 def _split(groups, present: np.ndarray, dropped: list, rows: int) -> list[np.ndarray]:
     """Each group's labelled rows, split by the values of the dropped columns."""
-    key = combine([c.hashes if c.hashes is not None else hash_floats(c.values, c.missing_mask)
-                   for c in dropped], rows) if dropped else None
+    key = dropped_key(dropped, [False] * len(dropped), rows) if dropped else None  # an empty column: hashes None
     out = []
     for g in groups:
         g = g[present[g]]

@@ -6,7 +6,9 @@ copies, but hashing cannot see them.
 Tables: rows whose distance in the transformed feature space (or the user's --features)
 is under a small fraction of the typical nearest-neighbour distance (not all pairs: a
 KD-tree on a distance-preserving projection). Groups that are exact copies only are left
-to duplicate-rows.
+to duplicate-rows. Above sample_rows rows (and without --features) the index holds the
+content-keyed row sample: its own near-copies, every other row's near-copies in it (searched in
+a second read; a pair with neither row in the sample is missed) and every row's exact copies.
 Free text (a column of kind text): texts whose word 3-shingles overlap by at least the setting
 text_near_jaccard (Jaccard similarity, 0.8), found by MinHash with LSH buckets (never all
 pairs) and confirmed on the exact shingle sets, in rows whose other model columns are equal.
@@ -25,8 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.checks.base import Check, Context, pct, preview
-from preflight.checks.groups import near_copies
+from preflight.checks.base import Check, Context, Scoring, pct, preview
+from preflight.checks.groups import near_copies, near_rows, sample_note
 from preflight.checks.images import near_radius, path_groups, shown_groups, similar_groups
 from preflight.findings import Finding, plural
 
@@ -39,6 +41,11 @@ class NearDuplicates(Check):
         "perceptual hashes differ in at most image_hash_radius bits and whose thumbnails agree.")
     report_section = "duplicates"
     kinds = frozenset({"tabular", "images"})
+
+    def score(self, profile, ctx: Context) -> Scoring | None:
+        if profile.kind != "tabular" or profile.rows < 2:
+            return None
+        return near_rows(profile, ctx.max_rows)  # above sample_rows rows: every row against the sample
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
@@ -60,7 +67,7 @@ class NearDuplicates(Check):
             space = (f"of text (word 3-shingle Jaccard at least {info['jaccard']:g}, estimated by MinHash and "
                      "confirmed exactly; other columns equal)")
         if profile.kept is not None:
-            space += f" (searched among a content-keyed sample of {profile.kept.size:,} rows, with every exact copy)"
+            space += f" ({sample_note(profile, profile.kept.size)}, with every exact copy)"
         return [ctx.finding(
             f"{rows.size} rows in {plural(len(groups), 'group')}"
             f" ({pct(rows.size, profile.rows)}) are near-copies {space} "

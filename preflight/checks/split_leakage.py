@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from preflight.checks.base import Check, Context, on_sample, pct, preview
-from preflight.checks.groups import hash_groups, near_copies
+from preflight.checks.base import Check, Context, Scoring, on_sample, pct, preview
+from preflight.checks.groups import hash_groups, near_copies, near_rows
 from preflight.checks.images import near_radius, path_groups, shown_groups, similar_groups
 from preflight.findings import Finding
 from preflight.kernels.hashing import hash_floats
@@ -65,6 +65,13 @@ class SplitLeakage(Check):
     kinds = frozenset({"tabular", "images"})
     needs = frozenset({"splits"})
     params = {"near": Boolean(), "min_shared_ids": Interval(float, 0.0, 1.0, closed="right")}
+
+    def score(self, profile, ctx: Context) -> Scoring | None:
+        table = profile.split_table if profile.kind == "tabular" else None
+        if (table is None or len(table.names) < 2 or not ctx.params["near"] or profile.rows < 2
+                or _dimensions(profile) < MIN_NEAR_DIMENSIONS):
+            return None
+        return near_rows(profile, ctx.max_rows)  # above sample_rows rows: every row against the sample
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":

@@ -8,6 +8,10 @@ distinct pairs of real tables (benchmarks/RESULTS.md), so only copies with noise
 """
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from preflight.profile.tabular import TabularProfile
@@ -32,6 +36,17 @@ def near_duplicate_groups(
     rows with the smallest content hashes (a sample that does not move when unrelated
     rows are added), or a seeded sample without hashes.
     """
+    groups, info, _ = near_duplicate_search(X, seed=seed, radius_ratio=radius_ratio, max_rows=max_rows,
+                                            hashes=hashes)
+    return groups, info
+
+
+def near_duplicate_search(
+    X: np.ndarray, *, seed: int, radius_ratio: float = RADIUS_RATIO, max_rows: int = MAX_ROWS,
+    hashes: np.ndarray | None = None,
+) -> tuple[list[list[int]], dict, NearIndex | None]:
+    """near_duplicate_groups, with the index it searched (None when nothing can be near: fewer
+    than two distinct rows, or a zero radius), so that other rows can be queried against it."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -40,15 +55,17 @@ def near_duplicate_groups(
     info: dict = {"radius_ratio": radius_ratio, "rows": n, "median_nn_distance": None,
                   "radius": 0.0, "rows_searched": 0, "sampled": False}
     if n < 2:
-        return [], info
+        return [], info, None
     keys = None
     if hashes is not None:
         keys_all, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
         uniq, keys = X[first], keys_all
     else:
-        uniq, inverse = np.unique(X.reshape(n, -1), axis=0, return_inverse=True)
+        uniq, first, inverse = np.unique(X.reshape(n, -1), axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    a, b = _near_pairs(uniq, seed, radius_ratio, max_rows, info, keys)
+    a, b, index = _near_pairs(uniq, seed, radius_ratio, max_rows, info, keys)
+    if index is not None:
+        index = dataclasses.replace(index, rows=np.asarray(first)[index.rows].astype(np.int64))
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(len(uniq), len(uniq)))
     _, component = connected_components(graph, directed=False)
     label = component[inverse]  # rows inherit their distinct row's component
@@ -58,14 +75,57 @@ def near_duplicate_groups(
     groups.sort(key=lambda g: g[0])
     info["groups"] = len(groups)
     info["exact_duplicate_rows"] = int(n - len(uniq))
-    return groups, info
+    return groups, info, index
+
+
+@dataclass(frozen=True)
+class NearIndex:
+    """The searched rows (distinct, full dimension) and the KD-tree over their projection: what
+    a row needs to find its near-copies among them. It pickles (scikit-learn's KDTree does), so
+    pass 2 ships it to the workers; its size is that of the searched rows."""
+
+    points: np.ndarray            # float64 (m, d): the searched distinct rows
+    rows: np.ndarray              # int64 (m,): each one's row in the searched matrix (its first copy)
+    projection: np.ndarray | None  # (d, PROJECT_DIMS) orthonormal columns; None: d is small
+    tree: Any                     # sklearn.neighbors.KDTree on points @ projection
+    radius: float
+
+    def project(self, x: np.ndarray) -> np.ndarray:
+        return x if self.projection is None else x @ self.projection
+
+    def query(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(i, j): row i of x is within the radius of point j, checked at full dimension; a row
+        with more than CAP candidates keeps its CAP nearest (in the projection), as the search
+        does. Ordered by i, then j."""
+        x = np.asarray(x, dtype=np.float64) + 0.0
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        if not len(x):
+            return empty
+        p = self.project(x)
+        counts = self.tree.query_radius(p, self.radius, count_only=True)
+        light = np.flatnonzero((counts > 0) & (counts <= CAP))
+        a_parts = [np.repeat(light, counts[light])]
+        b_parts = [np.concatenate(self.tree.query_radius(p[light], self.radius)) if len(light)
+                   else np.zeros(0, np.int64)]
+        heavy = np.flatnonzero(counts > CAP)
+        if len(heavy):
+            _, nbrs = self.tree.query(p[heavy], k=CAP)
+            a_parts.append(np.repeat(heavy, CAP))
+            b_parts.append(nbrs.reshape(-1))
+        a = np.concatenate(a_parts).astype(np.int64)
+        b = np.concatenate(b_parts).astype(np.int64)
+        keep = np.linalg.norm(x[a] - self.points[b], axis=1) < self.radius
+        a, b = a[keep], b[keep]
+        order = np.lexsort((b, a))
+        return a[order], b[order]
 
 
 def _near_pairs(
     U: np.ndarray, seed: int, radius_ratio: float, max_rows: int, info: dict,
     keys: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs of distinct rows closer than the radius.
+) -> tuple[np.ndarray, np.ndarray, NearIndex | None]:
+    """Index pairs of distinct rows closer than the radius, and the index searched (its rows:
+    positions in U).
 
     Candidates come from a KD-tree radius query on an orthonormal projection to at most
     PROJECT_DIMS dimensions: projection never lengthens a distance, so no true pair is
@@ -83,7 +143,7 @@ def _near_pairs(
         idx = np.arange(max_rows) if keys is not None else np.sort(rng.choice(m, size=max_rows, replace=False))
         info["sampled"] = True
     S = U[idx]
-    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), None)
     if len(S) < 2:
         return empty
     probe = np.sort(rng.choice(len(S), size=min(len(S), MEDIAN_PROBES), replace=False))
@@ -93,6 +153,7 @@ def _near_pairs(
     info.update(median_nn_distance=median, radius=radius, rows_searched=len(S))
     if radius <= 0:
         return empty
+    q = None
     P = S
     if d > PROJECT_DIMS:
         q, _ = np.linalg.qr(rng.standard_normal((d, PROJECT_DIMS)))
@@ -110,7 +171,7 @@ def _near_pairs(
     a = np.concatenate(a_parts).astype(np.int64)
     b = np.concatenate(b_parts).astype(np.int64)
     keep = (a < b) & (np.linalg.norm(S[a] - S[b], axis=1) < radius)
-    return idx[a[keep]], idx[b[keep]]
+    return idx[a[keep]], idx[b[keep]], NearIndex(S, idx.astype(np.int64), q, tree, radius)
 
 
 def near_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:
@@ -124,14 +185,26 @@ def near_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:
     if cached is None:
         own = profile.user_features is None
         x = profile.matrix[0] if own else profile.user_features
-        # Equal feature hashes mean equal transformed rows (not so for the user's embeddings).
-        cached = near_duplicate_groups(x, seed=int(profile.settings.get("seed", 0)),
-                                       max_rows=int(profile.settings.get("sample_rows", 200_000)),
-                                       hashes=profile.feature_hash if own else None) \
-            if x.shape[1] else ([], {})
+        index = None
+        if x.shape[1]:
+            # Equal feature hashes mean equal transformed rows (not so for the user's embeddings).
+            settings = profile.settings
+            groups, info, index = near_duplicate_search(
+                x, seed=int(settings.get("seed", 0)), max_rows=int(settings.get("sample_rows", 200_000)),
+                hashes=profile.feature_hash if own else None)
+            cached = (groups, info)
+        else:
+            cached = ([], {})
         profile.__dict__["_near"] = cached
+        profile.__dict__["_near_index"] = index if own else None
     return cached
 
+
+def near_index(profile: TabularProfile) -> NearIndex | None:
+    """The index near_groups searched the model matrix's rows with (its rows: this profile's);
+    None for free text, the user's embeddings, or when nothing can be near."""
+    near_groups(profile)
+    return profile.__dict__.get("_near_index")
 
 
 def _text_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:

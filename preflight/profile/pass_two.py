@@ -74,6 +74,7 @@ class Cells:
     codes: np.ndarray | None = None  # ids into `vocab` (-1 missing, -2 a native number, -3 uncoded)
     vocab: dict[str, int] = field(default_factory=dict)
     arrow: pa.Array | None = None    # the batch's cells as read
+    hashes: np.ndarray | None = None  # the cells' content hashes as pass 1 keeps them (None: hash_floats)
 
     @property
     def texts(self) -> pa.Array:
@@ -165,14 +166,14 @@ def _cells(builder: Any, arr: Any, capped: bool) -> Cells:
     builder.add(arr)
     values, missing = builder.values.pop(), builder.missing.pop()
     text, ws, codes = builder.is_text.pop(), builder.ws.pop(), builder.codes.pop()
-    builder.hashes.pop()
+    hashes = builder.hashes.pop()
     builder._last = []
     text = np.zeros(values.size, bool) if text is None else text
     ws = np.zeros(values.size, bool) if ws is None else ws
     nonfinite = np.isinf(values) & ~missing & ~text
     if capped:
         nonfinite |= overflowing(values) & ~missing
-    return Cells(values, missing, text, ws, nonfinite, codes, builder.vocab, arr)
+    return Cells(values, missing, text, ws, nonfinite, codes, builder.vocab, arr, hashes)
 
 
 # Bounded states shared by the checks' scorers.
