@@ -68,9 +68,6 @@ def scan(path: str, label: str | None, task: str | None, output: Path | None, fm
          train_split: str | None = None, engine: str | None = None, scheduler: str | None = None) -> int:
     """Scan PATH (a data file or a folder of them) and report problems."""
     from preflight.pipeline import scan as run_scan
-    from preflight.profile.memory import own_process
-
-    own_process()  # this process is the scan's: large arrays go back to the system when freed
     report = run_scan(path, label=label, task=task, select=_split(select), ignore=_split(ignore),
                       fail_on=fail_on, config_file=config_file, progress=not quiet,
                       pred_probs=pred_probs, features=features, image_col=image_col,

@@ -4,9 +4,9 @@ A scan frees each partition's batches and scratch arrays as it goes, but the all
 what was freed: glibc's malloc in its per-thread arenas (numpy's arrays of a few MB come from
 there once its adaptive mmap threshold has risen), Arrow's mimalloc pool in its segments. Left
 there, a 5M-row scan's resident memory grew by about 90 bytes a row while it held 35
-(benchmarks/scale.py). `release` after each partition returns what the pools hold;
-`own_process` (the CLI only: it changes the process's allocator) has arrays of 256 KiB and more
-mapped on their own, so freeing one returns it at once.
+(benchmarks/scale.py). `release` after each partition returns what the pools hold. (A fixed
+mmap threshold, which returns every large array at once, kept the same slope at nearly twice
+the time: each array's pages are faulted in afresh.)
 """
 from __future__ import annotations
 
@@ -23,18 +23,6 @@ def _libc() -> ctypes.CDLL | None:
     except OSError:
         return None
     return libc if libc is not None and hasattr(libc, "malloc_trim") else None  # glibc only
-
-
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-MAP_FROM = 256 * 1024
-
-
-def own_process() -> None:
-    """In a process preflight owns (the CLI): a fixed mmap threshold, which also stops glibc
-    from raising it as large arrays are freed. A no-op without glibc."""
-    libc = _libc()
-    if libc is not None and hasattr(libc, "mallopt"):
-        libc.mallopt(M_MMAP_THRESHOLD, MAP_FROM)
 
 
 def release() -> None:
