@@ -225,3 +225,28 @@ def _near_pairs_of(profile, limit: int):
     with pytest.raises(StopIteration):
         scoring.send(Streamed().pass_two(profile.rescan, scorers))
     return profile.__dict__["_near_rows"]
+
+
+def test_a_bound_that_keeps_too_few_rows_reads_again_without_it(tmp_path: Path, monkeypatch) -> None:
+    """keep.threshold misses the sample with a chance of about e^-50; forced here, the pass is
+    run again with every row a candidate, and the profile is the one without a bound."""
+    import preflight.profile.tabular as tabular
+
+    path = _parquet(tmp_path / "t.parquet", table(3000))
+    plan = plan_source(open_tabular(path), batch_rows=64)
+    whole = snapshot(profile_of(path, one_partition(plan), sample_rows=100))  # a whole file: no bound
+    passes = []
+    real = tabular.pass_one_job
+
+    def job(*args, **kwargs):
+        out = real(*args, **kwargs)
+        passes.append(out.keep_below)
+        return out
+
+    monkeypatch.setattr(tabular, "pass_one_job", job)
+    assert snapshot(profile_of(path, plan, sample_rows=100)) == whole
+    assert passes[0] is not None and passes[-1] is not None  # the bound holds the sample: one pass
+    passes.clear()
+    monkeypatch.setattr(tabular, "threshold", lambda rows, k: 2**50)  # about 0 of 3,000 rows below it
+    assert snapshot(profile_of(path, plan, sample_rows=100)) == whole
+    assert passes == [2**50, None]

@@ -11,7 +11,9 @@ pass 2.
 The sample is the same whatever the partitioning: a partition keeps its own first rows by hash,
 thinned whenever it holds twice the sample, and the client keeps the first of all partitions'
 as they arrive in plan order. The first k of all rows are among the first k of any run of
-rows that holds them, so each thinning only drops rows that can never be in the sample.
+rows that holds them, so each thinning only drops rows that can never be in the sample. When
+the plan knows how many rows there are (Parquet row ranges), rows whose hash lies above a
+bound the sample cannot reach (`threshold`) are let go as each batch is read.
 """
 from __future__ import annotations
 
@@ -23,6 +25,21 @@ import numpy as np
 from preflight.kernels.hashing import first_by_hash
 
 ROW_LISTS = ("values", "missing", "is_text", "ws", "codes", "hashes")  # ColumnBuilder's per-row lists
+
+
+MARGIN_SDS = 10  # candidates above the sample's size, in standard deviations of their count
+
+
+def threshold(rows: int, k: int) -> int | None:
+    """A row hash below which the first k of `rows` rows (by hash) lie but for a chance of about
+    e^-50: k plus MARGIN_SDS standard deviations of the count below it, as a share of the 64-bit
+    hash space (None when every row is a candidate). A partition lets the rows above it go as
+    they are read, so it holds and ships about k/rows of its rows, not k; a pass that kept
+    fewer than k rows in all is run again without it (tabular._profile_partitions)."""
+    if rows <= k:
+        return None
+    share = (k + MARGIN_SDS * k ** 0.5 + 2 * MARGIN_SDS) / rows
+    return None if share >= 1 else int(share * 2.0**64)
 
 
 def positions(row_hash: Sequence[np.ndarray], kept: Sequence[np.ndarray | None], k: int) -> list[np.ndarray] | None:

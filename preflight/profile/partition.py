@@ -47,6 +47,9 @@ class PassOne:
     # keep the features' per-row arrays for this many rows, the content-keyed sample
     # (profile/keep.py); None: for every row (a free-text column needs them all)
     keep_rows: int | None = None
+    # with keep_rows: rows whose hash is at or above this cannot be among the sample (the plan
+    # knows how many rows there are: keep.threshold); None: every row is a candidate
+    keep_below: int | None = None
 
     @property
     def features(self) -> list[str]:
@@ -160,6 +163,10 @@ def profile_partition(part: Partition, job: PassOne, pool: ThreadPoolExecutor | 
             out.kept.append(None)
             rows += n
             held += n
+            if job.keep_below is not None:  # most rows are no candidates: let them go at once
+                below = np.flatnonzero(rh < np.uint64(job.keep_below))
+                thin(thinned, out.kept, [below], first=len(out.kept) - 1)
+                held += below.size - n
             if job.keep_rows is not None and held > 2 * job.keep_rows:  # thinned when twice the sample
                 held = _thin(thinned, out, job.keep_rows)
             if on_batch is not None:

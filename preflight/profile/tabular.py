@@ -16,6 +16,7 @@ from preflight.profile import overflow, text, transforms
 from preflight.profile.cells import PLAIN, Reading
 from preflight.profile.columns import ColumnProfile
 from preflight.profile.executor import Executor, Streamed
+from preflight.profile.keep import held, threshold
 from preflight.profile.merge import assemble
 from preflight.profile.partition import Accumulators, PassOne
 from preflight.profile.parts import SplitView
@@ -211,7 +212,8 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
 
 
 def pass_one_job(plan: Plan, label: str | None, settings: Mapping[str, Any],
-                 readings: Mapping[str, Reading] | None = None, keep_rows: int | None = None) -> PassOne:
+                 readings: Mapping[str, Reading] | None = None, keep_rows: int | None = None,
+                 bounded: bool = False) -> PassOne:
     """What every partition needs: columns, label, split column or layout splits, sampling, and
     the columns read otherwise than plainly (decided after a first pass)."""
     split_col = str(settings.get("split_col") or "")
@@ -222,7 +224,7 @@ def pass_one_job(plan: Plan, label: str | None, settings: Mapping[str, Any],
                    tuple(settings["placeholders"]), int(settings["sample_rows"]), int(settings["seed"]),
                    file_splits, plan.files[0], display=plan.display,
                    readings=tuple(sorted((n, r) for n, r in (readings or {}).items() if r != PLAIN)),
-                   keep_rows=keep_rows)
+                   keep_rows=keep_rows, keep_below=_bound(plan, keep_rows) if bounded else None)
 
 
 def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, Any], progress: Progress,
@@ -238,7 +240,8 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
     # so a table that may hold one is read once more keeping them all.
     readings: dict[str, Reading] | None = None
     keep: int | None = int(settings["sample_rows"])
-    job = pass_one_job(plan, label, settings, keep_rows=keep)
+    bound = True  # let rows the sample cannot reach go as they are read, when the plan knows the rows
+    job = pass_one_job(plan, label, settings, keep_rows=keep, bounded=bound)
     while True:
         progress.restart()
         result = executor.pass_one(plan.partitions, job, progress, pool)
@@ -249,12 +252,15 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
         else:
             again = keep is not None and _may_hold_text(result.accumulators, job)
             keep = None if again else keep
+            if job.keep_below is not None and keep is not None and \
+                    held(result.rows) < min(keep, sum(result.accumulators.file_rows.values())):
+                again, bound = True, False  # fewer candidates than the sample (p ~ e^-50): every row is one
             if readings is None:  # decided once: the next pass decides nothing
                 readings = {n: b.decided() for n, b in result.accumulators.columns.items()}
                 again = again or any(r != PLAIN for r in readings.values())
             if not again:
                 break
-        job = pass_one_job(plan, label, settings, readings, keep)
+        job = pass_one_job(plan, label, settings, readings, keep, bounded=bound)
     progress.close()
     assert result.accumulators is not None
     sizes = [sum(h.size for h in r.feature_hash) for r in result.rows]
@@ -277,6 +283,13 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
     if table is not None and table.train is not None:  # the training split's quantiles, one thread per core
         list(pool.map(lambda name: profiles[name].parts[table.train].quantiles, names))
     return profiles, file_rows, feature_hash, row_hash, table, plan, rescan, kept
+
+
+def _bound(plan: Plan, keep_rows: int | None) -> int | None:
+    """keep.threshold for the plan's rows, when every partition knows how many it holds."""
+    if keep_rows is None or not plan.partitions or any(p.rows is None for p in plan.partitions):
+        return None
+    return threshold(sum(p.rows[1] - p.rows[0] for p in plan.partitions if p.rows is not None), keep_rows)
 
 
 def _may_hold_text(acc: Accumulators, job: PassOne) -> bool:
