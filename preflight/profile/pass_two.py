@@ -2,17 +2,20 @@
 the scorers checks make from the merged profile (`Check.score`), keeping bounded results.
 
 A scorer is a picklable object with `columns` (what it reads), `start()` (an empty state),
-`add(state, batch)` and `merge(a, b)` (a's rows come before b's). The executor runs every scorer
-of a round over one re-read of each partition, then merges the partitions' states in plan
-order: local and Dask engines give the same states, whatever the partitioning, as long as a
-state keeps nothing that depends on where a partition starts or ends (counts, the first rows,
-the worst rows with ties broken by row number). Cells are read by the same ColumnBuilder as
-pass 1, so a value, a mask or a category here is the one pass 1 profiled.
+`add(state, batch)` and `merge(a, b)` (a's rows come before b's); one that reads given rows
+only says which with `only_rows` (sorted global row numbers), and a round of such scorers skips
+the batches and partitions without any. A Parquet partition is read for the round's columns
+only. The executor runs every scorer of a round over one re-read of each partition, then
+merges the partitions' states in plan order: local and Dask engines give the same states,
+whatever the partitioning, as long as a state keeps nothing that depends on where a partition
+starts or ends (counts, the first rows, the worst rows with ties broken by row number). Cells
+are read by the same ColumnBuilder as pass 1, so a value, a mask or a category here is the one
+pass 1 profiled.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -125,6 +128,12 @@ def score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping
                         "scan it again once it is written.")
     wanted = {c for s in scorers.values() for c in s.columns}
     names = [n for n in job.job.names if n in wanted]
+    # A round whose every scorer reads given rows only (the report's listed cells, a sample's
+    # matrix rows) skips the batches, and the whole partitions, that hold none of them.
+    only = [getattr(s, "only_rows", None) for s in scorers.values()]
+    sparse = bool(only) and all(r is not None for r in only)
+    if sparse and expected is not None and not _holds(only, offset, offset + expected[0]):
+        return {key: s.start() for key, s in scorers.items()}
     builders = {n: job.job.builder(n) for n in names}
     for b in builders.values():
         b.raw = None  # pass 1 judged free text already
@@ -136,7 +145,10 @@ def score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping
         reader.names = list(job.split_names)
     states = {key: s.start() for key, s in scorers.items()}
     start = offset
-    for batch in read_partition(part):
+    for batch in read_partition(_projected(part, names, split_col if reader is not None else "")):
+        if sparse and not _holds(only, start, start + batch.num_rows):
+            start += batch.num_rows
+            continue
         cells = {n: _cells(builders[n], batch.column(n), n in job.capped) for n in names}
         split = reader.ids(batch.column(split_col)) if reader is not None else \
             np.full(batch.num_rows, job.job.file_splits[part.file], np.uint8) if not split_col else None
@@ -148,6 +160,20 @@ def score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping
         raise DataError(f"{part.path}: changed while it was being scanned ({expected[0]:,} rows read first, "
                         f"{start - offset:,} the second time); scan it again once it is written.")
     return states
+
+
+def _holds(only: list[Any], lo: int, hi: int) -> bool:
+    """Whether any of the sorted row lists has a row in [lo, hi)."""
+    return any(int(np.searchsorted(rows, lo)) < int(np.searchsorted(rows, hi)) for rows in only)
+
+
+def _projected(part: Partition, names: list[str], split_col: str) -> Partition:
+    """A Parquet partition read for the columns a round parses only (its batches are the same
+    rows: the grid comes from the row groups and batch size, not the columns)."""
+    keep = tuple(c for c in part.columns if c in names or c == split_col)
+    if part.fmt != "parquet" or part.table is not None or not keep or keep == part.columns:
+        return part
+    return replace(part, columns=keep)
 
 
 def merge_states(scorers: Mapping[Any, Scorer], a: Mapping[Any, Any], b: Mapping[Any, Any]) -> dict[Any, Any]:
@@ -249,6 +275,10 @@ class MatrixRows:
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.specs)
+
+    @property
+    def only_rows(self) -> np.ndarray:
+        return self.rows
 
     def start(self) -> list[np.ndarray]:
         return []

@@ -133,6 +133,10 @@ class ListedCells:
     def columns(self) -> tuple[str, ...]:
         return tuple(name for name, _, _ in self.specs)
 
+    @property
+    def only_rows(self) -> np.ndarray:
+        return self.rows
+
     def start(self) -> tuple[dict, dict]:
         return {}, {}
 
