@@ -161,6 +161,22 @@ def test_many_partitions_of_one_file_on_the_cluster(tmp_path: Path, scheduler: s
     assert snapshot(remote) == snapshot(profile_of(path, one_partition(plan), split_col="split"))
 
 
+@pytest.mark.parametrize("late", [False, True], ids=["bounded", "bound missed"])
+def test_bounded_samples_on_the_cluster(tmp_path: Path, scheduler: str, late: bool) -> None:
+    """Each partition's bottom-k samples let go of what the table's first k cannot reach (keep.
+    sample_bound) on the workers: the merged profile is one local reader's, also when a column
+    present only in the last partitions makes the bound miss and pass 1 runs again without it."""
+    from test_keep import _bounded_samples
+
+    from preflight.engine.cluster import DaskEngine
+
+    path, plan = _bounded_samples(tmp_path, late)
+    with DaskEngine(scheduler, 2) as engine:
+        remote = profile_of(path, plan, engine, sample_rows=100)
+    assert snapshot(remote) == snapshot(profile_of(path, one_partition(plan), sample_rows=100))
+    assert snapshot(remote) == snapshot(profile_of(path, plan, sample_rows=100))
+
+
 def test_readings_decided_after_pass_one_reach_the_workers(tmp_path: Path, scheduler: str) -> None:
     """A units column and a column with 'none' as a level, each read so only from the merged
     tallies: pass 1 runs again on the cluster with the readings, as one local reader reads them."""

@@ -4,13 +4,23 @@ split, checks that read the features row by row on the sample, rows in the table
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_partitions import Tree, one_partition, profile_of, scans_both_ways, snapshot, table
+from test_partitions import (
+    Tree,
+    one_partition,
+    profile_of,
+    scans_both_ways,
+    settings_for,
+    snapshot,
+    table,
+    write_row_groups,
+)
 from test_rules import load_cases
 
 import preflight
@@ -250,3 +260,70 @@ def test_a_bound_that_keeps_too_few_rows_reads_again_without_it(tmp_path: Path, 
     monkeypatch.setattr(tabular, "threshold", lambda rows, k: 2**50)  # about 0 of 3,000 rows below it
     assert snapshot(profile_of(path, plan, sample_rows=100)) == whole
     assert passes == [2**50, None]
+
+
+def _bounded_samples(tmp_path: Path, late: bool = False):
+    """A table of 8,000 rows in 16 row groups; late: a column present in the last eighth only."""
+    data = table(8000)
+    if late:
+        rng = np.random.default_rng(5)
+        data = data.append_column("late", pa.array([None] * 7000 + list(rng.normal(size=1000))))
+    path = write_row_groups(tmp_path / "t.parquet", data, [500] * 16)
+    plan = plan_source(open_tabular(path), batch_rows=64)
+    assert len(plan.partitions) == 16
+    return path, plan
+
+
+def _totals_of_passes(monkeypatch) -> list:
+    import preflight.profile.tabular as tabular
+
+    passes: list = []
+    real = tabular.pass_one_job
+
+    def job(*args, **kwargs):
+        out = real(*args, **kwargs)
+        passes.append(out.sample_total)
+        return out
+
+    monkeypatch.setattr(tabular, "pass_one_job", job)
+    return passes
+
+
+def test_bounded_samples_are_the_unbounded_ones_and_ship_small(tmp_path: Path, monkeypatch) -> None:
+    """Above sample_rows, when the plan knows every partition's rows, each partition's bottom-k
+    samples let go of what the first k of the table cannot reach (keep.sample_bound): the
+    profile is the one of a single reader, and a partition ships a fraction of its samples."""
+    from preflight.profile.partition import profile_partition
+    from preflight.profile.tabular import pass_one_job
+
+    path, plan = _bounded_samples(tmp_path)
+    whole = snapshot(profile_of(path, one_partition(plan), sample_rows=100))  # a whole file: no bound
+    passes = _totals_of_passes(monkeypatch)
+    assert snapshot(profile_of(path, plan, sample_rows=100)) == whole
+    assert snapshot(profile_of(path, plan, Tree(), sample_rows=100)) == whole
+    assert passes == [(8000,), (8000,)]  # one pass each, bounded
+    settings = settings_for(path, sample_rows=100)
+    sizes = {}
+    for bounded in (False, True):
+        job = pass_one_job(plan, "y", settings, keep_rows=100, bounded=True, samples_bounded=bounded)
+        acc = profile_partition(plan.partitions[3], job).accumulators
+        samples = [p.sample for b in acc.columns.values() for p in b.parts.values()]
+        sizes[bounded] = (sum(s.values.size for s in samples), len(pickle.dumps(acc)))
+        assert all(s.exact for s in samples) or bounded
+    assert sizes[True][0] * 2 < sizes[False][0]  # about 2 x 220 / 16 values a sample instead of 100
+    assert sizes[True][1] < sizes[False][1]
+
+
+def test_a_sample_bound_that_misses_reads_again_without_it(tmp_path: Path, monkeypatch) -> None:
+    """A column present only in the last partitions is eight times as dense there as in the
+    table: their bound lets go of values its sample needs; the merged sample tells (BottomK.
+    exact) and pass 1 runs again without the bound, to the profile of one reader."""
+    path, plan = _bounded_samples(tmp_path, late=True)
+    whole = snapshot(profile_of(path, one_partition(plan), sample_rows=100))
+    passes = _totals_of_passes(monkeypatch)
+    assert snapshot(profile_of(path, plan, sample_rows=100)) == whole
+    assert passes == [(8000,), None]
+    passes.clear()
+    assert snapshot(profile_of(path, plan, Tree(), sample_rows=100)) == whole
+    assert passes == [(8000,), None]
+    assert snapshot(profile_of(path, plan)) == snapshot(profile_of(path, one_partition(plan)))  # no bound

@@ -85,6 +85,11 @@ class BottomK:
     Same rows, same sample, however the data was batched; exact when n <= k.
     Held as a pool in arrival order and pruned in linear time (no sort: quantiles and
     moments of the sample do not need priority order).
+
+    A partition's sample may also let go of priorities at or above a bound the first k of all
+    partitions should not reach (`bounded`: keep.sample_bound), so it ships about its share of
+    the k, not k. `cut_bound` is the smallest such bound of the samples merged into this one
+    (None: nothing was let go); `exact` tells whether the merged sample is the one without it.
     """
 
     def __init__(self, k: int, priorities: np.ndarray | None = None, values: np.ndarray | None = None) -> None:
@@ -94,6 +99,7 @@ class BottomK:
         self._seen = 0
         self._cut: np.uint64 | None = None  # a priority above this can no longer enter
         self._settled = (np.empty(0, np.uint64), np.empty(0, np.float64))
+        self.cut_bound: int | None = None  # priorities at or above it were let go (None: none were)
         if priorities is not None:
             self.add(priorities, values)
 
@@ -117,7 +123,28 @@ class BottomK:
 
     def merge(self, other: BottomK) -> BottomK:
         self.add(other.priorities, other.values)
+        if other.cut_bound is not None:
+            self.cut_bound = other.cut_bound if self.cut_bound is None else min(self.cut_bound, other.cut_bound)
         return self
+
+    def bounded(self, below: int) -> None:
+        """Let go of the priorities at or above `below`, remembering the bound when any went."""
+        p, v = self._settle()
+        keep = np.flatnonzero(p < np.uint64(below))
+        if keep.size == p.size:
+            return
+        p, v = p.take(keep), v.take(keep)
+        self._p, self._v, self._settled = [p], [v], (p, v)
+        self.cut_bound = below if self.cut_bound is None else min(self.cut_bound, below)
+
+    @property
+    def exact(self) -> bool:
+        """Whether this is the sample nothing was let go from: nothing was, or the k kept all lie
+        below every bound (what went lay at or above one, so above all of the k)."""
+        if self.cut_bound is None:
+            return True
+        p = self.priorities
+        return p.size >= self.k and int(p.max()) < self.cut_bound
 
     def _prune(self) -> None:
         """Drop what cannot be among the k smallest; the pool keeps its arrival order."""

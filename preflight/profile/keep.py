@@ -42,6 +42,21 @@ def threshold(rows: int, k: int) -> int | None:
     return None if share >= 1 else int(share * 2.0**64)
 
 
+SAMPLE_SLACK = 2  # a partition's samples keep what a table up to this many times sparser would need
+
+
+def sample_bound(offered: int, rows: int, total: int, k: int) -> int | None:
+    """A priority bound for one partition's bottom-k sample of a column's split (accumulators.
+    BottomK): `threshold` for the cells `total` rows would offer at this partition's rate,
+    offered x total / rows, taken SAMPLE_SLACK times sparser so that a column or split that
+    is somewhat denser here than in the whole still keeps what the sample needs (None: keep
+    the k). Where it is denser still, the merged sample tells (BottomK.exact) and pass 1 runs
+    again without the bound (tabular._profile_partitions)."""
+    if offered <= 0 or rows <= 0:
+        return None
+    return threshold(offered * total // (rows * SAMPLE_SLACK), k)
+
+
 def positions(row_hash: Sequence[np.ndarray], kept: Sequence[np.ndarray | None], k: int) -> list[np.ndarray] | None:
     """Per batch, which of its kept rows stay (positions into them) so that the first k rows by
     hash of all the kept rows remain; None when no more than k are kept. row_hash: every row's

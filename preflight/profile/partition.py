@@ -23,7 +23,7 @@ import numpy as np
 from preflight.kernels.hashing import combine, splitmix64
 from preflight.profile.cells import PLAIN, Reading
 from preflight.profile.columns import ColumnBuilder
-from preflight.profile.keep import ROW_LISTS, positions, thin
+from preflight.profile.keep import ROW_LISTS, positions, sample_bound, thin
 from preflight.profile.splits import SplitColumn
 from preflight.read.partitions import Partition, Replan, read_partition
 
@@ -50,6 +50,11 @@ class PassOne:
     # with keep_rows: rows whose hash is at or above this cannot be among the sample (the plan
     # knows how many rows there are: keep.threshold); None: every row is a candidate
     keep_below: int | None = None
+    # per file, the rows its splits' samples are drawn from (the table's; with splits by file,
+    # those of the files of its split), when every partition knows its rows and the table holds
+    # more than sample_rows: each partition's bottom-k samples let go of what the first
+    # sample_rows of all cannot reach (keep.sample_bound); None: samples ship whole
+    sample_total: tuple[int, ...] | None = None
 
     @property
     def features(self) -> list[str]:
@@ -177,6 +182,13 @@ def profile_partition(part: Partition, job: PassOne, pool: ThreadPoolExecutor | 
         out.split_ids, out.split_names = reader.chunks, reader.names
     if job.keep_rows is not None:
         _thin(thinned, out, job.keep_rows)
+    if job.sample_total is not None:  # the merge tree carries about k/sample_total of each sample, not k
+        total = job.sample_total[part.file]
+        for b in builders.values():
+            for split in b.parts.values():
+                below = sample_bound(split.sample._seen, rows, total, split.sample.k)
+                if below is not None:
+                    split.sample.bounded(below)
     for name, b in builders.items():
         out.columns[name] = ColumnRows(*(getattr(b, key) for key in ROW_LISTS), vocab=list(b.vocab), raw=b.raw)
         for key in ROW_LISTS:

@@ -213,7 +213,7 @@ def build_profile(source: Any, *, label: str | None, task: str, settings: Mappin
 
 def pass_one_job(plan: Plan, label: str | None, settings: Mapping[str, Any],
                  readings: Mapping[str, Reading] | None = None, keep_rows: int | None = None,
-                 bounded: bool = False) -> PassOne:
+                 bounded: bool = False, samples_bounded: bool = False) -> PassOne:
     """What every partition needs: columns, label, split column or layout splits, sampling, and
     the columns read otherwise than plainly (decided after a first pass)."""
     split_col = str(settings.get("split_col") or "")
@@ -224,7 +224,8 @@ def pass_one_job(plan: Plan, label: str | None, settings: Mapping[str, Any],
                    tuple(settings["placeholders"]), int(settings["sample_rows"]), int(settings["seed"]),
                    file_splits, plan.files[0], display=plan.display,
                    readings=tuple(sorted((n, r) for n, r in (readings or {}).items() if r != PLAIN)),
-                   keep_rows=keep_rows, keep_below=_bound(plan, keep_rows) if bounded else None)
+                   keep_rows=keep_rows, keep_below=_bound(plan, keep_rows) if bounded else None,
+                   sample_total=_totals(plan, file_splits, int(settings["sample_rows"])) if samples_bounded else None)
 
 
 def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, Any], progress: Progress,
@@ -241,7 +242,8 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
     readings: dict[str, Reading] | None = None
     keep: int | None = int(settings["sample_rows"])
     bound = True  # let rows the sample cannot reach go as they are read, when the plan knows the rows
-    job = pass_one_job(plan, label, settings, keep_rows=keep, bounded=bound)
+    cut = True  # and the values each column's sample cannot reach, at the end of each partition
+    job = pass_one_job(plan, label, settings, keep_rows=keep, bounded=bound, samples_bounded=cut)
     while True:
         progress.restart()
         result = executor.pass_one(plan.partitions, job, progress, pool)
@@ -255,12 +257,14 @@ def _profile_partitions(plan: Plan, label: str | None, settings: Mapping[str, An
             if job.keep_below is not None and keep is not None and \
                     held(result.rows) < min(keep, sum(result.accumulators.file_rows.values())):
                 again, bound = True, False  # fewer candidates than the sample (p ~ e^-50): every row is one
+            if job.sample_total is not None and not _samples_exact(result.accumulators):
+                again, cut = True, False  # a partition let go of values a column's sample needed
             if readings is None:  # decided once: the next pass decides nothing
                 readings = {n: b.decided() for n, b in result.accumulators.columns.items()}
                 again = again or any(r != PLAIN for r in readings.values())
             if not again:
                 break
-        job = pass_one_job(plan, label, settings, readings, keep, bounded=bound)
+        job = pass_one_job(plan, label, settings, readings, keep, bounded=bound, samples_bounded=cut)
     progress.close()
     assert result.accumulators is not None
     sizes = [sum(h.size for h in r.feature_hash) for r in result.rows]
@@ -290,6 +294,29 @@ def _bound(plan: Plan, keep_rows: int | None) -> int | None:
     if keep_rows is None or not plan.partitions or any(p.rows is None for p in plan.partitions):
         return None
     return threshold(sum(p.rows[1] - p.rows[0] for p in plan.partitions if p.rows is not None), keep_rows)
+
+
+def _totals(plan: Plan, file_splits: tuple[int, ...], sample_rows: int) -> tuple[int, ...] | None:
+    """Per file, the rows its partitions' samples are drawn from: the table's, or with splits
+    by file (file_splits) those of the files in its split. None when a
+    partition does not know its rows or the table holds no more than sample_rows."""
+    if not plan.partitions or any(p.rows is None for p in plan.partitions):
+        return None
+    by_file = [0] * len(plan.files)
+    for p in plan.partitions:
+        if p.rows is not None:
+            by_file[p.file] += p.rows[1] - p.rows[0]
+    if sum(by_file) <= sample_rows:
+        return None
+    by_split: dict[int, int] = {}
+    for f, n in enumerate(by_file):
+        by_split[file_splits[f]] = by_split.get(file_splits[f], 0) + n
+    return tuple(by_split[file_splits[f]] for f in range(len(by_file)))
+
+
+def _samples_exact(acc: Accumulators) -> bool:
+    """Whether every merged bottom-k sample is the one no partition let anything go from."""
+    return all(part.sample.exact for b in acc.columns.values() for part in b.parts.values())
 
 
 def _may_hold_text(acc: Accumulators, job: PassOne) -> bool:
