@@ -327,3 +327,21 @@ def test_a_sample_bound_that_misses_reads_again_without_it(tmp_path: Path, monke
     assert snapshot(profile_of(path, plan, Tree(), sample_rows=100)) == whole
     assert passes == [(8000,), None]
     assert snapshot(profile_of(path, plan)) == snapshot(profile_of(path, one_partition(plan)))  # no bound
+
+
+def test_splits_from_the_layout_above_sample_rows(tmp_path: Path) -> None:
+    """train/test files, thinned: exact copies across the splits from every row's hashes, the
+    split-by-file ids of the sample's rows for the near-copy and id searches."""
+    data, _ = _planted(600, seed=4)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    pq.write_table(data.slice(0, 400), folder / "train.parquet", row_group_size=100)
+    test = pa.concat_tables([data.slice(400, 195), data.slice(10, 5)])  # rows 10-14 of train again
+    pq.write_table(test, folder / "test.parquet", row_group_size=100)
+    report = preflight.scan(folder, label="y", sample_rows=100)
+    exact = [f for f in report.by_rule("split-leakage") if f.details.get("match") == "exact"]
+    assert len(exact) == 1
+    # rows in plan order: test.parquet (0-199) before train.parquet (200-599)
+    assert [list(g) for g in exact[0].groups] == [[195 + i, 210 + i] for i in range(5)]
+    for f in report.findings:
+        assert all(0 <= r < 600 for r in f.rows), f.rule
