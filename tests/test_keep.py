@@ -245,15 +245,7 @@ def test_a_bound_that_keeps_too_few_rows_reads_again_without_it(tmp_path: Path, 
     path = _parquet(tmp_path / "t.parquet", table(3000))
     plan = plan_source(open_tabular(path), batch_rows=64)
     whole = snapshot(profile_of(path, one_partition(plan), sample_rows=100))  # a whole file: no bound
-    passes = []
-    real = tabular.pass_one_job
-
-    def job(*args, **kwargs):
-        out = real(*args, **kwargs)
-        passes.append(out.keep_below)
-        return out
-
-    monkeypatch.setattr(tabular, "pass_one_job", job)
+    passes = _passes(monkeypatch, "keep_below")
     assert snapshot(profile_of(path, plan, sample_rows=100)) == whole
     assert passes[0] is not None and passes[-1] is not None  # the bound holds the sample: one pass
     passes.clear()
@@ -274,7 +266,8 @@ def _bounded_samples(tmp_path: Path, late: bool = False):
     return path, plan
 
 
-def _totals_of_passes(monkeypatch) -> list:
+def _passes(monkeypatch, field: str) -> list:
+    """Each pass 1's PassOne.<field>, in order, as the scan makes them."""
     import preflight.profile.tabular as tabular
 
     passes: list = []
@@ -282,7 +275,7 @@ def _totals_of_passes(monkeypatch) -> list:
 
     def job(*args, **kwargs):
         out = real(*args, **kwargs)
-        passes.append(out.sample_total)
+        passes.append(getattr(out, field))
         return out
 
     monkeypatch.setattr(tabular, "pass_one_job", job)
@@ -298,7 +291,7 @@ def test_bounded_samples_are_the_unbounded_ones_and_ship_small(tmp_path: Path, m
 
     path, plan = _bounded_samples(tmp_path)
     whole = snapshot(profile_of(path, one_partition(plan), sample_rows=100))  # a whole file: no bound
-    passes = _totals_of_passes(monkeypatch)
+    passes = _passes(monkeypatch, "sample_total")
     assert snapshot(profile_of(path, plan, sample_rows=100)) == whole
     assert snapshot(profile_of(path, plan, Tree(), sample_rows=100)) == whole
     assert passes == [(8000,), (8000,)]  # one pass each, bounded
@@ -320,7 +313,7 @@ def test_a_sample_bound_that_misses_reads_again_without_it(tmp_path: Path, monke
     exact) and pass 1 runs again without the bound, to the profile of one reader."""
     path, plan = _bounded_samples(tmp_path, late=True)
     whole = snapshot(profile_of(path, one_partition(plan), sample_rows=100))
-    passes = _totals_of_passes(monkeypatch)
+    passes = _passes(monkeypatch, "sample_total")
     assert snapshot(profile_of(path, plan, sample_rows=100)) == whole
     assert passes == [(8000,), None]
     passes.clear()
