@@ -338,3 +338,24 @@ def test_splits_from_the_layout_above_sample_rows(tmp_path: Path) -> None:
     assert [list(g) for g in exact[0].groups] == [[195 + i, 210 + i] for i in range(5)]
     for f in report.findings:
         assert all(0 <= r < 600 for r in f.rows), f.rule
+
+
+def test_pred_probs_above_sample_rows_judge_every_row(tmp_path: Path) -> None:
+    """The user's probabilities are every row's: label-issues needs no feature cells for them,
+    so a thinned table's finding is the one every row kept would give."""
+    data, _ = _planted()
+    path = _parquet(tmp_path / "t.parquet", data, ((0, 150), (150, 250)))
+    labels = data.column("y").to_pylist()
+    classes = sorted(set(labels))
+    p = np.full((len(labels), 2), 0.05)
+    for i, lab in enumerate(labels):
+        p[i, classes.index(lab)] = 0.95
+    wrong = [3, 150, 333, 390]
+    p[wrong] = p[wrong][:, ::-1]
+    probs = tmp_path / "probs.npy"
+    np.save(probs, p)
+    kept = profile_of(path, label="y", sample_rows=100).kept
+    assert any(r not in set(kept.tolist()) for r in wrong)
+    thinned, = preflight.scan(path, label="y", select=["label-issues"], pred_probs=probs, sample_rows=100).findings
+    every, = preflight.scan(path, label="y", select=["label-issues"], pred_probs=probs).findings
+    assert sorted(thinned.rows) == wrong and thinned.to_dict() == every.to_dict()

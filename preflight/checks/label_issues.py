@@ -24,7 +24,7 @@ sample of max_rows rows (cross-validated there) and score every other row; the f
 Tables above sample_rows rows keep their features' arrays for the content-keyed row sample
 only: the models are chosen and fitted there as above, and pass 2 scores every other labelled
 row with them by the sample's rule (learn/label_scoring.py); the finding covers every labelled
-row and says so. Pixel-like tables, --features and --pred-probs stay on the sample.
+row and says so. Pixel-like tables and --features stay on the sample; --pred-probs judges every row.
 Above max_classes classes the rule skips, saying so: memory grows with rows x classes (the
 out-of-sample probabilities) and classes x classes (the confident joint), and a 100,000-class
 label would need a 100,000 x 100,000 array.
@@ -116,8 +116,8 @@ class LabelIssues(Check):
             return [ctx.skipped("the label is a regression target; confident learning needs classes "
                                 "(outliers and target-scale cover regression targets)")]
         images = profile.kind == "images"
-        at = None  # above sample_rows rows a table's feature cells are the row sample's (profile/keep.py)
-        if not images:
+        at = None  # above sample_rows rows a table's feature cells are the row sample's (profile/keep.py);
+        if not images and profile.pred_probs is None:  # the user's probabilities are every row's
             profile, at = profile.sampled
         keep = (profile.y >= 0) & (profile.readable if images else True)
         labelled = np.flatnonzero(keep)
