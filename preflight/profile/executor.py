@@ -62,5 +62,8 @@ class Streamed:
         out: dict[Any, Any] = {key: s.start() for key, s in scorers.items()}
         for part, offset, expected in zip(rescan.partitions, rescan.offsets, rescan.expected()):
             out = merge_states(scorers, out, score_partition(part, offset, rescan.job, scorers, expected))
-            release()
+        # Once a round, not once a partition: pass 2 holds nothing from one partition to the next,
+        # so the next one reuses what the last freed, and returning it each time cost a 5M-row
+        # scan about 3 s of pages faulted in again for 4 bytes a row of peak (benchmarks/RESULTS.md).
+        release()
         return out

@@ -4,7 +4,8 @@ A scan frees each partition's batches and scratch arrays as it goes, but the all
 what was freed: glibc's malloc in its per-thread arenas (numpy's arrays of a few MB come from
 there once its adaptive mmap threshold has risen), Arrow's mimalloc pool in its segments. Left
 there, a 5M-row scan's resident memory grew by about 90 bytes a row while it held 35
-(benchmarks/scale.py). `release` after each partition returns what the pools hold. (A fixed
+(benchmarks/scale.py). `release` after each partition of pass 1 (whose state grows) and after
+each round of pass 2 returns what the pools hold. (A fixed
 mmap threshold, which returns every large array at once, kept the same slope at nearly twice
 the time: each array's pages are faulted in afresh.)
 """
