@@ -170,8 +170,10 @@ def _scan(path: str | Path, frame: Any, *, label: str | None, task: TaskName | N
         stats, code = build_stats(profile, config.settings), exit_code(findings, config.fail_on)
         views_of = None
         if views:
+            from preflight.profile.memory import release
             from preflight.report.views import build_views
 
+            release()  # what the checks freed, back before the report reads its rows again
             rescan = getattr(profile, "rescan", None)
             views_of = build_views(profile, findings, stats, path=shown, exit_code=code, fail_on=config.fail_on,
                                    scored=scored.get(VIEWS),
