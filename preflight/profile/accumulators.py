@@ -104,6 +104,11 @@ class BottomK:
             self.add(priorities, values)
 
     @property
+    def offered(self) -> int:
+        """Values offered so far (kept or not)."""
+        return self._seen
+
+    @property
     def priorities(self) -> np.ndarray:
         return self._settle()[0]
 

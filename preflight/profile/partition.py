@@ -186,7 +186,7 @@ def profile_partition(part: Partition, job: PassOne, pool: ThreadPoolExecutor | 
         total = job.sample_total[part.file]
         for b in builders.values():
             for split in b.parts.values():
-                below = sample_bound(split.sample._seen, rows, total, split.sample.k)
+                below = sample_bound(split.sample.offered, rows, total, split.sample.k)
                 if below is not None:
                     split.sample.bounded(below)
     for name, b in builders.items():
