@@ -87,6 +87,32 @@ def test_feature_histograms_equal_the_whole_columns(tmp_path: Path) -> None:
         assert shown["note"].startswith(f"{raw.size:,} values")
 
 
+def test_histograms_take_one_round_unless_a_column_is_capped(tmp_path: Path) -> None:
+    """Pass 1's range bins a feature in the first round; a capped column's range (cells beyond
+    float32 left out) is read first, its bins a round later."""
+    from dataclasses import replace
+
+    profile = _profile(planted(tmp_path))
+    assert profile.rescan.job.capped == {"num"}
+    rounds = []
+    scoring = views.score_views(profile)
+    asks = next(scoring)
+    while True:
+        rounds.append(sorted(str(k) for k in asks))
+        try:
+            asks = scoring.send(Streamed().pass_two(profile.rescan, asks))
+        except StopIteration:
+            break
+    assert len(rounds) == 2 and rounds[1] == ["num"] and "('span', 'num')" in rounds[0]
+    assert not any("span" in k and "num" not in k for k in rounds[0])
+    profile.rescan = replace(profile.rescan, job=replace(profile.rescan.job, capped=frozenset()))
+    scoring = views.score_views(profile)
+    asks = next(scoring)
+    assert not any("span" in str(k) for k in asks)
+    with pytest.raises(StopIteration):
+        scoring.send(Streamed().pass_two(profile.rescan, asks))
+
+
 def test_one_bar_and_huge_ranges_bin_as_before() -> None:
     """The ranges np.histogram cannot bin on 30 floats, or only in units of 2**1000."""
     from preflight.profile.pass_two import Tally

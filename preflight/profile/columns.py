@@ -158,8 +158,7 @@ class ColumnBuilder:
         if is_native(t):
             # A batch of native numbers keeps no per-row text, whitespace, codes or hashes: they
             # are all "none" (None here; finish fills them in only if the column needs them).
-            values = native_values(arr)
-            stored = _exact_integer_hashes(arr, values)  # integers beyond 2**53 only; else None
+            values, stored = native_cells(arr)
             missing = np.isnan(values)
             text = ws = codes = None
             self.raw = None  # native numbers: never free text
@@ -378,6 +377,13 @@ class ColumnBuilder:
 
 
 _BIG_INT = np.uint64(0xB161A7E6E5500001)  # keeps exact-integer hashes apart from hash_floats
+
+
+def native_cells(arr: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
+    """A batch of native numbers' per-row values, and their hashes when it holds integers beyond
+    2**53 (None otherwise: hash_floats of the values)."""
+    values = native_values(arr)
+    return values, _exact_integer_hashes(arr, values)
 
 
 def _exact_integer_hashes(arr: pa.Array, values: np.ndarray) -> np.ndarray | None:

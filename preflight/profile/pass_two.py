@@ -9,12 +9,14 @@ only. The executor runs every scorer of a round over one re-read of each partiti
 merges the partitions' states in plan order: local and Dask engines give the same states,
 whatever the partitioning, as long as a state keeps nothing that depends on where a partition
 starts or ends (counts, the first rows, the worst rows with ties broken by row number). Cells
-are read by the same ColumnBuilder as pass 1, so a value, a mask or a category here is the one
-pass 1 profiled.
+are read as pass 1's ColumnBuilder reads them (native numbers without its tallies), on the
+scan's column threads, so a value, a mask or a category here is the one pass 1 profiled. A
+round of given rows parses those rows only.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -22,7 +24,8 @@ import numpy as np
 import pyarrow as pa
 
 from preflight.errors import DataError
-from preflight.profile.cells import as_text, number_keys
+from preflight.profile.cells import as_text, is_native, number_keys
+from preflight.profile.columns import native_cells
 from preflight.profile.overflow import overflowing
 from preflight.profile.partition import PassOne
 from preflight.profile.splits import SplitColumn
@@ -112,14 +115,33 @@ class RowBatch:
     # file (all 0 without splits); a split column's only when a scorer lists that column among
     # its `columns`, since it is read and parsed again for it.
     split: np.ndarray | None = None
+    # In a round of given rows only: which of the batch's rows (positions, ascending) its cells
+    # hold, the ones some scorer asked for; None: every row.
+    at: np.ndarray | None = None
 
     @property
     def numbers(self) -> np.ndarray:
-        return np.arange(self.start, self.start + self.rows, dtype=np.int64)
+        """The global row numbers of the rows its cells hold."""
+        return self.start + (np.arange(self.rows, dtype=np.int64) if self.at is None else self.at)
+
+    def given(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Of `rows` (sorted global row numbers), those in this batch, and where their cells are."""
+        lo, hi = np.searchsorted(rows, [self.start, self.start + self.rows])
+        here = rows[lo:hi]
+        local = here - self.start
+        return here, local if self.at is None else np.searchsorted(self.at, local)
 
 
 def score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping[Any, Scorer],
                     expected: tuple[int, Stamp | None] | None = None) -> dict[Any, Any]:
+    if job.job.threads > 1:  # columns are read on the scan's threads, as in pass 1
+        with ThreadPoolExecutor(job.job.threads) as pool:
+            return _score_partition(part, offset, job, scorers, expected, pool.map)
+    return _score_partition(part, offset, job, scorers, expected, map)
+
+
+def _score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping[Any, Scorer],
+                     expected: tuple[int, Stamp | None] | None, run: Callable) -> dict[Any, Any]:
     """Read one partition and run every scorer over its batches; the scorers' states. expected:
     its rows in pass 1 and its file's stamp before pass 1; a file changed since would put pass 2's
     rows under pass 1's row numbers, so it is an error (exit 2), never a silent mix."""
@@ -146,20 +168,32 @@ def score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mapping
     states = {key: s.start() for key, s in scorers.items()}
     start = offset
     for batch in read_partition(_projected(part, names, split_col if reader is not None else "")):
-        if sparse and not _holds(only, start, start + batch.num_rows):
-            start += batch.num_rows
-            continue
-        cells = {n: _cells(builders[n], batch.column(n), n in job.capped) for n in names}
+        n = batch.num_rows
+        at = None
+        if sparse:
+            at = _asked(only, start, start + n)
+            if not at.size:
+                start += n
+                continue
+            batch = batch.take(pa.array(at))  # cells are read alike alone or among their batch
+        cells = dict(zip(names, run(lambda name, b=batch: _cells(builders[name], b.column(name), name in job.capped),
+                                    names)))
         split = reader.ids(batch.column(split_col)) if reader is not None else \
             np.full(batch.num_rows, job.job.file_splits[part.file], np.uint8) if not split_col else None
-        rb = RowBatch(start, batch.num_rows, cells, split)
+        rb = RowBatch(start, n, cells, split, at)
         for key, s in scorers.items():
             states[key] = s.add(states[key], rb)
-        start += batch.num_rows
+        start += n
     if expected is not None and start - offset != expected[0]:
         raise DataError(f"{part.path}: changed while it was being scanned ({expected[0]:,} rows read first, "
                         f"{start - offset:,} the second time); scan it again once it is written.")
     return states
+
+
+def _asked(only: list[Any], lo: int, hi: int) -> np.ndarray:
+    """The positions in [lo, hi) of the rows any of the sorted row lists asks for, ascending."""
+    here = [rows[np.searchsorted(rows, lo):np.searchsorted(rows, hi)] for rows in only]
+    return np.unique(np.concatenate(here)) - lo
 
 
 def _holds(only: list[Any], lo: int, hi: int) -> bool:
@@ -189,11 +223,19 @@ def fold(scorers: Mapping[Any, Scorer], states: Sequence[Mapping[Any, Any]]) -> 
 
 
 def _cells(builder: Any, arr: Any, capped: bool) -> Cells:
-    builder.add(arr)
-    values, missing = builder.values.pop(), builder.missing.pop()
-    text, ws, codes = builder.is_text.pop(), builder.ws.pop(), builder.codes.pop()
-    hashes = builder.hashes.pop()
-    builder._last = []
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if is_native(arr.type):
+        # Pass 1's tallies of these cells (moments, samples, distinct sets) are already merged:
+        # native numbers are read as ColumnBuilder.add reads them, without tallying again.
+        values, hashes = native_cells(arr)
+        missing, text, ws, codes = np.isnan(values), None, None, None
+    else:
+        builder.add(arr)
+        values, missing = builder.values.pop(), builder.missing.pop()
+        text, ws, codes = builder.is_text.pop(), builder.ws.pop(), builder.codes.pop()
+        hashes = builder.hashes.pop()
+        builder._last = []
     text = np.zeros(values.size, bool) if text is None else text
     ws = np.zeros(values.size, bool) if ws is None else ws
     nonfinite = np.isinf(values) & ~missing & ~text
@@ -284,10 +326,10 @@ class MatrixRows:
         return []
 
     def add(self, state: list[np.ndarray], batch: RowBatch) -> list[np.ndarray]:
-        lo, hi = np.searchsorted(self.rows, [batch.start, batch.start + batch.rows])
-        if hi == lo:
+        here, at = batch.given(self.rows)
+        if not here.size:
             return state
-        return [*state, matrix_block(self.specs, self.width, batch, self.rows[lo:hi] - batch.start)]
+        return [*state, matrix_block(self.specs, self.width, batch, at)]
 
     def merge(self, a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
         return [*a, *b]

@@ -72,6 +72,15 @@ class Span:
     def start(self) -> tuple[int, float, float, float, float]:
         return 0, math.inf, -math.inf, math.inf, -math.inf
 
+    @staticmethod
+    def known(col: Any, spec: Mapping[str, Any]) -> tuple[int, float, float, float, float]:
+        """The state every row would give, from pass 1's count and range of the column's finite
+        values: each numeric transform is non-decreasing, so its range is that of the ends."""
+        from preflight.profile import transforms
+
+        ends = transforms.apply_numeric(spec, np.array([col.min, col.max]))
+        return col.numeric_count - col.nonfinite, float(col.min), float(col.max), float(ends[0]), float(ends[1])
+
     def add(self, state: tuple, batch: RowBatch) -> tuple:
         from preflight.profile import transforms
 
@@ -141,23 +150,23 @@ class ListedCells:
         return {}, {}
 
     def add(self, state: tuple[dict, dict], batch: RowBatch) -> tuple[dict, dict]:
-        lo, hi = np.searchsorted(self.rows, [batch.start, batch.start + batch.rows])
-        if hi == lo:
+        here, at = batch.given(self.rows)
+        if not here.size:
             return state
-        local = (self.rows[lo:hi] - batch.start).tolist()
-        shown: dict[int, dict[str, str]] = {batch.start + i: {} for i in local}
-        texts: dict[int, dict[str, str | None]] = {batch.start + i: {} for i in local}
+        rows, local = here.tolist(), at.tolist()
+        shown: dict[int, dict[str, str]] = {r: {} for r in rows}
+        texts: dict[int, dict[str, str | None]] = {r: {} for r in rows}
         for name, kind, coded in self.specs:
             cells = batch.columns[name]
             if kind == "text":
                 taken = cells.texts.take(local).to_pylist()
-                for i, t in zip(local, taken):
-                    texts[batch.start + i][name] = t
-                    shown[batch.start + i][name] = MISSING if cells.missing[i] else _snippet(t)
+                for r, i, t in zip(rows, local, taken):
+                    texts[r][name] = t
+                    shown[r][name] = MISSING if cells.missing[i] else _snippet(t)
                 continue
             names = {v: k for k, v in cells.vocab.items()} if coded and cells.codes is not None else {}
-            for i in local:
-                shown[batch.start + i][name] = _shown(cells, i, coded, names)
+            for r, i in zip(rows, local):
+                shown[r][name] = _shown(cells, i, coded, names)
         return self.merge(state, (shown, texts))
 
     def merge(self, a: tuple[dict, dict], b: tuple[dict, dict]) -> tuple[dict, dict]:

@@ -52,22 +52,36 @@ RunPass = Callable[[Mapping[Any, Any]], Mapping[Any, Any]]  # scorers -> their m
 
 def score_views(profile: Any) -> Any:
     """Pass 2 for the histograms (a Check.score-like generator, run beside the checks' rounds):
-    round 1 each drawn feature's range and each text column's word counts, round 2 the
-    features' bins. Returns {"features": {name: (Span state, Binned state, bins)}, "words":
-    {name: Tally}}."""
+    round 1 each text column's word counts and each drawn feature's bins, on the range pass 1
+    measured (Span.known); a feature whose range pass 1 cannot give (a capped column: cells
+    beyond float32 are drawn as non-finite) has its range read in round 1, its bins in round 2.
+    Returns {"features": {name: (Span state, Binned state, bins)}, "words": {name: Tally}}."""
     from preflight.profile.pass_two import TextLengths
 
     cols = _drawn(profile)
     texts = getattr(profile, "text_columns", [])
-    first = yield {**{("span", c.name): Span(c.name, spec) for c, spec in cols},
-                   **{("words", c.name): TextLengths(c.name) for c in texts}}
-    binned = {}
+    rescan = getattr(profile, "rescan", None)
+    capped = rescan.job.capped if rescan is not None else frozenset()
+    spans = {c.name: Span.known(c, spec) for c, spec in cols if c.name not in capped}
+    binned = {c.name: _binned(c.name, spec, spans[c.name]) for c, spec in cols if c.name in spans}
+    first = yield {**{("span", c.name): Span(c.name, spec) for c, spec in cols if c.name not in spans},
+                   **{("words", c.name): TextLengths(c.name) for c in texts},
+                   **{("bins", name): b for name, b in binned.items()}}
+    counts = {name: first[("bins", name)] for name in binned}
+    late = {}
     for c, spec in cols:
-        _, lo, hi, lo_t, hi_t = first[("span", c.name)]
-        binned[c.name] = Binned(c.name, spec, Bins.of(lo, hi), Bins.of(lo_t, hi_t))
-    second = yield binned
-    return {"features": {c.name: (first[("span", c.name)], second[c.name], binned[c.name]) for c, _ in cols},
+        if c.name not in spans:
+            spans[c.name] = first[("span", c.name)]
+            late[c.name] = binned[c.name] = _binned(c.name, spec, spans[c.name])
+    if late:
+        counts.update((yield late))
+    return {"features": {c.name: (spans[c.name], counts[c.name], binned[c.name]) for c, _ in cols},
             "words": {c.name: first[("words", c.name)][1] for c in texts}}
+
+
+def _binned(name: str, spec: Mapping[str, Any], span: tuple) -> Binned:
+    _, lo, hi, lo_t, hi_t = span
+    return Binned(name, spec, Bins.of(lo, hi), Bins.of(lo_t, hi_t))
 
 
 def build_views(profile: Profile, findings: Sequence[Finding], stats: Mapping[str, Any], *,
