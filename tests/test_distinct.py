@@ -137,3 +137,26 @@ def test_distinct_texts_with_their_cells_count_like_cells() -> None:
     assert pickle.dumps(a.settled()) == pickle.dumps(b.settled())
     assert a.count(4) == 3 and a.count(0) == 0
 
+
+
+@pytest.mark.parametrize("distinct", [3, 40, 5_000])
+def test_the_k_smallest_hashes_and_their_cells_whatever_the_batches(distinct: int) -> None:
+    """Batches of cells, of counted hashes and merges, few or many distinct values: the k
+    smallest distinct hashes with every cell each holds, as a Counter of all the cells says."""
+    from collections import Counter
+
+    rng = np.random.default_rng(distinct)
+    cells = rng.integers(0, distinct, 30_000).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    k = 64
+    expected = sorted(Counter(cells.tolist()).items())[:k]
+    one, other = DistinctSet(k), DistinctSet(k)
+    for j, piece in enumerate(np.array_split(cells, 23)):
+        if j % 3 == 2:  # as distinct texts arrive: each hash once, with its cells
+            h, c = np.unique(piece, return_counts=True)
+            order = rng.permutation(h.size)
+            other.add(h[order], c[order])
+        else:
+            (one if j % 2 else other).add(piece)
+    merged = one.merge(other).settled()
+    assert list(zip(merged.hashes.tolist(), merged.counts.tolist())) == expected
+    assert merged.full == (distinct > k)

@@ -210,7 +210,7 @@ class DistinctSet:
             counts = counts.take(keep) if counts is not None else None
         if not hashes.size:
             return
-        self._pool.append((hashes, counts if counts is not None else np.ones(hashes.size, np.int64)))
+        self._pool.append((hashes, counts))  # counts None: one cell each
         self._pooled += hashes.size
         if self._pooled > 2 * self.k:
             self._fold()
@@ -228,25 +228,39 @@ class DistinctSet:
         return self
 
     def _fold(self) -> None:
-        # dtype given: arrays unpickled from a worker carry an equal but not identical dtype, which
-        # would pickle to other bytes than one reader's state
-        h = np.concatenate([self.hashes, *(p[0] for p in self._pool)], dtype=np.uint64)
-        c = np.concatenate([self.counts, *(p[1] for p in self._pool)], dtype=np.int64)
+        # Single cells are sorted and counted on their own first: a batch of a few distinct values
+        # shrinks to those before it meets the counted hashes, whose merge needs an argsort
+        # (several times slower than numpy's vectorised sort of 64-bit keys).
+        cells = [h for h, c in self._pool if c is None]
+        counted = [(h, c) for h, c in self._pool if c is not None and h.size]  # any order, repeats allowed
+        parts = [(self.hashes, self.counts)]  # sorted, unique
         self._pool, self._pooled = [], 0
-        if not h.size:
-            self.hashes, self.counts = h, c
-            return
-        # Equal hashes are summed, so the sort need not be stable: numpy's default (vectorised) sort
-        # is several times faster on 64-bit keys, and a pool of single cells needs no argsort at all.
-        if (c == 1).all():
-            h = np.sort(h)
-            starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
-            h, c = h[starts], np.diff(np.r_[starts, h.size]).astype(np.int64)
-        else:
-            order = np.argsort(h)
+        if cells:
+            h = np.concatenate(cells, dtype=np.uint64) if len(cells) > 1 else cells[0].astype(np.uint64)
+            h.sort()
+            new = np.empty(h.size, bool)
+            new[0] = True
+            np.not_equal(h[1:], h[:-1], out=new[1:])
+            starts = np.flatnonzero(new)
+            h, c = h[starts], np.diff(starts, append=h.size)
+            if h.size > self.k:  # beyond its own k smallest, none can be among the union's
+                h, c = h[:self.k], c[:self.k]
+                self.full = True
+            parts.append((h, c))
+        # dtypes given: arrays unpickled from a worker carry an equal but not identical dtype,
+        # which would pickle to other bytes than one reader's state
+        parts = [(h, c) for h, c in parts if h.size] + counted
+        if len(parts) > 1 or counted:
+            h = np.concatenate([p[0] for p in parts], dtype=np.uint64)
+            c = np.concatenate([p[1] for p in parts], dtype=np.int64)
+            order = np.argsort(h)  # equal hashes are summed: the sort need not be stable
             h, c = h[order], c[order]
             starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
             h, c = h[starts], np.add.reduceat(c, starts)
+        elif parts:  # copied to the dtypes given, as the concatenation above would
+            h, c = parts[0][0].astype(np.uint64), parts[0][1].astype(np.int64)
+        else:
+            h, c = np.empty(0, np.uint64), np.empty(0, np.int64)
         if h.size > self.k:
             h, c = h[:self.k], c[:self.k]
             self.full = True

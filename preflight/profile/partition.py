@@ -25,7 +25,7 @@ from preflight.profile.cells import PLAIN, Reading
 from preflight.profile.columns import ColumnBuilder
 from preflight.profile.keep import ROW_LISTS, positions, sample_bound, thin
 from preflight.profile.splits import SplitColumn
-from preflight.read.partitions import Partition, Replan, read_partition
+from preflight.read.partitions import Partition, Replan, read_ahead
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def profile_partition(part: Partition, job: PassOne, pool: ThreadPoolExecutor | 
     thinned = [builders[n] for n in features]
     rows = held = 0  # rows read, rows whose feature arrays are held
     try:
-        for ordinal, batch in enumerate(read_partition(part)):
+        for ordinal, batch in enumerate(read_ahead(part)):
             n = batch.num_rows
             columns = [batch.column(name) for name in names]
             split: int | np.ndarray = reader.add(batch.column(job.split_col), part.file) if reader is not None \

@@ -29,7 +29,7 @@ from preflight.profile.columns import native_cells
 from preflight.profile.overflow import overflowing
 from preflight.profile.partition import PassOne
 from preflight.profile.splits import SplitColumn
-from preflight.read.partitions import Partition, Stamp, read_partition, stamp
+from preflight.read.partitions import Partition, Stamp, read_ahead, stamp
 
 
 class Scorer(Protocol):
@@ -167,7 +167,7 @@ def _score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mappin
         reader.names = list(job.split_names)
     states = {key: s.start() for key, s in scorers.items()}
     start = offset
-    for batch in read_partition(_projected(part, names, split_col if reader is not None else "")):
+    for batch in read_ahead(_projected(part, names, split_col if reader is not None else "")):
         n = batch.num_rows
         at = None
         if sparse:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -321,6 +322,17 @@ def read_partition(part: Partition) -> Iterator[pa.RecordBatch]:
         raise
     except (pa.ArrowException, OSError, ValueError, UnicodeDecodeError) as exc:
         raise DataError(f"{part.path}: cannot read: {_reason(exc, Path(part.path))}") from None
+
+
+def read_ahead(part: Partition) -> Iterator[pa.RecordBatch]:
+    """read_partition's batches, the next one read on a thread while this one is profiled
+    (decoding releases the GIL): one batch more in memory, the reads off the critical path."""
+    batches = read_partition(part)
+    with ThreadPoolExecutor(1) as reader:
+        pending = reader.submit(next, batches, None)
+        while (batch := pending.result()) is not None:
+            pending = reader.submit(next, batches, None)
+            yield batch
 
 
 def _batches(table: pa.Table, batch_rows: int) -> Iterator[pa.RecordBatch]:
