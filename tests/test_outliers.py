@@ -200,8 +200,7 @@ def _run(scorer, batches, cuts):
 def test_round_one_plus_the_hits_is_the_second_round(seed, keep, top):
     """Whole numbers as z (median 0, spread 1), so many rows tie, among features and with the
     forest's z; hits both on rows a feature flags and not; any batching and partitioning."""
-    from preflight.checks.outlier_rows import FirstRound, Flagged, with_hits
-    from preflight.checks.outliers import Bound
+    from preflight.checks.outlier_rows import Bound, FirstRound, Flagged, with_hits
     from preflight.profile.pass_two import Cells, RowBatch
 
     rng = np.random.default_rng(seed)

@@ -1,4 +1,5 @@
-"""outliers' pass-2 scorers: the rows the features (and the joint detector) flag, kept bounded.
+"""outliers' pass-2 scorers: the rows the features (and the joint detector) flag, kept bounded;
+Bound, what scores one feature's cells.
 
 Which features are judged depends on round 1's counts (a feature over max_fraction has a shape),
 and which rows the joint detector flags on the forest fitted after round 1; scoring the rows only
@@ -11,14 +12,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from preflight.profile.pass_two import RowBatch
 
-if TYPE_CHECKING:
-    from preflight.checks.outliers import Bound
+
+@dataclass(frozen=True)
+class Bound:
+    """One feature's robust scale and the raw-value bounds outside which a cell may exceed the
+    z limit: what pass 2 needs to score that feature's cells."""
+
+    column: str
+    med: float
+    scale: float
+    lo: float
+    hi: float
+    fill: float
+    logged: bool
+    fill_far: bool  # the fill's own z may exceed the limit: filled cells are candidates too
+
+    def z(self, values: np.ndarray, nonfinite: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, robust z) of the present cells whose z may exceed the limit, computed exactly as
+        feature_z would over the whole filled column (missing, text and infinite cells count as
+        the fill)."""
+        rows = np.flatnonzero((values > self.hi) | (values < self.lo))  # NaN compares False: filled cells below
+        rows = rows[~nonfinite[rows]]
+        if self.fill_far:  # a fill far out (rare)
+            filled = np.flatnonzero((np.isnan(values) | nonfinite) & ~missing)
+            rows = np.union1d(rows, filled)
+        x = np.where(nonfinite[rows] | np.isnan(values[rows]), self.fill, values[rows])
+        z = np.abs((np.log1p(np.maximum(x, 0)) if self.logged else x) - self.med) / self.scale
+        return rows, z
 
 
 @dataclass

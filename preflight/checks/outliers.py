@@ -28,13 +28,12 @@ the joint detector on or off."""
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 
 from preflight.checks.base import Check, Context, Scoring, pct
 from preflight.checks.image_outliers import IMAGE_PARAMS, image_outliers
-from preflight.checks.outlier_rows import FirstRound, Flagged, with_hits
+from preflight.checks.outlier_rows import Bound, FirstRound, Flagged, with_hits
 from preflight.findings import Finding
 from preflight.kernels.hashing import first_by_hash
 from preflight.params import Boolean, Interval
@@ -68,34 +67,6 @@ def feature_z(x: np.ndarray, typical: np.ndarray) -> np.ndarray | None:
     """|x - median| / spread as center_scale measures them on `typical`; None without spread."""
     med, scale = center_scale(typical)
     return np.abs(x - med) / scale if scale > 0 else None
-
-
-@dataclass(frozen=True)
-class Bound:
-    """One feature's robust scale and the raw-value bounds outside which a cell may exceed the
-    z limit: what pass 2 needs to score that feature's cells."""
-
-    column: str
-    med: float
-    scale: float
-    lo: float
-    hi: float
-    fill: float
-    logged: bool
-    fill_far: bool  # the fill's own z may exceed the limit: filled cells are candidates too
-
-    def z(self, values: np.ndarray, nonfinite: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, robust z) of the present cells whose z may exceed the limit, computed exactly as
-        feature_z would over the whole filled column (missing, text and infinite cells count as
-        the fill)."""
-        rows = np.flatnonzero((values > self.hi) | (values < self.lo))  # NaN compares False: filled cells below
-        rows = rows[~nonfinite[rows]]
-        if self.fill_far:  # a fill far out (rare)
-            filled = np.flatnonzero((np.isnan(values) | nonfinite) & ~missing)
-            rows = np.union1d(rows, filled)
-        x = np.where(nonfinite[rows] | np.isnan(values[rows]), self.fill, values[rows])
-        z = np.abs((np.log1p(np.maximum(x, 0)) if self.logged else x) - self.med) / self.scale
-        return rows, z
 
 
 def bound(col, limit: float) -> Bound | None:
