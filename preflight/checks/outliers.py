@@ -28,16 +28,16 @@ the joint detector on or off."""
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from preflight.checks.base import Check, Context, Scoring, pct
 from preflight.checks.image_outliers import IMAGE_PARAMS, image_outliers
+from preflight.checks.outlier_rows import Bound, FirstRound, Flagged, with_hits
 from preflight.findings import Finding
 from preflight.kernels.hashing import first_by_hash
 from preflight.params import Boolean, Interval
-from preflight.profile.pass_two import MatrixRows, RowBatch
+from preflight.profile.pass_two import MatrixRows
 from preflight.workers import worker_count
 
 FIT_ROWS = 10_000
@@ -69,34 +69,6 @@ def feature_z(x: np.ndarray, typical: np.ndarray) -> np.ndarray | None:
     return np.abs(x - med) / scale if scale > 0 else None
 
 
-@dataclass(frozen=True)
-class Bound:
-    """One feature's robust scale and the raw-value bounds outside which a cell may exceed the
-    z limit: what pass 2 needs to score that feature's cells."""
-
-    column: str
-    med: float
-    scale: float
-    lo: float
-    hi: float
-    fill: float
-    logged: bool
-    fill_far: bool  # the fill's own z may exceed the limit: filled cells are candidates too
-
-    def z(self, values: np.ndarray, nonfinite: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, robust z) of the present cells whose z may exceed the limit, computed exactly as
-        feature_z would over the whole filled column (missing, text and infinite cells count as
-        the fill)."""
-        rows = np.flatnonzero((values > self.hi) | (values < self.lo))  # NaN compares False: filled cells below
-        rows = rows[~nonfinite[rows]]
-        if self.fill_far:  # a fill far out (rare)
-            filled = np.flatnonzero((np.isnan(values) | nonfinite) & ~missing)
-            rows = np.union1d(rows, filled)
-        x = np.where(nonfinite[rows] | np.isnan(values[rows]), self.fill, values[rows])
-        z = np.abs((np.log1p(np.maximum(x, 0)) if self.logged else x) - self.med) / self.scale
-        return rows, z
-
-
 def bound(col, limit: float) -> Bound | None:
     """Bounds on the raw values that pick the candidate cells (a margin keeps rounding at the
     bound on the safe side), with the center and spread of the observed values; None without
@@ -121,6 +93,27 @@ def _extreme(col, limit: float) -> tuple[np.ndarray, np.ndarray]:
     if b is None:
         return np.empty(0, np.int64), np.empty(0)
     return b.z(col.values, col.nonfinite_mask, col.missing_mask)
+
+
+def _present(col) -> int:
+    return max(col.rows - col.missing, 1)
+
+
+def _shaped(b: Bound | None, col, limit: float, max_fraction: float) -> bool:
+    """The shape rule (more than max_fraction of the present cells over the limit) guessed from
+    the column's sample: exact when the sample holds every finite value, an estimate beyond.
+    The cells the stats fill (text, non-finite) count as the fill, as Bound.z counts them."""
+    if b is None:
+        return False
+    finite = max(col.rows - col.missing - col.text_count - col.nonfinite, 0)
+    x = np.append(col.sample, np.nan)  # the last cell stands for every filled one
+    cells, z = b.z(x, np.zeros(x.size, bool), np.zeros(x.size, bool))
+    over = z > limit
+    n = int(np.count_nonzero(over[cells < col.sample.size]))
+    estimate = n if col.sample.size >= finite else n * finite / col.sample.size
+    if over[cells == col.sample.size].any():
+        estimate += col.rows - col.missing - finite
+    return bool(estimate > max_fraction * _present(col))
 
 
 def _typical(col, logged: bool) -> np.ndarray:
@@ -151,23 +144,24 @@ class Outliers(Check):
 
     def _scoring(self, profile, ctx: Context) -> Scoring:
         """Round 1: how many cells each feature flags (a feature over max_fraction has a shape,
-        not outliers), and the joint detector's sampled rows of the model matrix; the forest is
-        fitted and those rows scored here. Round 2: the flagged rows, bounded."""
+        not outliers), the joint detector's sampled rows of the model matrix, and the flagged
+        rows under the shapes the samples predict; the forest is fitted and those rows scored
+        here. Round 2, only when the counts overturn a prediction: the flagged rows again."""
         p = ctx.params
         limit = p["max_robust_z"]
         cols = _candidates(profile)
         bounds = tuple(bound(c, limit) for c in cols)
-        asks: dict = {"over": OverCounts(bounds, limit)}
-        joint = None
-        if p["multivariate"]:
-            joint = _joint_sample(profile, ctx.settings)
-            if joint is not None:
-                asks["matrix"] = joint[0]
+        guess = tuple(_shaped(b, c, limit, p["max_fraction"]) for b, c in zip(bounds, cols))
+        joint = _joint_sample(profile, ctx.settings) if p["multivariate"] else None
+        keep_rows = max(ctx.max_rows, DETAIL_ROWS)
+        sampled = joint[2] if joint is not None else np.empty(0, np.int64)
+        asks: dict = {"rows": FirstRound(bounds, tuple(not s for s in guess), limit, keep_rows, sampled)}
+        if joint is not None:
+            asks["matrix"] = joint[0]
         got = yield asks
-        over = got["over"]
-        shape = [b is not None and over[k] > p["max_fraction"] * max(c.rows - c.missing, 1)
-                 for k, (b, c) in enumerate(zip(bounds, cols))]
-        keep = tuple(None if s else b for b, s in zip(bounds, shape))
+        first = got["rows"]
+        shape = tuple(b is not None and first.over[k] > p["max_fraction"] * _present(c)
+                      for k, (b, c) in enumerate(zip(bounds, cols)))
         shaped = [c.name for c, s in zip(cols, shape) if s]
         rows, iz = np.empty(0, np.int64), None
         if joint is not None:
@@ -176,8 +170,12 @@ class Outliers(Check):
                                     varying, ctx.settings)
         hits = rows[iz > p["max_isolation_z"]] if iz is not None else np.empty(0, np.int64)
         hit_z = iz[iz > p["max_isolation_z"]] if iz is not None else np.empty(0)
-        flagged = yield {"flagged": Flagged(keep, limit, hits, hit_z, max(ctx.max_rows, DETAIL_ROWS))}
-        return flagged["flagged"], shaped, (rows.size if iz is not None else profile.rows)
+        scored = rows.size if iz is not None else profile.rows
+        if shape == guess:
+            return with_hits(first.flagged, first.sampled, hits, hit_z, keep_rows), shaped, scored
+        keep = tuple(None if s else b for b, s in zip(bounds, shape))
+        flagged = yield {"flagged": Flagged(keep, limit, hits, hit_z, keep_rows)}
+        return flagged["flagged"], shaped, scored
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
@@ -247,107 +245,6 @@ def _isolation_z(x: np.ndarray, union: np.ndarray, fit_rows: np.ndarray, rows: n
             x[np.searchsorted(union, fit_rows)])
         anomaly = -_score_rows(forest, x[np.searchsorted(union, rows)], worker_count(settings))
     return rows, robust_z(anomaly)
-
-
-@dataclass(frozen=True)
-class OverCounts:
-    """Per feature, how many cells exceed the z limit (round 1)."""
-
-    bounds: tuple[Bound | None, ...]
-    limit: float
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(b.column for b in self.bounds if b is not None)
-
-    def start(self) -> np.ndarray:
-        return np.zeros(len(self.bounds), np.int64)
-
-    def add(self, state: np.ndarray, batch: RowBatch) -> np.ndarray:
-        out = state.copy()
-        for k, b in enumerate(self.bounds):
-            if b is not None:
-                c = batch.columns[b.column]
-                out[k] += int(np.count_nonzero(b.z(c.values, c.nonfinite, c.missing)[1] > self.limit))
-        return out
-
-    def merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a + b
-
-
-@dataclass
-class FlaggedRows:
-    """The flagged rows, bounded: exact counts (in all, jointly, by source), the worst row, and
-    the first `keep` rows with their scores and sources (index into the features, len for joint)."""
-
-    count: int = 0
-    joint: int = 0
-    by_source: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    scores: np.ndarray = field(default_factory=lambda: np.empty(0))
-    sources: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    worst_score: float = -np.inf
-    worst_row: int = -1
-    worst_source: int = -1
-    worst_value: float = float("nan")
-
-
-@dataclass(frozen=True)
-class Flagged:
-    """Round 2: each row's worst feature z over the judged features (ties: the first feature),
-    flagged over the limit; rows the forest flags (hits, their z) where no feature does."""
-
-    bounds: tuple[Bound | None, ...]  # None: a feature not judged (no spread, or a shape)
-    limit: float
-    hits: np.ndarray
-    hit_z: np.ndarray
-    keep: int
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(b.column for b in self.bounds if b is not None)
-
-    def start(self) -> FlaggedRows:
-        return FlaggedRows(by_source=np.zeros(len(self.bounds) + 1, np.int64))
-
-    def add(self, state: FlaggedRows, batch: RowBatch) -> FlaggedRows:
-        n = batch.rows
-        score = np.zeros(n)
-        source = np.full(n, -1, np.int64)
-        for k, b in enumerate(self.bounds):
-            if b is None:
-                continue
-            c = batch.columns[b.column]
-            rows, z = b.z(c.values, c.nonfinite, c.missing)
-            better = z > score[rows]
-            score[rows[better]], source[rows[better]] = z[better], k
-        flagged = score > self.limit
-        lo, hi = np.searchsorted(self.hits, [batch.start, batch.start + n])
-        local, iz = self.hits[lo:hi] - batch.start, self.hit_z[lo:hi]
-        joint = ~flagged[local]
-        score[local[joint]], source[local[joint]] = iz[joint], len(self.bounds)
-        flagged[local[joint]] = True
-        found = np.flatnonzero(flagged)
-        if found.size == 0:
-            return state
-        w = int(np.argmax(score[found]))
-        k = int(source[found[w]])
-        here = FlaggedRows(
-            count=int(found.size), joint=int(np.count_nonzero(joint)),
-            by_source=np.bincount(source[found], minlength=len(self.bounds) + 1),
-            rows=found[:self.keep] + batch.start, scores=score[found[:self.keep]],
-            sources=source[found[:self.keep]], worst_score=float(score[found[w]]), worst_row=int(found[w]) + batch.start,
-            worst_source=k, worst_value=float(batch.columns[self.bounds[k].column].values[found[w]])  # type: ignore[union-attr]
-            if k < len(self.bounds) else float("nan"))
-        return self.merge(state, here)
-
-    def merge(self, a: FlaggedRows, b: FlaggedRows) -> FlaggedRows:
-        room = max(self.keep - a.rows.size, 0)
-        worst = b if b.worst_score > a.worst_score else a  # ties: the earlier row
-        return FlaggedRows(a.count + b.count, a.joint + b.joint, a.by_source + b.by_source,
-                           np.concatenate([a.rows, b.rows[:room]]), np.concatenate([a.scores, b.scores[:room]]),
-                           np.concatenate([a.sources, b.sources[:room]]),
-                           worst.worst_score, worst.worst_row, worst.worst_source, worst.worst_value)
 
 
 def _score_rows(forest, x: np.ndarray, threads: int) -> np.ndarray:
