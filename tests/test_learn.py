@@ -232,3 +232,37 @@ def test_near_duplicates_quiet_and_deterministic() -> None:
     wide[499] = wide[3] * (1 + 1e-9)
     assert near_duplicate_groups(wide, seed=1) == near_duplicate_groups(wide, seed=1)
     assert near_duplicate_groups(wide, seed=1)[0] == [[3, 499]]
+
+
+@pytest.mark.parametrize("dims", [5, 40, 300])  # no projection, the principal prefilter, the random one
+def test_near_index_finds_every_pair_brute_force_finds(dims: int) -> None:
+    """The search's pairs and the index's queries against it equal a brute-force distance check,
+    on any number of threads: the prefilter's projection drops no row with a point in reach."""
+    from preflight.learn.near_duplicates import near_duplicate_search
+
+    rng = np.random.default_rng(dims)
+    spread = rng.uniform(0.1, 3, dims)
+    X = rng.normal(size=(3_000, dims)) * spread  # unequal spreads: the principal axes are the widest
+    X[2_000:2_060] = X[:60] + rng.normal(scale=1e-3, size=(60, dims))  # planted near-copies
+    X[2_100:2_140] = X[2_100] + rng.normal(scale=1e-3, size=(40, dims))  # a tight cluster (over CAP)
+    groups, info, index = near_duplicate_search(X, seed=0, radius_ratio=0.05)
+    r = info["radius"]
+    d = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)) if dims < 300 else None
+    if d is not None:
+        close = (d < r) & ~np.eye(len(X), dtype=bool)
+        light = close.sum(1) <= 16
+        brute = {(i, j) for i, j in zip(*np.nonzero(close)) if i < j and light[i] and light[j]}
+        assert brute and all(any(i in g and j in g for g in groups) for i, j in brute)
+    assert [0, 2_000] in groups and any(2_100 in g and 2_139 in g for g in groups)
+    step = rng.normal(size=(400, dims))
+    step[:100] = 0
+    step[:100, np.argmax(spread)] = 1  # along the widest axis: the projection keeps all of it
+    step *= r / np.linalg.norm(step, axis=1, keepdims=True)  # just inside and just outside the radius
+    Q = np.vstack([X[60:260] + 0.98 * step[:200], X[60:260] + 1.02 * step[200:], rng.normal(size=(100, dims)) * 5])
+    got = index.query(Q)
+    assert [a.tolist() for a in got] == [a.tolist() for a in index.query(Q, threads=2)]
+    dq = np.sqrt(((Q[:, None, :] - index.points[None, :, :]) ** 2).sum(-1))
+    pairs = set(zip(*np.nonzero(dq < r)))
+    assert len(pairs) >= 200 and set(zip(got[0].tolist(), got[1].tolist())) <= pairs
+    assert set(range(200)) <= set(got[0].tolist())
+    assert set(got[0].tolist()) == {i for i, _ in pairs}  # every row with a point in reach is found

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from preflight.workers import worker_count
+
 BUCKETS = 16  # hash_groups works a 16th of the rows at a time: its scratch memory is ~4 bytes a row
 
 
@@ -130,6 +132,7 @@ class NearRows:
     dropped: tuple[tuple[str, bool], ...]  # (column the models drop, whether it is empty)
     target_key: np.ndarray | None  # uint64 per index point: its dropped columns' key
     limit: int
+    threads: int = 1               # the index's queries' (results do not depend on it)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -148,7 +151,7 @@ class NearRows:
         local = np.flatnonzero(outside)
         if not local.size:
             return state
-        i, j = self.index.query(matrix_block(self.specs, self.width, batch, local))
+        i, j = self.index.query(matrix_block(self.specs, self.width, batch, local), self.threads)
         if not i.size:
             return state
         rows, to = local[i].astype(np.int64) + batch.start, self.targets[j]
@@ -203,7 +206,8 @@ def near_rows(profile: Any, limit: int) -> Any:
     target_key = dropped_key(dropped, [c.kind == "empty" for c in dropped], view.rows)[index.rows] \
         if dropped else None
     scorer = NearRows(specs, len(names), index, at[index.rows], np.asarray(at, np.int64),
-                      tuple((c.name, c.kind == "empty") for c in dropped), target_key, max(limit, PAIRS))
+                      tuple((c.name, c.kind == "empty") for c in dropped), target_key, max(limit, PAIRS),
+                      worker_count(profile.settings))
     profile.__dict__["_near_rows_asked"] = True
     return _near_round(profile, scorer)
 

@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 
 from preflight.profile.tabular import TabularProfile
+from preflight.workers import worker_count
 
 RADIUS_RATIO = 0.05
 MAX_ROWS = 1_000_000
 PROJECT_DIMS = 8
 MEDIAN_PROBES = 1_000
 CAP = 16  # most candidate edges per row: enough to connect a tight cluster
+PREFILTER_PCA_DIMS = 256
 
 
 def near_duplicate_groups(
@@ -43,7 +45,7 @@ def near_duplicate_groups(
 
 def near_duplicate_search(
     X: np.ndarray, *, seed: int, radius_ratio: float = RADIUS_RATIO, max_rows: int = MAX_ROWS,
-    hashes: np.ndarray | None = None,
+    hashes: np.ndarray | None = None, threads: int = 1,
 ) -> tuple[list[list[int]], dict, NearIndex | None]:
     """near_duplicate_groups, with the index it searched (None when nothing can be near: fewer
     than two distinct rows, or a zero radius), so that other rows can be queried against it."""
@@ -63,7 +65,7 @@ def near_duplicate_search(
     else:
         uniq, first, inverse = np.unique(X.reshape(n, -1), axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    a, b, index = _near_pairs(uniq, seed, radius_ratio, max_rows, info, keys)
+    a, b, index = _near_pairs(uniq, seed, radius_ratio, max_rows, info, keys, threads)
     if index is not None:
         index = dataclasses.replace(index, rows=np.asarray(first)[index.rows].astype(np.int64))
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(len(uniq), len(uniq)))
@@ -93,7 +95,7 @@ class NearIndex:
     def project(self, x: np.ndarray) -> np.ndarray:
         return x if self.projection is None else x @ self.projection
 
-    def query(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def query(self, x: np.ndarray, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """(i, j): row i of x is within the radius of point j, checked at full dimension; a row
         with more than CAP candidates keeps its CAP nearest (in the projection), as the search
         does. Ordered by i, then j."""
@@ -101,27 +103,45 @@ class NearIndex:
         empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         if not len(x):
             return empty
-        # Nearly every row has no point within the radius: find the few that do with scipy's
-        # nearest-neighbour bound (about 7x faster than counting with scikit-learn's tree, which
-        # then runs on those rows only; a bound a hair wider loses none of its candidates).
-        p_all = self.project(x)
-        bound = self.radius * (1 + 1e-9)
-        nearest, _ = self.scipy_tree().query(p_all, k=1, distance_upper_bound=bound)
-        some = np.flatnonzero(np.isfinite(nearest))
+        some = self.near_any(x, threads)
         if not some.size:
             return empty
-        a, b = self._query(x[some], p_all[some])
+        a, b = self._query(x[some], self.project(x[some]))
         return some[a], b
 
-    def scipy_tree(self) -> Any:
-        """scipy's KD-tree on the same projected points, built once per process (not pickled)."""
-        tree = self.__dict__.get("_scipy")
-        if tree is None:
+    def near_any(self, x: np.ndarray, threads: int = 1, itself: bool = False) -> np.ndarray:
+        """The rows of x that may have a point within the radius (itself: x are the points, each
+        its own nearest), a superset of those that do. Nearly every row has none: scipy's
+        nearest-neighbour bound finds the few on the prefilter's projection (about 7x faster than
+        counting with scikit-learn's tree, which then runs on those rows only; a bound a hair
+        wider loses none of its candidates)."""
+        basis, tree = self._prefilter()
+        k = 2 if itself else 1
+        nearest, _ = tree.query(x if basis is None else x @ basis, k=k, distance_upper_bound=self.radius * (1 + 1e-9),
+                                workers=threads)
+        return np.flatnonzero(np.isfinite(nearest if k == 1 else nearest[:, 1]))
+
+    def _prefilter(self) -> tuple[np.ndarray | None, Any]:
+        """The prefilter's projection and scipy's KD-tree on it, built once per process (not
+        pickled). Any orthonormal projection keeps every pair within the radius; the points'
+        principal directions shrink distances least, so the tree prunes most (2-3x faster
+        than the search's random projection on benchmarks/scale.py's table). Above
+        PREFILTER_PCA_DIMS columns their covariance would cost more than it saves."""
+        cached = self.__dict__.get("_scipy")
+        if cached is None:
             from scipy.spatial import cKDTree
 
-            tree = cKDTree(np.asarray(self.tree.data))
-            object.__setattr__(self, "_scipy", tree)
-        return tree
+            d = self.points.shape[1]
+            basis = None
+            if d > PROJECT_DIMS:
+                basis = self.projection
+                if d <= PREFILTER_PCA_DIMS:
+                    centred = self.points - self.points.mean(axis=0)
+                    _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
+                    basis = np.ascontiguousarray(vectors[:, ::-1][:, :PROJECT_DIMS])
+            cached = (basis, cKDTree(self.points if basis is None else self.points @ basis))
+            object.__setattr__(self, "_scipy", cached)
+        return cached
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "_scipy"}
@@ -150,7 +170,7 @@ class NearIndex:
 
 def _near_pairs(
     U: np.ndarray, seed: int, radius_ratio: float, max_rows: int, info: dict,
-    keys: np.ndarray | None = None,
+    keys: np.ndarray | None = None, threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, NearIndex | None]:
     """Index pairs of distinct rows closer than the radius, and the index searched (its rows:
     positions in U).
@@ -187,11 +207,17 @@ def _near_pairs(
         q, _ = np.linalg.qr(rng.standard_normal((d, PROJECT_DIMS)))
         P = S @ q
     tree = KDTree(P)
-    counts = tree.query_radius(P, radius, count_only=True)
-    light = np.flatnonzero((counts > 1) & (counts <= CAP + 1))  # 1: only itself
-    a_parts = [np.repeat(light, counts[light])]
+    index = NearIndex(S, idx.astype(np.int64), q, tree, radius)
+    # A row with no other row within the radius is in no pair (a pair's two rows both have
+    # one): only the prefilter's candidates are counted and queried.
+    some = index.near_any(S, threads, itself=True)
+    if not some.size:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), index
+    counts = tree.query_radius(P[some], radius, count_only=True)
+    light = some[(counts > 1) & (counts <= CAP + 1)]  # 1: only itself
+    a_parts = [np.repeat(light, counts[(counts > 1) & (counts <= CAP + 1)])]
     b_parts = [np.concatenate(tree.query_radius(P[light], radius)) if len(light) else np.zeros(0, np.int64)]
-    heavy = np.flatnonzero(counts > CAP + 1)
+    heavy = some[counts > CAP + 1]
     if len(heavy):
         _, nbrs = tree.query(P[heavy], k=CAP + 1)
         a_parts.append(np.repeat(heavy, CAP + 1))
@@ -199,7 +225,7 @@ def _near_pairs(
     a = np.concatenate(a_parts).astype(np.int64)
     b = np.concatenate(b_parts).astype(np.int64)
     keep = (a < b) & (np.linalg.norm(S[a] - S[b], axis=1) < radius)
-    return idx[a[keep]], idx[b[keep]], NearIndex(S, idx.astype(np.int64), q, tree, radius)
+    return idx[a[keep]], idx[b[keep]], index
 
 
 def near_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:
@@ -219,7 +245,7 @@ def near_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:
             settings = profile.settings
             groups, info, index = near_duplicate_search(
                 x, seed=int(settings.get("seed", 0)), max_rows=int(settings.get("sample_rows", 200_000)),
-                hashes=profile.feature_hash if own else None)
+                hashes=profile.feature_hash if own else None, threads=worker_count(settings))
             cached = (groups, info)
         else:
             cached = ([], {})
