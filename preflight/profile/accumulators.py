@@ -230,7 +230,7 @@ class DistinctSet:
     def _fold(self) -> None:
         # Single cells are sorted and counted on their own first: a batch of a few distinct values
         # shrinks to those before it meets the counted hashes, whose merge needs an argsort
-        # (several times slower than numpy's vectorised sort of 64-bit keys).
+        # (slower than numpy's vectorised sort of 64-bit keys).
         cells = [h for h, c in self._pool if c is None]
         counted = [(h, c) for h, c in self._pool if c is not None and h.size]  # any order, repeats allowed
         parts = [(self.hashes, self.counts)]  # sorted, unique
@@ -253,7 +253,9 @@ class DistinctSet:
         if len(parts) > 1 or counted:
             h = np.concatenate([p[0] for p in parts], dtype=np.uint64)
             c = np.concatenate([p[1] for p in parts], dtype=np.int64)
-            order = np.argsort(h)  # equal hashes are summed: the sort need not be stable
+            # Equal hashes are summed, so any order of ties will do; the stable sort is numpy's
+            # merge of sorted runs, twice as fast here as its default on these few sorted pieces.
+            order = np.argsort(h, kind="stable")
             h, c = h[order], c[order]
             starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
             h, c = h[starts], np.add.reduceat(c, starts)
