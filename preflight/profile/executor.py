@@ -52,7 +52,8 @@ class Streamed:
             result = profile_partition(part, job, pool, lambda n, where=shown: progress.advance(n, where))
             if isinstance(result, Replan):
                 return PassOneResult(None, [], [result])
-            acc = result.accumulators if acc is None else merge(acc, result.accumulators, job.where, job.split_col)
+            acc = result.accumulators if acc is None else \
+                merge(acc, result.accumulators, job.where, job.split_col, pool.map)
             gathered(rows, result.arrays, job.keep_rows)
             release()
         return PassOneResult(acc, rows)

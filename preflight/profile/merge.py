@@ -18,7 +18,7 @@ renumbered into the merged vocabulary, for ColumnBuilder.finish.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -37,17 +37,21 @@ PART_KNOWN = {"moments", "batches", "sample", "rows", "missing", "nonfinite", "t
               "distinct"}
 
 
-def merge(a: Accumulators, b: Accumulators, where: str = "", split_col: str = "") -> Accumulators:
+def merge(a: Accumulators, b: Accumulators, where: str = "", split_col: str = "", run: Callable = map
+            ) -> Accumulators:
     """The state after a's partitions, then b's. Neither input is changed. where, split_col:
-    named when the split names together pass MAX_SPLITS (profile.splits.SplitColumn's error)."""
+    named when the split names together pass MAX_SPLITS (profile.splits.SplitColumn's error).
+    run: how the columns are merged (map, or a thread pool's: each column's merge reads only
+    its own builders)."""
     splits, split_lut = a.splits, None
     if a.splits is not None and b.splits is not None:
         splits = list(a.splits)
         split_lut = np.array([_split_id(splits, s, where, split_col) for s in b.splits] or [0], np.int64)
-    columns, coding = {}, {}
-    for name, left in a.columns.items():
-        columns[name], coding[name] = _column(left, a.coding[name], a.batches, b.columns[name], b.coding[name],
-                                              split_lut)
+    names = list(a.columns)
+    merged = list(run(lambda name: _column(a.columns[name], a.coding[name], a.batches, b.columns[name],
+                                           b.coding[name], split_lut), names))
+    columns = {name: m[0] for name, m in zip(names, merged)}
+    coding = {name: m[1] for name, m in zip(names, merged)}
     file_rows = dict(a.file_rows)
     for f, n in b.file_rows.items():
         file_rows[f] = file_rows.get(f, 0) + n
