@@ -99,7 +99,7 @@ class NearIndex:
         """(i, j): row i of x is within the radius of point j, checked at full dimension; a row
         with more than CAP candidates keeps its CAP nearest (in the projection), as the search
         does. Ordered by i, then j."""
-        x = np.asarray(x, dtype=np.float64) + 0.0
+        x = np.asarray(x, dtype=np.float64)  # distances only: -0.0 needs no normalising here
         empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         if not len(x):
             return empty
