@@ -9,7 +9,8 @@ peak RSS its largest process's (a Dask worker's, when that is the largest):
   wall time), and what crossed processes: per-row arrays and hashes gathered to the client,
   pickled accumulators merged on the workers;
 - pyarrow: a bare `pq.read_table` of the same file, and the per-row ratio of the issue's target,
-  (scan 5M - scan 1M) / (read 5M - read 1M): fixed costs (interpreter, imports) cancel;
+  (scan 5M - scan 1M) / (read 5M - read 1M): fixed costs (interpreter, imports) cancel; the
+  local scans and the reads are medians of at least RATIO_RUNS runs, the other rows of --repeat;
 - local with every default rule (label-issues and the near-copy searches included);
 - a 1,000-row scan with every rule (CSV): the fixed cost a pre-commit hook pays.
 The other scans run in tabular.py's target scope (no label-issues, no near-duplicates, no near-copy
@@ -35,6 +36,9 @@ from _common import DATA, REPO, Measured, child_env, measure, python
 from tabular import GENERATOR, MODEL_RULES, NO_NEAR, generate
 
 ROW_GROUP = 262_144
+# The per-row ratio's four figures are medians of at least this many runs: pyarrow's 5M read
+# alone swings between 0.7 and 2 s from one run to the next (how fast the kernel hands it 1.5 GB).
+RATIO_RUNS = 5
 
 # A child that runs the CLI and writes what the Dask engine moved (engine.cluster.DaskEngine.moved).
 _DASK_CHILD = """
@@ -124,8 +128,8 @@ def main() -> int:
             where = f"{args.data_url.rstrip('/')}/{path.name}" if args.data_url else path
             config = folder / f"local{n}.toml"
             config.write_text(NO_NEAR)
-            scans[n] = local(path, folder / f"local{n}", config, args.repeat)
-            reads[n] = bare_read(path, args.repeat)
+            scans[n] = local(path, folder / f"local{n}", config, max(args.repeat, RATIO_RUNS))
+            reads[n] = bare_read(path, max(args.repeat, RATIO_RUNS))
             rows_out.append((f"{n:,}", "local", f"{scans[n].seconds:.1f}", f"{scans[n].peak_mb:,.0f}",
                              f"{scans[n].peak_mb * 2**20 / n:,.0f}", "-", "-"))
             every[n] = fixed(path, folder / f"every{n}", args.repeat)
@@ -155,7 +159,9 @@ def main() -> int:
           "(issue's goal: <= 32)")
     print(f"{large:,} rows, every default rule: {every[large].peak_mb:,.0f} MB peak (goal: under 2,500 MB)")
     print(f"per-row ratio to pyarrow's read: ({scans[large].seconds:.1f} - {scans[small].seconds:.1f}) / "
-          f"({reads[large].seconds:.2f} - {reads[small].seconds:.2f}) = {scan_delta / read_delta:.1f}x (target <= 4x)")
+          f"({reads[large].seconds:.2f} - {reads[small].seconds:.2f}) = {scan_delta / read_delta:.1f}x (target <= 4x; "
+          f"medians of {len(scans[large].runs)} runs; pyarrow's {large:,}-row read ranged "
+          f"{min(r.seconds for r in reads[large].runs):.2f}-{max(r.seconds for r in reads[large].runs):.2f} s)")
     print(f"1,000-row scan, every rule (CSV): {one_k.seconds:.2f} s wall")
     print(f"load after: {os.getloadavg()[0]:.2f}")
     return 0
