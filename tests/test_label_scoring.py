@@ -95,3 +95,26 @@ def test_the_rule_mirrors_the_samples() -> None:
     assert mask.tolist() == [True, False, True, False]
     mask, _, _ = flag(probs, given, None, 0.25, 0.15)  # the chance ceiling: p_given < 0.15
     assert mask.tolist() == [True, False, True, False]
+
+
+def test_predictions_are_the_same_bits_on_any_number_of_threads(monkeypatch) -> None:
+    """Label scoring's predict calls run on the scan's threads in fixed chunks: every model family
+    gives the same probabilities on one thread and on several, and as one call over all rows."""
+    import preflight.learn.crossval as crossval
+    from preflight.learn.crossval import fit_mix, mix_pred_probs, one_thread
+
+    monkeypatch.setattr(crossval, "PREDICT_CHUNK", 1_000)  # four chunks, the last short
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(3_000, 12))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(np.int64) + (X[:, 3] > 1)
+    Z = rng.normal(size=(3_456, 12))
+    for weights in ({"hgb": 1.0}, {"logreg": 1.0}, {"knn": 1.0}, {"hgb": 0.5, "logreg": 0.3, "knn": 0.2}):
+        mix = fit_mix(X, y, 3, seed=0, weights=weights)
+        one = mix_pred_probs(mix, Z, threads=1)
+        assert one.shape == (len(Z), 3) and np.allclose(one.sum(axis=1), 1.0)
+        assert np.array_equal(one, mix_pred_probs(mix, Z, threads=2)), weights
+        assert np.array_equal(one, mix_pred_probs(mix, Z, threads=3)), weights
+        rows = np.arange(0, len(Z), 3)
+        assert np.array_equal(one[rows], mix_pred_probs(mix, Z, rows, threads=2)), weights
+        with one_thread():
+            assert np.array_equal(one, mix.predict(Z)), weights  # the chunks change no bit

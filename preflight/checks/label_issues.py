@@ -45,6 +45,7 @@ import numpy as np
 from preflight.checks.base import Check, Context, Scoring, pct, preview
 from preflight.findings import Finding
 from preflight.params import Interval
+from preflight.workers import worker_count
 
 if TYPE_CHECKING:
     from preflight.learn.crossval import FittedMix
@@ -90,7 +91,8 @@ class LabelIssues(Check):
         joint = None if info["method"] == FILTER_BY else confident_thresholds(found.probs, found.y, k)
         flags = Flags(specs, len(names), profile.label.name, tuple(profile.classes), profile.label.kind == "numeric",
                       np.asarray(profile.kept, np.int64), np.bincount(found.y, minlength=k) >= MIN_CLASS_ROWS,
-                      found.final, joint, float(info["max_quality"]), info.get("max_given"), ctx.max_rows)
+                      found.final, joint, float(info["max_quality"]), info.get("max_given"), ctx.max_rows,
+                      worker_count(ctx.settings))
         got = yield {"flags": flags}
         return found, got["flags"]
 
@@ -167,7 +169,8 @@ class LabelIssues(Check):
             # the image representation was chosen with the fixed model mix: keep it there
             final = final and span is None and not images and features is None
             issues, info = label_issues_from_features(x, y, k, seed=seed, hashes=hashes, sample=sample,
-                                                      adapt=not images, final=final)
+                                                      adapt=not images, final=final,
+                                                      threads=worker_count(ctx.settings))
             fitted = info.pop("final", None)
             info.update(chosen)
             probs = info.pop("pred_probs")

@@ -78,7 +78,7 @@ def find_label_issues(
 def label_issues_from_features(
     X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
     hashes: np.ndarray | None = None, sample: np.ndarray | None = None, adapt: bool = True,
-    final: bool = False,
+    final: bool = False, threads: int = 1,
 ) -> tuple[LabelIssues, dict]:
     """Cross-validated probabilities from X (two passes), then find_label_issues on them.
 
@@ -92,18 +92,19 @@ def label_issues_from_features(
     (benchmarks/image_quality.py).
     final: also info["final"], the chosen models fitted once on the rows they were last trained
     on (crossval.FittedMix), to score rows outside X with (learn/label_scoring.py).
-    The models run in one thread (crossval.one_thread).
+    The models run in one thread (crossval.one_thread); with a sample, the rows outside it are
+    scored `threads` chunks at once (crossval.mix_pred_probs: the same bits on any number).
     """
     from preflight.learn.crossval import one_thread
 
     with one_thread():
         return _label_issues_from_features(X, y, n_classes, seed=seed, hashes=hashes, sample=sample, adapt=adapt,
-                                           final=final)
+                                           final=final, threads=threads)
 
 
 def _label_issues_from_features(
     X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
-    hashes: np.ndarray | None, sample: np.ndarray | None, adapt: bool, final: bool = False,
+    hashes: np.ndarray | None, sample: np.ndarray | None, adapt: bool, final: bool = False, threads: int = 1,
 ) -> tuple[LabelIssues, dict]:
     from cleanlab.rank import get_label_quality_scores
 
@@ -119,7 +120,7 @@ def _label_issues_from_features(
     y = np.asarray(y, dtype=np.int64)
     if sample is not None and len(sample) < len(y):
         return _sampled(X, y, n_classes, seed=seed, hashes=hashes, sample=np.asarray(sample, dtype=np.int64),
-                        final=final)
+                        final=final, threads=threads)
 
     table = neighbour_table(X) if len(y) > 1 else None  # one search, shared by every k-NN fit
     candidates = candidate_models(len(y)) if adapt else DEFAULT_MODELS
@@ -193,7 +194,8 @@ def below_chance(n_classes: int) -> float:
 
 
 def _sampled(X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
-             hashes: np.ndarray | None, sample: np.ndarray, final: bool = False) -> tuple[LabelIssues, dict]:
+             hashes: np.ndarray | None, sample: np.ndarray, final: bool = False,
+             threads: int = 1) -> tuple[LabelIssues, dict]:
     """Every row scored by models fitted on a sample: the sample's rows by cross-validation
     (pass 1 finds suspects, pass 2 refits without them), every other row by the same models
     fitted once on the whole sample minus the suspects. Rows outside the sample never train,
@@ -229,7 +231,7 @@ def _sampled(X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
     pred_probs = np.empty((n, n_classes))
     pred_probs[sample] = sample_probs
     mix = fit_mix(Xs[~suspect], ys[~suspect], n_classes, seed=seed, weights=info["weights"])
-    pred_probs[rest] = mix_pred_probs(mix, X, rest)
+    pred_probs[rest] = mix_pred_probs(mix, X, rest, threads)
     issues = find_label_issues(pred_probs, y)
     info = {**info, "repeats": 1, "unscored_rows": [int(sample[r]) for r in info["unscored_rows"]],
             "method": FILTER_BY, "score_method": SCORE_METHOD, "max_quality": MAX_QUALITY,

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from preflight.learn.crossval import FittedMix
+from preflight.learn.crossval import FittedMix, mix_pred_probs
 from preflight.profile.pass_two import Cells, RowBatch, matrix_block
 
 
@@ -96,6 +96,7 @@ class Flags:
     max_quality: float
     max_given: float | None
     keep: int
+    threads: int = 1                    # predict calls at once (the result does not depend on it)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -124,10 +125,7 @@ class Flags:
         if local.size == 0:
             return state
         given = y[local]
-        from preflight.learn.crossval import one_thread
-
-        with one_thread():  # as the models were fitted: sums that do not depend on the machine's cores
-            probs = self.mix.predict(matrix_block(self.specs, self.width, batch, local))
+        probs = mix_pred_probs(self.mix, matrix_block(self.specs, self.width, batch, local), threads=self.threads)
         mask, quality, suggested = flag(probs, given, self.thresholds, self.max_quality, self.max_given)
         hit = np.flatnonzero(mask)
         if hit.size == 0:
