@@ -266,3 +266,24 @@ def test_near_index_finds_every_pair_brute_force_finds(dims: int) -> None:
     assert len(pairs) >= 200 and set(zip(got[0].tolist(), got[1].tolist())) <= pairs
     assert set(range(200)) <= set(got[0].tolist())
     assert set(got[0].tolist()) == {i for i, _ in pairs}  # every row with a point in reach is found
+
+
+def test_folds_fit_on_threads_give_the_same_bits(monkeypatch) -> None:
+    """The folds' fits on several threads give the probabilities one thread gives, for every
+    model family the scans cross-validate (with a train mask, as the refit pass runs)."""
+    import preflight.learn.crossval as crossval
+    from preflight.learn.crossval import one_thread, out_of_sample_pred_probs
+
+    monkeypatch.setattr(crossval, "THREADS_FROM", 0)  # a small table on threads too
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(600, 8))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(np.int64) + (X[:, 3] > 1)
+    mask = rng.random(600) > 0.1
+    for models in (("logreg", "knn"), ("hgb", "logreg-3"), ("knn-5", "knn-10")):
+        with one_thread():
+            one, info = out_of_sample_pred_probs(X, y, 3, seed=1, models=models, train_mask=mask, by_model=True)
+            two, info2 = out_of_sample_pred_probs(X, y, 3, seed=1, models=models, train_mask=mask, by_model=True,
+                                                  threads=2)
+        assert np.array_equal(one, two), models
+        assert all(np.array_equal(info["by_model"][m], info2["by_model"][m]) for m in models)
+        assert info["log_loss"] == info2["log_loss"] and info["weights"] == info2["weights"]

@@ -255,6 +255,12 @@ def _simplex(k: int, steps: int) -> np.ndarray:
     return np.array(pts, dtype=np.float64) / steps
 
 
+# Rows from which the folds' fits run on threads: below, each fit takes a few milliseconds and
+# setting each thread's limits (threadpoolctl reads the loaded libraries) costs as much (a
+# 1,000-row scan: 0.2 s slower threaded; 100,000 rows: 1.6 s faster, benchmarks/RESULTS.md).
+THREADS_FROM = 5_000
+
+
 def out_of_sample_pred_probs(
     X: np.ndarray,
     y: np.ndarray,
@@ -268,6 +274,7 @@ def out_of_sample_pred_probs(
     hashes: np.ndarray | None = None,
     neighbours: tuple[np.ndarray, np.ndarray] | None = None,
     by_model: bool = False,
+    threads: int = 1,
 ) -> tuple[np.ndarray, dict]:
     """(n x n_classes) probabilities, each row from models that never saw that row.
 
@@ -277,6 +284,8 @@ def out_of_sample_pred_probs(
     neighbours (optional): neighbour_table(X), to share between calls on the same X.
     by_model: also return each model's own probabilities, info["by_model"] (name -> n x n_classes),
     for a caller that chooses among the models (choose_models).
+    threads: the folds' fits at once (from THREADS_FROM rows), each with one BLAS and OpenMP
+    thread: a fit is the same whichever thread runs it, and each writes its own fold's rows.
     """
     import warnings
 
@@ -298,20 +307,37 @@ def out_of_sample_pred_probs(
     k = int(min(n_folds, max(2, len(fit) // 2)))
     folds = assign_folds(h[fit], y[fit], k)
     oof = {m: np.zeros((len(fit), n_classes)) for m in models}
+    usable = np.ones(len(fit), bool) if train_mask is None else np.asarray(train_mask, bool)[fit]
+    jobs = []  # (model, training rows, held-out rows) in fold order
+    for f in range(k):
+        tr, te = np.flatnonzero((folds != f) & usable), np.flatnonzero(folds == f)
+        if len(te):
+            jobs += [(m, tr, te) for m in models]
+    if neighbours is None and any(family(m) == "knn" and len(np.unique(y[fit[tr]])) > 1 for m, tr, _ in jobs):
+        neighbours = neighbour_table(X)
+
+    def held_out(job: tuple[str, np.ndarray, np.ndarray]) -> np.ndarray:
+        m, tr, te = job
+        if family(m) == "knn" and len(np.unique(y[fit[tr]])) > 1:
+            assert neighbours is not None
+            return _knn_pred_probs(neighbours, X, y, fit[te], fit[tr], n_classes, m)
+        return _fitted(m, X[fit[tr]], y[fit[tr]], n_classes, seed)(X[fit[te]])
+
+    def alone(job: tuple[str, np.ndarray, np.ndarray]) -> np.ndarray:
+        with one_thread():  # OpenMP's thread count is each thread's own: set it in this one
+            return held_out(job)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        usable = np.ones(len(fit), bool) if train_mask is None else np.asarray(train_mask, bool)[fit]
-        for f in range(k):
-            tr, te = np.flatnonzero((folds != f) & usable), np.flatnonzero(folds == f)
-            if len(te) == 0:
-                continue
-            for m in models:
-                if family(m) == "knn" and len(np.unique(y[fit[tr]])) > 1:
-                    if neighbours is None:
-                        neighbours = neighbour_table(X)
-                    oof[m][te] = _knn_pred_probs(neighbours, X, y, fit[te], fit[tr], n_classes, m)
-                else:
-                    oof[m][te] = _fitted(m, X[fit[tr]], y[fit[tr]], n_classes, seed)(X[fit[te]])
+        if threads < 2 or len(jobs) < 2 or len(fit) < THREADS_FROM:
+            found = [held_out(job) for job in jobs]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with one_thread(), ThreadPoolExecutor(threads) as pool:  # BLAS's count is the process's
+                found = list(pool.map(alone, jobs))
+    for (m, _, te), probs in zip(jobs, found):
+        oof[m][te] = probs
     w = _weights(oof, y[fit], combine)
     probs = np.zeros((n, n_classes))
     for m in models:

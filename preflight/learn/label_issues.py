@@ -127,7 +127,7 @@ def _label_issues_from_features(
 
     def averaged(models: tuple[str, ...], train_mask: np.ndarray | None) -> tuple[np.ndarray, dict]:
         runs = [out_of_sample_pred_probs(X, y, n_classes, seed=seed + r, models=models, train_mask=train_mask,
-                                         hashes=hashes, neighbours=table, by_model=True)
+                                         hashes=hashes, neighbours=table, by_model=True, threads=threads)
                 for r in range(REPEATS)]
         by_model = {m: sum(i["by_model"][m] for _, i in runs) / REPEATS for m in models}
         return sum(p for p, _ in runs) / REPEATS, {**runs[0][1], "by_model": by_model, "repeats": REPEATS}
@@ -219,12 +219,12 @@ def _sampled(X: np.ndarray, y: np.ndarray, n_classes: int, *, seed: int,
     Xs, ys = X[sample], y[sample]
     hs = None if hashes is None else np.asarray(hashes)[sample]
     models = SAMPLED_MODELS if n_classes <= HGB_MAX_CLASSES else ("logreg",)
-    first, _ = out_of_sample_pred_probs(Xs, ys, n_classes, seed=seed, models=models, hashes=hs)
+    first, _ = out_of_sample_pred_probs(Xs, ys, n_classes, seed=seed, models=models, hashes=hs, threads=threads)
     suspect = np.zeros(len(ys), dtype=bool)
     if len(np.unique(ys)) > 1:
         suspect = get_label_quality_scores(ys, first, method=SCORE_METHOD) < REFIT_BELOW
     sample_probs, info = out_of_sample_pred_probs(Xs, ys, n_classes, seed=seed, models=models,
-                                                  train_mask=~suspect, hashes=hs)
+                                                  train_mask=~suspect, hashes=hs, threads=threads)
     outside = np.ones(n, dtype=bool)
     outside[sample] = False
     rest = np.flatnonzero(outside)
