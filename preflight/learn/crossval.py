@@ -48,6 +48,24 @@ def one_thread() -> Any:
     return threadpool_limits(limits=1)
 
 
+def side_by_side(call: Callable[[Any], Any], items: list, threads: int) -> list:
+    """[call(item) for item in items], `threads` calls at once when there are several (the trees
+    and BLAS release the GIL), each in one BLAS and OpenMP thread: OpenMP's count is each
+    thread's own, so it is set in every one; BLAS's is the process's, held at one until every
+    call is back. A call is the same whichever thread runs it. Alone, the calls run in the
+    caller's thread, under the caller's limits."""
+    if threads < 2 or len(items) < 2:
+        return [call(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    def alone(item: Any) -> Any:
+        with one_thread():
+            return call(item)
+
+    with one_thread(), ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(alone, items))
+
+
 def row_hashes(X: np.ndarray, seed: int) -> np.ndarray:
     """One uint64 per row from its float64 bytes (-0.0 folded into 0.0), mixed with seed."""
     words = np.ascontiguousarray(np.asarray(X, dtype=np.float64) + 0.0).view(np.uint64)
@@ -323,19 +341,9 @@ def out_of_sample_pred_probs(
             return _knn_pred_probs(neighbours, X, y, fit[te], fit[tr], n_classes, m)
         return _fitted(m, X[fit[tr]], y[fit[tr]], n_classes, seed)(X[fit[te]])
 
-    def alone(job: tuple[str, np.ndarray, np.ndarray]) -> np.ndarray:
-        with one_thread():  # OpenMP's thread count is each thread's own: set it in this one
-            return held_out(job)
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if threads < 2 or len(jobs) < 2 or len(fit) < THREADS_FROM:
-            found = [held_out(job) for job in jobs]
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with one_thread(), ThreadPoolExecutor(threads) as pool:  # BLAS's count is the process's
-                found = list(pool.map(alone, jobs))
+        found = side_by_side(held_out, jobs, threads if len(fit) >= THREADS_FROM else 1)
     for (m, _, te), probs in zip(jobs, found):
         oof[m][te] = probs
     w = _weights(oof, y[fit], combine)
@@ -432,20 +440,12 @@ def mix_pred_probs(mix: FittedMix, X: np.ndarray, rows: np.ndarray | None = None
     models were fitted. A row's probabilities are its own sums (over the trees, a dot product,
     its neighbours), and the chunks are fixed by the rows alone: the same bits on any number
     of threads, and as one call over every row (tests/test_label_scoring.py)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     n = len(X) if rows is None else len(rows)
 
     def chunk(a: int) -> np.ndarray:
         part = X[a:a + PREDICT_CHUNK] if rows is None else X[rows[a:a + PREDICT_CHUNK]]
-        with one_thread():  # OpenMP's thread count is each thread's own: set it in this one too
-            return mix.predict(np.asarray(part, dtype=np.float64))
+        return mix.predict(np.asarray(part, dtype=np.float64))
 
-    starts = range(0, n, PREDICT_CHUNK)
-    with one_thread():  # BLAS's count is the process's: held at one until every call is back
-        if threads < 2 or len(starts) < 2:
-            parts = [chunk(a) for a in starts]
-        else:
-            with ThreadPoolExecutor(threads) as pool:  # the trees and BLAS release the GIL
-                parts = list(pool.map(chunk, starts))
+    with one_thread():  # alone too: as the models were fitted
+        parts = side_by_side(chunk, list(range(0, n, PREDICT_CHUNK)), threads)
     return np.concatenate(parts) if parts else np.zeros((0, mix.n_classes))
