@@ -71,6 +71,58 @@ def test_any_partitioning_gives_the_same_finding(tmp_path: Path, monkeypatch) ->
     assert any(f["rule"] == "label-issues" and f["count"] == 30 for f in a)
 
 
+PIXEL_FLIPS = np.arange(41, 4000, 130)  # 31 rows
+
+
+def pixels(path: Path, flipped: np.ndarray = PIXEL_FLIPS, n: int = 4000, width: int = 64) -> Path:
+    """A pixel-like table (learn/pixels.py: 64 columns of one 0-255 range): class a inks the
+    first half of the columns, class b the second, with noise; the labels of `flipped` swapped."""
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 2, n)
+    first = np.arange(width) < width // 2
+    ink = np.where(y[:, None] == 0, first[None, :], ~first[None, :])
+    x = np.clip(np.where(ink, 200.0, 20.0) + rng.normal(0, 25, (n, width)), 0, 255).round()
+    given = y.copy()
+    given[flipped] = 1 - given[flipped]
+    data = pa.table({**{f"p{j}": x[:, j] for j in range(width)}, "y": np.array(["a", "b"], dtype=object)[given]})
+    pq.write_table(data, path, row_group_size=1000)
+    return path
+
+
+def test_pixel_like_tables_are_scored_through_the_samples_components(tmp_path: Path) -> None:
+    path = pixels(tmp_path / "p.parquet")
+    kept = set(profile_of(path, sample_rows=400).kept.tolist())
+    assert sum(r not in kept for r in PIXEL_FLIPS) >= 25  # most planted rows are not in the sample
+    finding, = preflight.scan(path, label="y", sample_rows=400).by_rule("label-issues")
+    assert sorted(finding.rows) == PIXEL_FLIPS.tolist()
+    model = finding.details["model"]
+    assert (model["representation"], model["components"]) == ("pixels", 50)
+    assert "every one of the 4,000 scored" in finding.message
+    whole, = preflight.scan(path, label="y").by_rule("label-issues")  # below sample_rows: every row kept
+    assert sorted(whole.rows) == PIXEL_FLIPS.tolist()
+
+
+def test_pixel_scoring_is_the_same_on_any_partitioning(tmp_path: Path, monkeypatch) -> None:
+    path = pixels(tmp_path / "p.parquet")
+    many, one = scans_both_ways(path, monkeypatch, batch_rows=300, label="y", sample_rows=400)
+    assert many.to_dict()["findings"] == one.to_dict()["findings"]
+    assert any(f["rule"] == "label-issues" and f["count"] == 31 for f in many.to_dict()["findings"])
+
+
+def test_features_are_every_rows_above_sample_rows(tmp_path: Path) -> None:
+    """--features holds every row's embedding in memory: the models fit and score every labelled
+    row, whatever sample_rows keeps of the table's own cells."""
+    path = gaussians(tmp_path / "t.parquet")
+    table = pq.read_table(path)
+    features = tmp_path / "emb.npy"
+    np.save(features, np.stack([table[f"f{j}"].to_numpy() for j in range(3)], axis=1) * 10 + 3)
+    above, = preflight.scan(path, label="y", sample_rows=100, features=features).by_rule("label-issues")
+    below, = preflight.scan(path, label="y", features=features).by_rule("label-issues")
+    assert sorted(above.rows) == FLIPPED.tolist()
+    assert above.to_dict() == below.to_dict()  # the same search: every row's embeddings
+    assert above.details["searched_rows"] == 3000 and "sample" not in above.message
+
+
 def test_flags_keep_the_worst_rows_whatever_the_merge_order() -> None:
     """Bounded state: exact counts, the `keep` lowest scores, ties by row number."""
     scorer = Flags((), 0, "y", ("a", "b"), False, np.empty(0, np.int64), np.ones(2, bool),

@@ -24,7 +24,9 @@ sample of max_rows rows (cross-validated there) and score every other row; the f
 Tables above sample_rows rows keep their features' arrays for the content-keyed row sample
 only: the models are chosen and fitted there as above, and pass 2 scores every other labelled
 row with them by the sample's rule (learn/label_scoring.py); the finding covers every labelled
-row and says so. Pixel-like tables and --features stay on the sample; --pred-probs judges every row.
+row and says so (pixel-like tables through the same scaling and principal components); with --features
+(every row's, in memory) the models fit on the max_rows sample and score every row; --pred-probs judges
+every row.
 Above max_classes classes the rule skips, saying so: memory grows with rows x classes (the
 out-of-sample probabilities) and classes x classes (the confident joint), and a 100,000-class
 label would need a 100,000 x 100,000 array.
@@ -50,6 +52,7 @@ from preflight.workers import worker_count
 if TYPE_CHECKING:
     from preflight.learn.crossval import FittedMix
     from preflight.learn.label_scoring import FlaggedLabels
+    from preflight.learn.pixels import PixelMap
 
 
 class LabelIssues(Check):
@@ -83,7 +86,7 @@ class LabelIssues(Check):
         from preflight.profile.tabular import matrix_columns
 
         found = self._search(profile, ctx, final=True)
-        if isinstance(found, list) or found.final is None:  # skipped, or the pixel path: the sample only
+        if isinstance(found, list) or found.final is None:  # skipped
             return found, None
         specs, names, _ = matrix_columns(profile)
         k = len(profile.classes)
@@ -92,7 +95,7 @@ class LabelIssues(Check):
         flags = Flags(specs, len(names), profile.label.name, tuple(profile.classes), profile.label.kind == "numeric",
                       np.asarray(profile.kept, np.int64), np.bincount(found.y, minlength=k) >= MIN_CLASS_ROWS,
                       found.final, joint, float(info["max_quality"]), info.get("max_given"), ctx.max_rows,
-                      worker_count(ctx.settings))
+                      worker_count(ctx.settings), found.pixels)
         got = yield {"flags": flags}
         return found, got["flags"]
 
@@ -119,8 +122,8 @@ class LabelIssues(Check):
                                 "(outliers and target-scale cover regression targets)")]
         images = profile.kind == "images"
         at = None  # above sample_rows rows a table's feature cells are the row sample's (profile/keep.py);
-        if not images and profile.pred_probs is None:  # the user's probabilities are every row's
-            profile, at = profile.sampled
+        if not images and profile.pred_probs is None and profile.user_features is None:
+            profile, at = profile.sampled  # the user's probabilities and features are every row's
         keep = (profile.y >= 0) & (profile.readable if images else True)
         labelled = np.flatnonzero(keep)
         y = profile.y[labelled]
@@ -133,7 +136,7 @@ class LabelIssues(Check):
                                 f"{min(labelled.size, p['max_rows']):,} x {k:,} probability matrix and a {k:,} x {k:,} "
                                 "confident joint, with few rows per class to learn from (raise max_classes if the "
                                 "memory is there)")]
-        sample, fitted = None, None
+        sample, fitted, pixels = None, None, None
         pred_probs = profile.pred_probs
         if pred_probs is not None:  # the user's probabilities: scoring every row is cheap
             probs = pred_probs[labelled]
@@ -157,7 +160,7 @@ class LabelIssues(Check):
             chosen: dict = {}
             if span is not None:  # pixels: one scale, principal components (learn/pixels.py)
                 with one_thread():
-                    x, chosen = pixel_features(profile.columns, labelled, span, seed=seed, sample=sample)
+                    x, chosen, pixels = pixel_features(profile.columns, labelled, span, seed=seed, sample=sample)
             else:
                 x = features if features is not None else profile.matrix[0]
                 if x.shape[1] == 0:
@@ -167,7 +170,7 @@ class LabelIssues(Check):
                 with one_thread():
                     x, chosen = _image_features(x, profile.signals.ycc[labelled], y, hashes, seed, sample)
             # the image representation was chosen with the fixed model mix: keep it there
-            final = final and span is None and not images and features is None
+            final = final and not images and features is None
             issues, info = label_issues_from_features(x, y, k, seed=seed, hashes=hashes, sample=sample,
                                                       adapt=not images, final=final,
                                                       threads=worker_count(ctx.settings))
@@ -177,7 +180,7 @@ class LabelIssues(Check):
             info["unscored_rows"] = [int(labelled[r] if at is None else at[labelled[r]])
                                      for r in info.get("unscored_rows", [])]
             info = {"source": "--features" if features is not None else "built-in models", **info}
-        return Search(profile, at, labelled, y, images, sample, issues, info, probs, fitted)
+        return Search(profile, at, labelled, y, images, sample, issues, info, probs, fitted, pixels)
 
     def _report(self, found: Search, ctx: Context, flags: FlaggedLabels | None = None,
                 everyone: int | None = None) -> list[Finding]:
@@ -252,7 +255,8 @@ class Search:
     """The search on the kept rows: `profile` is the view it ran on, `at` its rows' numbers in the
     table (None: every row), `labelled` its labelled rows and `y` their classes; the issues among
     them (indices into labelled), the models' info and probabilities; `sample` the rows the models
-    were fitted on when fewer than labelled (max_rows); `final` the fitted models, when asked."""
+    were fitted on when fewer than labelled (max_rows); `final` the fitted models, when asked, and
+    `pixels` the map from a pixel-like table's cells to what they see."""
 
     profile: Any
     at: np.ndarray | None
@@ -264,6 +268,7 @@ class Search:
     info: dict
     probs: np.ndarray
     final: FittedMix | None
+    pixels: PixelMap | None = None
 
 
 def _fitted_rows(found: Search, every: bool) -> int | None:

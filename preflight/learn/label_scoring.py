@@ -4,7 +4,9 @@ Above sample_rows rows a table keeps its features' per-row arrays for the row sa
 (profile/keep.py). label-issues cross-validates its models there, fits them once on the rows
 they were last trained on (learn/label_issues.py, `final`), and `Flags` scores every other
 labelled row with them as pass 2 reads it (profile/pass_two.py): its model-matrix row
-(matrix_block), its given class from the label column, as profile/target.py encodes it.
+(matrix_block), or on a pixel-like table its cells through the sample's PixelMap (one range,
+the principal components: learn/pixels.py), its given class from the label column, as
+profile/target.py encodes it.
 
 The rule is the sample's, judged one row at a time: the prediction is not the given label
 (cleanlab's predicted_neq_given), the normalized margin is under the ceiling the sample used, and
@@ -32,6 +34,8 @@ from typing import Any
 import numpy as np
 
 from preflight.learn.crossval import FittedMix, mix_pred_probs
+from preflight.learn.pixels import PixelMap
+from preflight.learn.pixels import cells as pixel_cells
 from preflight.profile.pass_two import Cells, RowBatch, matrix_block
 
 
@@ -97,10 +101,12 @@ class Flags:
     max_given: float | None
     keep: int
     threads: int = 1                    # predict calls at once (the result does not depend on it)
+    pixels: PixelMap | None = None      # a pixel-like table: the models see its cells through this map
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (self.label, *(name for name, _ in self.specs))
+        pixels = self.pixels.names if self.pixels is not None else ()
+        return (self.label, *dict.fromkeys([*(name for name, _ in self.specs), *pixels]))
 
     def start(self) -> FlaggedLabels:
         return FlaggedLabels()
@@ -125,7 +131,12 @@ class Flags:
         if local.size == 0:
             return state
         given = y[local]
-        probs = mix_pred_probs(self.mix, matrix_block(self.specs, self.width, batch, local), threads=self.threads)
+        if self.pixels is None:
+            x = matrix_block(self.specs, self.width, batch, local)
+        else:
+            x = self.pixels.features(*pixel_cells([(batch.columns[n].values, batch.columns[n].nonfinite)
+                                                   for n in self.pixels.names], local))
+        probs = mix_pred_probs(self.mix, x, threads=self.threads)
         mask, quality, suggested = flag(probs, given, self.thresholds, self.max_quality, self.max_given)
         hit = np.flatnonzero(mask)
         if hit.size == 0:
