@@ -268,6 +268,36 @@ def test_near_index_finds_every_pair_brute_force_finds(dims: int) -> None:
     assert set(got[0].tolist()) == {i for i, _ in pairs}  # every row with a point in reach is found
 
 
+@pytest.mark.parametrize("dims", [5, 65])
+def test_the_grid_puts_rows_within_the_radius_in_one_cell(dims: int) -> None:
+    """NearGrid: rows a fraction of the radius apart share a cell of one grid or the other
+    (pairs straddling a first-grid wall included); rows farther apart along the grids' axes
+    than a cell's diagonal never share one; shared_cells names the rows whose cell holds
+    another content."""
+    from preflight.checks.groups import shared_cells
+    from preflight.learn.near_duplicates import CELL_RADII, NearGrid, near_duplicate_search
+
+    rng = np.random.default_rng(dims)
+    X = rng.normal(size=(2_000, dims))
+    _, info, index = near_duplicate_search(X, seed=0, radius_ratio=0.05)
+    grid = NearGrid.of(index, seed=0)
+    r = info["radius"]
+    step = rng.normal(size=(2_000, dims))
+    step /= np.linalg.norm(step, axis=1, keepdims=True)  # random directions
+    a, b = grid.keys(X), grid.keys(X + 0.3 * r * step)  # noise copies, 0.3 radii away
+    joined = (a == b).any(axis=1)
+    assert joined.mean() > 0.99 and (a[joined, 0] != b[joined, 0]).sum() > 20  # the second grid joins many
+    assert (a == grid.keys(X + 1e-9 * r * step)).all(axis=1).mean() > 0.999  # copies a hair apart: both grids
+    axes = grid.basis if grid.basis is not None else np.eye(dims)  # the grids' axes (65: 16 principal ones)
+    along = rng.normal(size=(2_000, axes.shape[1]))
+    along /= np.linalg.norm(along, axis=1, keepdims=True)
+    far = grid.keys(X + 1.01 * CELL_RADII * r * np.sqrt(axes.shape[1]) * along @ axes.T)  # past a cell's diagonal
+    assert not (far == a).any()
+    cells = np.array([[1, 7], [1, 8], [2, 9], [2, 10], [3, 11], [4, 11]], np.uint64)
+    fh = np.array([5, 6, 5, 5, 1, 2], np.uint64)  # rows 2 and 3: exact copies, alone in their cell
+    assert shared_cells(cells, fh).tolist() == [0, 1, 4, 5]  # cell 1 of grid 0, cell 11 of grid 1
+
+
 def test_folds_fit_on_threads_give_the_same_bits(monkeypatch) -> None:
     """The folds' fits on several threads give the probabilities one thread gives, for every
     model family the scans cross-validate (with a train mask, as the refit pass runs)."""

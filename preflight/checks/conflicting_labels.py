@@ -58,7 +58,7 @@ class ConflictingLabels(Check):
     def score(self, profile, ctx: Context) -> Scoring | None:
         if profile.kind != "tabular" or profile.task == "regression" or not ctx.params["near"] or profile.rows < 2:
             return None
-        return near_rows(profile, ctx.max_rows)  # above sample_rows rows: every row against the sample
+        return near_rows(profile, ctx.max_rows)  # above sample_rows rows: every row in pass 2
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
@@ -78,7 +78,8 @@ class ConflictingLabels(Check):
             # Near-copy groups contain the exact ones: they replace them, split where a
             # column the models drop (a name, a ticket number) tells the rows apart. Above
             # sample_rows rows they are searched among the row sample, joined by every other row's
-            # near-copies in the sample that are equal in the dropped columns too (pass 2), and by
+            # near-copies (pass 2: in the sample, and among the rest) that are equal in the dropped
+            # columns too, and by
             # every exact group.
             view, at = profile.sampled
             candidates = _split(map(np.asarray, near_groups(view)[0]), present if at is None else present[at],

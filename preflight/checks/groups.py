@@ -1,11 +1,13 @@
 """Grouping rows by equal 64-bit content hashes (shared by the duplicate checks)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from preflight.kernels.hashing import first_by_hash
+from preflight.learn.near_duplicates import CELL_RADII
 from preflight.workers import worker_count
 
 BUCKETS = 16  # hash_groups works a 16th of the rows at a time: its scratch memory is ~4 bytes a row
@@ -75,9 +77,9 @@ def widen(groups: list[np.ndarray], more: list[np.ndarray], rows: int) -> list[n
 
 def near_copies(profile: Any) -> tuple[list[np.ndarray], dict]:
     """learn.near_duplicates.near_groups in the table's rows: above sample_rows rows searched
-    among the row sample the features' cells are kept for (profile/keep.py), joined by every
-    other row's near-copies in the sample (pass 2: near_rows) and by every row's exact copies;
-    computed once per profile."""
+    among the row sample the features' cells are kept for (profile/keep.py), joined by pass 2's
+    pairs of the other rows (near_rows: to the sample, and among themselves) and by every row's
+    exact copies; computed once per profile."""
     from preflight.learn.near_duplicates import near_groups
 
     cached = profile.__dict__.get("_near_copies")
@@ -88,20 +90,24 @@ def near_copies(profile: Any) -> tuple[list[np.ndarray], dict]:
         if at is not None:
             found = widen([at[g] for g in found], [*hash_groups(profile.feature_hash), *pair_groups(profile)],
                           profile.rows)
-            info = {**info, "rows": profile.rows, "sampled": True}
+            info = {**info, "rows": profile.rows, "sampled": True, **profile.__dict__.get("_near_grid", {})}
         cached = profile.__dict__["_near_copies"] = (found, info)
     return cached
 
 
 @dataclass
 class NearPairs:
-    """Pairs (row, sample row) of a row outside the row sample within the near-copy radius of a
-    sample row: an exact count, and the first `limit` pairs in row order (then sample row)."""
+    """Pairs (row, other row) within the near-copy radius, of a row outside the row sample with a
+    sample row or, once the grid's candidates are compared (near_rows), with another row outside
+    it: an exact count, and the first `limit` pairs in row order (then other row). While pass 2
+    runs, `cells` holds every row outside the sample's two grid cells (learn/near_duplicates.
+    NearGrid), in row order."""
 
     count: int
     rows: np.ndarray  # int64: table rows outside the sample, ascending
-    to: np.ndarray    # int64: their sample rows' table rows
+    to: np.ndarray    # int64: the rows they are near
     same: np.ndarray  # bool: equal in the columns the models drop
+    cells: np.ndarray = field(default_factory=lambda: np.empty((0, 2), np.uint64))
 
     @staticmethod
     def empty() -> NearPairs:
@@ -110,7 +116,15 @@ class NearPairs:
     def joined(self, other: NearPairs, limit: int) -> NearPairs:
         room = max(limit - self.rows.size, 0)
         return NearPairs(self.count + other.count, np.concatenate([self.rows, other.rows[:room]]),
-                         np.concatenate([self.to, other.to[:room]]), np.concatenate([self.same, other.same[:room]]))
+                         np.concatenate([self.to, other.to[:room]]), np.concatenate([self.same, other.same[:room]]),
+                         np.concatenate([self.cells, other.cells]))
+
+    def with_pairs(self, other: NearPairs, limit: int) -> NearPairs:
+        """These pairs and other's, the first `limit` of both in row order, without the cells."""
+        rows, to = np.concatenate([self.rows, other.rows]), np.concatenate([self.to, other.to])
+        order = np.lexsort((to, rows))[:limit]
+        return NearPairs(self.count + other.count, rows[order], to[order],
+                         np.concatenate([self.same, other.same])[order])
 
     @property
     def truncated(self) -> bool:
@@ -121,8 +135,9 @@ class NearPairs:
 class NearRows:
     """Pass 2: each row outside the row sample against the sample's near-copy index (the one
     learn.near_duplicates searched the sample with: same projection, same radius), every
-    candidate checked at full dimension. Rows of the model matrix are built per batch as
-    TabularProfile.matrix builds them (pass_two.matrix_block)."""
+    candidate checked at full dimension, and keyed by its cells in the index's grids (`grid`).
+    Rows of the model matrix are built per batch as TabularProfile.matrix builds them
+    (pass_two.matrix_block)."""
 
     specs: tuple[tuple[str, Any], ...]
     width: int
@@ -132,6 +147,7 @@ class NearRows:
     dropped: tuple[tuple[str, bool], ...]  # (column the models drop, whether it is empty)
     target_key: np.ndarray | None  # uint64 per index point: its dropped columns' key
     limit: int
+    grid: Any = None               # learn.near_duplicates.NearGrid: the rows outside the sample keyed by cell
     threads: int = 1               # the index's queries' (results do not depend on it)
 
     @property
@@ -151,16 +167,16 @@ class NearRows:
         local = np.flatnonzero(outside)
         if not local.size:
             return state
-        i, j = self.index.query(matrix_block(self.specs, self.width, batch, local), self.threads)
-        if not i.size:
-            return state
+        x = matrix_block(self.specs, self.width, batch, local)
+        i, j = self.index.query(x, self.threads)
+        cells = self.grid.keys(x) if self.grid is not None else np.empty((0, 2), np.uint64)
         rows, to = local[i].astype(np.int64) + batch.start, self.targets[j]
         same = np.ones(i.size, bool)
-        if self.target_key is not None:
+        if self.target_key is not None and i.size:
             same = dropped_key([batch.columns[n] for n, _ in self.dropped], [e for _, e in self.dropped],
                                batch.rows)[local[i]] == self.target_key[j]
         order = np.lexsort((to, rows))
-        return state.joined(NearPairs(int(i.size), rows[order], to[order], same[order]), self.limit)
+        return state.joined(NearPairs(int(i.size), rows[order], to[order], same[order], cells), self.limit)
 
     def merge(self, a: NearPairs, b: NearPairs) -> NearPairs:
         return a.joined(b, self.limit)
@@ -185,15 +201,17 @@ def dropped_columns(profile: Any) -> list[Any]:
 
 
 def near_rows(profile: Any, limit: int) -> Any:
-    """The pass-2 round (checks' `score`) that finds every row's near-copies in the row sample,
-    above sample_rows rows; None below, for free text or the user's embeddings (searched on the
-    sample only), or when another check already asked for it: the round runs once per profile,
-    its result cached on the profile for all three near-copy checks (pair_groups)."""
+    """The pass-2 rounds (checks' `score`) that find every row's near-copies above sample_rows
+    rows: in the row sample (its index), and among the other rows (those sharing a grid cell,
+    compared in a second round of their rows only); None below, for free text or the user's
+    embeddings (searched on the sample only), or when another check already asked for it: the
+    rounds run once per profile, their result cached on the profile for all three near-copy
+    checks (pair_groups)."""
     if (profile.kind != "tabular" or profile.kept is None or profile.user_features is not None
             or profile.text_columns or profile.rows < 2 or profile.rescan is None
             or "_near_rows" in profile.__dict__ or profile.__dict__.get("_near_rows_asked")):
         return None
-    from preflight.learn.near_duplicates import near_index
+    from preflight.learn.near_duplicates import NearGrid, near_index
     from preflight.profile.tabular import matrix_columns
 
     view, at = profile.sampled
@@ -207,27 +225,132 @@ def near_rows(profile: Any, limit: int) -> Any:
         if dropped else None
     scorer = NearRows(specs, len(names), index, at[index.rows], np.asarray(at, np.int64),
                       tuple((c.name, c.kind == "empty") for c in dropped), target_key, max(limit, PAIRS),
-                      worker_count(profile.settings))
+                      NearGrid.of(index, int(profile.settings.get("seed", 0))), worker_count(profile.settings))
     profile.__dict__["_near_rows_asked"] = True
     return _near_round(profile, scorer)
 
 
-PAIRS = 10_000  # pairs to the sample kept at least (beyond max_listed_rows)
+PAIRS = 10_000  # pairs kept at least (beyond max_listed_rows); rows sharing a cell compared at least
 
 
 def _near_round(profile: Any, scorer: NearRows) -> Any:
     got = yield {"near": scorer}
-    profile.__dict__["_near_rows"] = got["near"]
+    state = got["near"]
+    outside = np.setdiff1d(np.arange(profile.rows, dtype=np.int64), scorer.kept, assume_unique=True)
+    fh = profile.feature_hash[outside]
+    shared = shared_cells(state.cells, fh)
+    cap = max(int(profile.settings.get("sample_rows", 200_000)), PAIRS)  # rows' cells held: the sample's bound
+    capped = shared.size > cap  # a table that crowds cells: the candidates with the smallest hashes
+    if capped:
+        shared = shared[first_by_hash(fh[shared], cap)]
+    among = NearPairs.empty()
+    if shared.size > 1:
+        rows = outside[shared]
+        gather = CellRows(scorer.specs, scorer.width, rows, scorer.dropped)
+        got = yield {"near-cells": gather}
+        among = pairs_among(rows, fh[shared], *gather.result(got["near-cells"]), scorer.index.radius)
+    profile.__dict__["_near_rows"] = state.with_pairs(among, scorer.limit)
+    profile.__dict__["_near_grid"] = {"grid_cell_radii": CELL_RADII, "grid_rows_compared": int(shared.size),
+                                      "grid_rows_capped": capped}
     return None
 
 
+def shared_cells(cells: np.ndarray, fh: np.ndarray) -> np.ndarray:
+    """Positions (ascending) of the rows that share a cell of either grid (`cells`: uint64 per
+    row and grid) with a row of other content (feature hash `fh`): exact copies alone in a cell
+    are exact copies, found from the hashes."""
+    hit = np.zeros(fh.size, bool)
+    for g in range(cells.shape[1]):
+        key = cells[:, g]
+        s = np.sort(key)  # most cells hold one row: find the repeated ones with a plain sort
+        repeated = np.unique(s[1:][s[1:] == s[:-1]])
+        if not repeated.size:
+            continue
+        at = np.minimum(np.searchsorted(repeated, key), repeated.size - 1)
+        carry = np.flatnonzero(repeated[at] == key)
+        carry = carry[np.lexsort((fh[carry], key[carry]))]
+        k, f = key[carry], fh[carry]
+        start = np.r_[True, k[1:] != k[:-1]]
+        cell = np.cumsum(start) - 1
+        mixed = np.zeros(int(cell[-1]) + 1, bool)
+        mixed[cell[f != f[np.flatnonzero(start)][cell]]] = True
+        hit[carry[mixed[cell]]] = True
+    return np.flatnonzero(hit)
+
+
+def pairs_among(rows: np.ndarray, fh: np.ndarray, x: np.ndarray, key: np.ndarray | None, radius: float) -> NearPairs:
+    """The pairs of `rows` (ascending; their feature hashes, model-matrix rows and dropped
+    columns' keys) within the radius, exact copies aside, in row order. Each row keeps its CAP
+    nearest, as the sample's search does: a crowd of near-identical rows costs rows x CAP pairs,
+    not rows squared, and stays connected."""
+    from scipy.spatial import cKDTree
+
+    from preflight.learn.near_duplicates import CAP
+
+    k = min(CAP + 1, len(x))  # +1: itself
+    _, nearest = cKDTree(x).query(x, k=k, distance_upper_bound=radius * (1 + 1e-9))  # a hair wider: none lost
+    a = np.repeat(np.arange(len(x), dtype=np.int64), k)
+    b = nearest.reshape(-1).astype(np.int64)
+    ok = (b < len(x)) & (b != a)  # len(x): no neighbour within the bound
+    a, b = np.minimum(a[ok], b[ok]), np.maximum(a[ok], b[ok])
+    pairs = np.unique(np.stack([a, b], axis=1), axis=0) if a.size else np.zeros((0, 2), np.int64)
+    a, b = pairs[:, 0], pairs[:, 1]
+    keep = (fh[a] != fh[b]) & (np.linalg.norm(x[a] - x[b], axis=1) < radius)  # the index's test
+    a, b = a[keep], b[keep]
+    same = key[a] == key[b] if key is not None else np.ones(a.size, bool)
+    return NearPairs(int(a.size), rows[a], rows[b], same)
+
+
+@dataclass(frozen=True)
+class CellRows:
+    """Pass 2, given rows only: their model-matrix rows (pass_two.matrix_block) and their dropped
+    columns' keys (None without such columns), gathered in row order."""
+
+    specs: tuple[tuple[str, Any], ...]
+    width: int
+    rows: np.ndarray                        # int64, ascending
+    dropped: tuple[tuple[str, bool], ...]   # as NearRows.dropped
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        names = [n for n, _ in self.specs]
+        return (*names, *(n for n, _ in self.dropped if n not in names))
+
+    @property
+    def only_rows(self) -> np.ndarray:
+        return self.rows
+
+    def start(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        return []
+
+    def add(self, state: list, batch: Any) -> list:
+        from preflight.profile.pass_two import matrix_block
+
+        here, at = batch.given(self.rows)
+        if not here.size:
+            return state
+        key = None
+        if self.dropped:
+            held = batch.rows if batch.at is None else batch.at.size
+            key = dropped_key([batch.columns[n] for n, _ in self.dropped], [e for _, e in self.dropped], held)[at]
+        return [*state, (matrix_block(self.specs, self.width, batch, at), key)]
+
+    def merge(self, a: list, b: list) -> list:
+        return [*a, *b]
+
+    def result(self, state: list) -> tuple[np.ndarray, np.ndarray | None]:
+        """(matrix rows, dropped keys) of every given row."""
+        x = np.concatenate([m for m, _ in state]) if state else np.zeros((0, self.width))
+        return x, (np.concatenate([k for _, k in state]) if self.dropped and state else None)
+
+
 def searched_rows(profile: Any) -> NearPairs | None:
-    """Pass 2's pairs to the row sample (near_rows), None when there was no such round."""
+    """Pass 2's pairs of rows outside the row sample (near_rows), None when there was no such round."""
     return profile.__dict__.get("_near_rows")
 
 
 def pair_groups(profile: Any, only_same: bool = False) -> list[np.ndarray]:
-    """Pass 2's pairs to the row sample as two-row groups (only_same: equal in the dropped columns)."""
+    """Pass 2's pairs as two-row groups (only_same: equal in the dropped columns)."""
     state = searched_rows(profile)
     if state is None or not state.rows.size:
         return []
@@ -240,8 +363,9 @@ def sample_note(profile: Any, size: int) -> str:
     state = searched_rows(profile)
     if state is None:
         return f"searched among a content-keyed sample of {size:,} rows"
-    cut = f"; the first {state.rows.size:,} of {state.count:,} pairs to it kept" if state.truncated else ""
-    return f"searched for every row against a content-keyed sample of {size:,} rows{cut}"
+    cut = f"; the first {state.rows.size:,} of {state.count:,} pairs kept" if state.truncated else ""
+    return (f"searched for every row against a content-keyed sample of {size:,} rows and, by shared grid "
+            f"cells, among the rows outside it{cut}")
 
 
 AFTER_NORMALISING = " after normalising text (Unicode NFKC, case, spacing)"

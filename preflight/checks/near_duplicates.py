@@ -8,7 +8,9 @@ is under a small fraction of the typical nearest-neighbour distance (not all pai
 KD-tree on a distance-preserving projection). Groups that are exact copies only are left
 to duplicate-rows. Above sample_rows rows (and without --features) the index holds the
 content-keyed row sample: its own near-copies, every other row's near-copies in it (searched in
-a second read; a pair with neither row in the sample is missed) and every row's exact copies.
+a second read) and among the other rows (those sharing a cell of a grid about the radius's
+size, compared exactly; a pair is missed only where both grids' cell walls split it, rarely:
+learn/near_duplicates.NearGrid) and every row's exact copies.
 Free text (a column of kind text): texts whose word 3-shingles overlap by at least the setting
 text_near_jaccard (Jaccard similarity, 0.8), found by MinHash with LSH buckets (never all
 pairs) and confirmed on the exact shingle sets, in rows whose other model columns are equal.
@@ -45,7 +47,7 @@ class NearDuplicates(Check):
     def score(self, profile, ctx: Context) -> Scoring | None:
         if profile.kind != "tabular" or profile.rows < 2:
             return None
-        return near_rows(profile, ctx.max_rows)  # above sample_rows rows: every row against the sample
+        return near_rows(profile, ctx.max_rows)  # above sample_rows rows: every row in pass 2
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":

@@ -71,7 +71,7 @@ class SplitLeakage(Check):
         if (table is None or len(table.names) < 2 or not ctx.params["near"] or profile.rows < 2
                 or _dimensions(profile) < MIN_NEAR_DIMENSIONS):
             return None
-        return near_rows(profile, ctx.max_rows)  # above sample_rows rows: every row against the sample
+        return near_rows(profile, ctx.max_rows)  # above sample_rows rows: every row in pass 2
 
     def run(self, profile, ctx: Context) -> list[Finding]:
         if profile.kind == "images":
