@@ -127,6 +127,19 @@ def test_label_issues_scored_in_pass_two_on_the_cluster(tmp_path: Path, schedule
     assert sorted(finding.rows) == FLIPPED.tolist()
 
 
+def test_pixel_tables_scored_in_pass_two_on_the_cluster(tmp_path: Path, scheduler: str) -> None:
+    """The sample's PixelMap (scaling, principal components) travels to the workers with the models."""
+    from test_label_scoring import PIXEL_FLIPS, pixels
+
+    path = pixels(tmp_path / "p.parquet")
+    local = preflight.scan(path, label="y", sample_rows=400, select=["label-issues"])
+    remote = preflight.scan(path, label="y", sample_rows=400, select=["label-issues"], engine="dask",
+                            scheduler=scheduler)
+    same(local, remote)
+    finding, = remote.by_rule("label-issues")
+    assert sorted(finding.rows) == PIXEL_FLIPS.tolist()
+
+
 def _close(a, b, path: str = "") -> None:
     if isinstance(a, dict):
         assert a.keys() == b.keys(), path
@@ -356,8 +369,9 @@ def test_distinct_values_on_the_cluster_are_one_readers(tmp_path: Path, schedule
     same(preflight.scan(path, **kwargs), preflight.scan(path, engine="dask", scheduler=scheduler, **kwargs))
 
 
-def test_near_copies_of_every_row_against_the_sample_on_dask(tmp_path: Path, scheduler: str) -> None:
-    """Pass 2 ships the sample's near-copy index to the workers: the same findings as local."""
+def test_near_copies_of_every_row_on_dask(tmp_path: Path, scheduler: str) -> None:
+    """Pass 2 ships the sample's near-copy index and grids to the workers: the same findings as
+    local, every planted pair with them."""
     from test_keep import _parquet, near_table
 
     path = _parquet(tmp_path / "t.parquet", near_table())
@@ -367,3 +381,4 @@ def test_near_copies_of_every_row_against_the_sample_on_dask(tmp_path: Path, sch
     same(local, remote)
     near, = remote.by_rule("near-duplicates")
     assert "searched for every row against a content-keyed sample of 100 rows" in near.message
+    assert [list(g) for g in near.groups] == [[i, i + 1500] for i in range(300)]
