@@ -1,6 +1,8 @@
 """preflight.learn: planted label flips are found, clean data stays quiet, inputs are checked."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -293,6 +295,10 @@ def test_the_grid_puts_rows_within_the_radius_in_one_cell(dims: int) -> None:
     along /= np.linalg.norm(along, axis=1, keepdims=True)
     far = grid.keys(X + 1.01 * CELL_RADII * r * np.sqrt(axes.shape[1]) * along @ axes.T)  # past a cell's diagonal
     assert not (far == a).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in the cast to integer coordinates
+        huge = grid.keys(np.array([[1e300] * dims, [-1e300] * dims, [1e300] * dims]))  # finite: as the matrix
+    assert (huge[0] == huge[2]).all()
     cells = np.array([[1, 7], [1, 8], [2, 9], [2, 10], [3, 11], [4, 11]], np.uint64)
     fh = np.array([5, 6, 5, 5, 1, 2], np.uint64)  # rows 2 and 3: exact copies, alone in their cell
     assert shared_cells(cells, fh).tolist() == [0, 1, 4, 5]  # cell 1 of grid 0, cell 11 of grid 1

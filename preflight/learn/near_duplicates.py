@@ -224,7 +224,8 @@ class NearGrid:
         out = np.empty((len(x), 2), np.uint64)
         for a in range(0, len(x), KEY_CHUNK):  # bounded scratch: a few (KEY_CHUNK x axes) arrays
             p = x[a:a + KEY_CHUNK] if self.basis is None else x[a:a + KEY_CHUNK] @ self.basis
-            halves = np.floor((p - self.offset) / self.half).astype(np.int64)
+            # clipped: a cell far out (a value beyond 2**62 half cells) is one cell, not an overflow
+            halves = np.floor(np.clip((p - self.offset) / self.half, -2.0**62, 2.0**62)).astype(np.int64)
             with np.errstate(over="ignore"):
                 for g in range(2):
                     out[a:a + KEY_CHUNK, g] = splitmix64(((halves - g) >> 1).view(np.uint64) @ self.mix)
