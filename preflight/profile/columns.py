@@ -8,6 +8,7 @@ with a unit are tallied too: from them the column's `cells.Reading` is decided a
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from preflight.profile.cells import (
     number_keys,
     placeholder_set,
 )
+from preflight.profile.keep import ROW_LISTS
+from preflight.profile.packed import Packed, joined, pack, pack_numbers
 from preflight.profile.parts import QUANTILES, PartBuilder, SplitPart
 from preflight.profile.text import wordy
 
@@ -92,6 +95,13 @@ class ColumnProfile:
         assert self.distinct_set is not None
         return self.distinct_set.count(present)
 
+    def at(self, rows: np.ndarray) -> ColumnProfile:
+        """The column with its per-row arrays of these rows only (without the cells as written)."""
+        return dataclasses.replace(self, values=self.values[rows], missing_mask=self.missing_mask[rows],
+                                   nonfinite_mask=self.nonfinite_mask[rows], whitespace_mask=self.whitespace_mask[rows],
+                                   codes=self.codes[rows] if self.codes is not None else None,
+                                   hashes=self.hashes[rows] if self.hashes is not None else None, texts=None)
+
     @property
     def varies(self) -> bool:
         """distinct > 1, without sorting when the range already says so."""
@@ -109,14 +119,54 @@ class ColumnProfile:
         return True
 
 
+# The per-row arrays a PackedColumn gathers from its cells.
+ROW_FIELDS = ("values", "missing_mask", "nonfinite_mask", "whitespace_mask", "codes", "hashes")
+
+
+@dataclass
+class PackedColumn(ColumnProfile):
+    """A column (the label) whose per-row arrays are gathered from `cells` (profile/packed.py)
+    when asked for: each ask makes a fresh array, let go by whoever asked. An array given to it
+    (dataclasses.replace) is held instead."""
+
+    cells: Packed | None = None
+
+    def __post_init__(self) -> None:
+        if any(self.__dict__[name] is not None for name in ROW_FIELDS):
+            self.cells = None  # given its arrays (dataclasses.replace of every field): they are its own now
+
+    def at(self, rows: np.ndarray) -> ColumnProfile:
+        if self.cells is None or self.cells.index is None:
+            return super().at(rows)
+        return dataclasses.replace(self, cells=Packed(self.cells.index[rows], self.cells.tables), texts=None,
+                                   **dict.fromkeys(ROW_FIELDS))
+
+
+def _gathered(name: str) -> property:
+    def get(self: PackedColumn) -> np.ndarray | None:
+        held = self.__dict__[name]
+        return held if held is not None or self.cells is None else self.cells.rows(name)
+
+    def put(self: PackedColumn, value: np.ndarray | None) -> None:
+        self.__dict__[name] = value
+
+    return property(get, put)
+
+
+for _name in ROW_FIELDS:
+    setattr(PackedColumn, _name, _gathered(_name))
+
+
 class ColumnBuilder:
     """Feeds batches of one column; `finish` returns the ColumnProfile.
 
     The moments, the sample, the counts by kind and by category are kept per split (one
-    PartBuilder each, profile/parts.py) and merged for the whole column."""
+    PartBuilder each, profile/parts.py) and merged for the whole column. With `packs` (the
+    label) each batch's per-row arrays are kept packed (profile/packed.py) in `packed` instead
+    of the per-row lists."""
 
     def __init__(self, name: str, placeholders: list[str], sample_rows: int, max_codes: int,
-                 reading: Reading = PLAIN) -> None:
+                 reading: Reading = PLAIN, packs: bool = False) -> None:
         self.name = name
         self.placeholders = placeholder_set(placeholders)
         self.reading = reading
@@ -140,6 +190,9 @@ class ColumnBuilder:
         self._last: list[tuple[PartBuilder, np.ndarray, np.ndarray]] = []
         self.raw: list[pa.Array] | None = []  # the cells as written while the column may be free text
         self._judged = False
+        self.packed: list[Packed] | None = None
+        if packs:
+            self.packed, self.raw = [], None  # the label is never free text (text.mark_text_columns)
 
     def _part(self, split: int) -> PartBuilder:
         part = self.parts.get(split)
@@ -161,6 +214,7 @@ class ColumnBuilder:
             values, stored = native_cells(arr)
             missing = np.isnan(values)
             text = ws = codes = None
+            packed = pack_numbers(values) if self.packed is not None and stored is None else None
             self.raw = None  # native numbers: never free text
             h = hash_floats(values, missing) if stored is None else stored
             n_missing = int(missing.sum())
@@ -168,7 +222,9 @@ class ColumnBuilder:
             n_numeric, n_text = len(arr) - n_missing, 0
         else:
             cells = as_text(arr)
-            values, missing, text, ws, codes, h = self._text(cells, split)
+            tables, index = self._text(cells, split)
+            values, missing, text, ws, codes, h = (tables[k][index] for k in ROW_LISTS)
+            packed = pack(tables, index) if self.packed is not None else None
             self._keep_text(cells, text)
             stored = h
             n_missing = int(missing.sum())
@@ -188,6 +244,10 @@ class ColumnBuilder:
             if codes is not None:
                 part.count(codes)
             self._last = [(part, ok, finite)]
+        if self.packed is not None:
+            self.packed.append(packed if packed is not None else
+                               Packed(None, dict(zip(ROW_LISTS, (values, missing, text, ws, codes, stored)))))
+            return h
         self.values.append(values)
         self.missing.append(missing)
         self.is_text.append(text)
@@ -195,6 +255,10 @@ class ColumnBuilder:
         self.codes.append(codes)
         self.hashes.append(stored)
         return h
+
+    def last_codes(self) -> np.ndarray | None:
+        """The last batch's category codes per row (None: a batch of native numbers)."""
+        return self.packed[-1].rows("codes") if self.packed is not None else self.codes[-1]
 
     def _by_row(self, split: np.ndarray, values: np.ndarray, ok: np.ndarray, missing: np.ndarray,
                 text: np.ndarray | None, codes: np.ndarray | None, whole: bool, h: np.ndarray) -> None:
@@ -230,9 +294,10 @@ class ColumnBuilder:
         for part, ok, finite in self._last:  # from add: the same finite cells, not picked out twice
             part.sample.add(priorities[ok], finite)
 
-    def _text(self, arr: pa.Array, split: int | np.ndarray):
+    def _text(self, arr: pa.Array, split: int | np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Judge each distinct cell text once (cells.judge_text), tally placeholders, units (per
-        split), whitespace and examples, hash and code each distinct text, then gather per row."""
+        split), whitespace and examples, hash and code each distinct text. Returns per ROW_LISTS key
+        a table over the distinct texts and a null cell (the last), and each row's index into it."""
         cells = judge_text(arr, self.placeholders, reading=self.reading)
         raw, trimmed, idx, number, text = cells.raw, cells.trimmed, cells.index, cells.number, cells.text
         ws = text & bools(pc.not_equal(raw, trimmed))
@@ -260,12 +325,14 @@ class ColumnBuilder:
         if self._coded and (len(self.vocab) + len(kept) <= self.max_codes or not len(kept)
                             or len(self.vocab) + len(pc.unique(kept)) <= self.max_codes):
             lookup[~cells.missing] = [self.vocab.setdefault(t, len(self.vocab)) for t in kept.to_pylist()]
-            codes = cells.rows(lookup, -1)
+            codes = np.append(lookup, np.int32(-1))
         else:  # too many distinct values to keep codes, for this batch and so for the column
-            codes = np.full(len(idx), -3, np.int32)
+            codes = np.full(len(raw) + 1, -3, np.int32)
             self._coded = False
-        return (cells.rows(cells.values, np.nan), cells.rows(cells.missing, True), cells.rows(text, False),
-                cells.rows(ws, False), codes, cells.rows(h, MISSING_HASH))
+        tables = {"values": np.append(cells.values, np.nan), "missing": np.append(cells.missing, True),
+                  "is_text": np.append(text, False), "ws": np.append(ws, False), "codes": codes,
+                  "hashes": np.append(h, MISSING_HASH)}
+        return tables, np.where(idx < 0, len(raw), idx)
 
     def _tally_units(self, keys: list[str | None], with_unit: np.ndarray, idx: np.ndarray, seen: np.ndarray,
                      split: int | np.ndarray) -> None:
@@ -319,9 +386,14 @@ class ColumnBuilder:
         c = self.counts
         builders = [self.parts.get(i) or PartBuilder(self.sample_rows) for i in range(max(n_splits, 1))]
         whole = builders[0] if len(builders) == 1 else reduce(PartBuilder.merge, builders)
-        values = _cat(self.values, np.float64)
-        missing = _cat(self.missing, bool)
-        is_text = self._filled(self.is_text, bool, False)
+        native = all(h is None for h in self.hashes) and all(p.tables["hashes"] is None for p in self.packed or ())
+        packed = self._joined()  # the arrays below are then per distinct cell, not per row
+        if packed is not None:
+            values, missing, is_text = (packed.tables[k] for k in ("values", "missing", "is_text"))
+        else:
+            values = _cat(self.values, np.float64)
+            missing = _cat(self.missing, bool)
+            is_text = self._filled(self.is_text, bool, False)
         nonfinite = np.isinf(values) & ~missing & ~is_text
         present = c["rows"] - c["missing"]
         if present == 0:
@@ -332,7 +404,9 @@ class ColumnBuilder:
             kind = "mixed" if c["numeric"] else "categorical"
         categories: tuple[str, ...] = ()
         final_codes = None
-        codes = self._filled(self.codes, np.int32, -2) if kind in ("categorical", "mixed") else None
+        codes = None
+        if kind in ("categorical", "mixed"):
+            codes = packed.tables["codes"] if packed is not None else self._filled(self.codes, np.int32, -2)
         coded_here = None
         if codes is not None and not (codes == -3).any():  # -2: a native number, coded now
             coded_here = (codes == -2) & ~missing
@@ -350,13 +424,23 @@ class ColumnBuilder:
         sample = whole.sample.values.copy()
         counts = None
         if final_codes is not None:
-            counts = _category_counts(builders, remap, len(categories), final_codes, coded_here, split_ids)
+            counts = _category_counts(builders, remap, len(categories), final_codes, coded_here, split_ids,
+                                      packed.index if packed is not None else None)
         parts = tuple(SplitPart(b.rows, b.missing, b.nonfinite, b.text, b.moments, b.integral,
                                 sample if len(builders) == 1 else b.sample.values,  # the builders go now
                                 counts[i] if counts is not None else None, dict(sorted(b.units.items())),
                                 b.distinct.settled())
                       for i, b in enumerate(builders))
-        return ColumnProfile(
+        ws = packed.tables["ws"] if packed is not None else self._filled(self.ws, bool, False)
+        hashes = None
+        if not (kind == "empty" or (kind == "numeric" and native)):
+            hashes = packed.tables["hashes"] if packed is not None else self._filled(self.hashes, np.uint64, None)
+        arrays = {"values": values, "missing_mask": missing, "nonfinite_mask": nonfinite, "whitespace_mask": ws,
+                  "codes": final_codes, "hashes": hashes}
+        made, given = ColumnProfile, arrays
+        if packed is not None:  # the label: its arrays gathered per row when asked for
+            made, given = PackedColumn, {"cells": Packed(packed.index, arrays), **dict.fromkeys(ROW_FIELDS)}
+        return made(
             name=self.name, kind=kind, dtype="/".join(sorted(self.dtypes)), rows=c["rows"],
             missing=c["missing"], placeholders=dict(sorted(self.tokens.items())), nonfinite=c["nonfinite"],
             numeric_count=c["numeric"], text_count=c["text"], whitespace=c["whitespace"],
@@ -365,15 +449,23 @@ class ColumnBuilder:
             mean=m.mean if numeric_stats else float("nan"), std=m.std if numeric_stats else float("nan"),
             min=m.min if numeric_stats else float("nan"), max=m.max if numeric_stats else float("nan"),
             quantiles=dict(zip(QUANTILES, qs)), integral=integral and numeric_stats,
-            values=values, missing_mask=missing, nonfinite_mask=nonfinite,
-            whitespace_mask=self._filled(self.ws, bool, False), codes=final_codes,
-            categories=categories, sample=sample,
-            hashes=None if kind == "empty" or (kind == "numeric" and all(h is None for h in self.hashes))
-            else self._filled(self.hashes, np.uint64, None),
+            categories=categories, sample=sample, **given,
             reading=self.reading, soft=dict(sorted(self.soft.items())), units=self.units,
             parts=parts, distinct_set=whole.distinct.settled(),
             texts=pa.concat_arrays(self.raw) if self.raw and len(self.raw) == len(self.values) else None,
         )
+
+    def _joined(self) -> Packed | None:
+        """A packing builder's batches as one Packed over every row (packed.joined); when they do
+        not pack, their arrays go to the per-row lists and None is returned."""
+        if self.packed is None:
+            return None
+        cells = joined(self.packed, {"values": None, "missing": None, "is_text": np.False_, "ws": np.False_,
+                                     "codes": np.int32(-2), "hashes": lambda t: hash_floats(t["values"], t["missing"])})
+        if cells is None:
+            for key in ROW_LISTS:
+                setattr(self, key, [p.rows(key) for p in self.packed])
+        return cells
 
 
 _BIG_INT = np.uint64(0xB161A7E6E5500001)  # keeps exact-integer hashes apart from hash_floats
@@ -402,13 +494,17 @@ def _exact_integer_hashes(arr: pa.Array, values: np.ndarray) -> np.ndarray | Non
 
 
 def _category_counts(builders: list[PartBuilder], remap: np.ndarray, k: int, codes: np.ndarray,
-                     coded_here: np.ndarray | None, split_ids: Callable[[], np.ndarray] | None) -> np.ndarray:
+                     coded_here: np.ndarray | None, split_ids: Callable[[], np.ndarray] | None,
+                     index: np.ndarray | None = None) -> np.ndarray:
     """Rows per (split, category): the parts' counts by vocabulary id, moved to the final order,
-    plus the cells coded only at the end (native numbers in a text column), counted by row."""
+    plus the cells coded only at the end (native numbers in a text column), counted by row.
+    index: each row's cell when codes and coded_here are per distinct cell (profile/packed.py)."""
     out = np.zeros((len(builders), k), np.int64)
     for i, b in enumerate(builders):
         np.add.at(out[i], remap[:b.codes.size], b.codes)
     if coded_here is not None and coded_here.any():
+        if index is not None:
+            codes, coded_here = codes[index], coded_here[index]
         rows = np.flatnonzero(coded_here)
         split = split_ids()[rows] if split_ids is not None and len(builders) > 1 else np.zeros(rows.size, np.int64)
         np.add.at(out, (split.astype(np.int64), codes[rows]), 1)

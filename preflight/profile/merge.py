@@ -25,6 +25,7 @@ import numpy as np
 from preflight.errors import DataError
 from preflight.profile.columns import EXAMPLES, ColumnBuilder
 from preflight.profile.keep import ROW_LISTS, global_rows, keep_first
+from preflight.profile.packed import Packed
 from preflight.profile.partition import Accumulators, Coding, PartitionRows
 from preflight.profile.parts import PartBuilder
 from preflight.profile.splits import MAX_SPLITS, SplitColumn
@@ -32,7 +33,7 @@ from preflight.profile.splits import MAX_SPLITS, SplitColumn
 # Every attribute of a ColumnBuilder, each merged below or per row: a new one fails loudly here
 # instead of being dropped from partitioned scans.
 KNOWN = {"name", "placeholders", "max_codes", "sample_rows", "parts", "tokens", "dtypes", "counts", "examples",
-         "vocab", "_coded", "_last", "raw", "_judged", "reading", "soft", *ROW_LISTS}
+         "vocab", "_coded", "_last", "raw", "_judged", "reading", "soft", "packed", *ROW_LISTS}
 PART_KNOWN = {"moments", "batches", "sample", "rows", "missing", "nonfinite", "text", "integral", "codes", "units",
               "distinct"}
 
@@ -102,6 +103,7 @@ def _column(a: ColumnBuilder, ca: Coding, na: int, b: ColumnBuilder, cb: Coding,
     # only if every partition kept its cells (none judged them categories, none read numbers).
     out._judged = a._judged or b._judged
     out.raw = [] if a.raw is not None and b.raw is not None else None
+    out.packed = [] if a.packed is not None else None  # the label's, in every partition
     for key in ROW_LISTS:
         setattr(out, key, [])
     parts: dict[int, PartBuilder] = {}
@@ -172,6 +174,15 @@ def _part(a: PartBuilder, b: PartBuilder | None, lut: np.ndarray | None) -> Part
     return out
 
 
+def _renumbered(codes: np.ndarray | None, lut: np.ndarray | None, past: bool) -> np.ndarray | None:
+    """A batch's codes in the merged vocabulary's ids (past: a batch past the column's cap)."""
+    if codes is not None and lut is not None:
+        return np.where(codes >= 0, lut[np.maximum(codes, 0)], codes).astype(np.int32, copy=False)
+    if codes is not None and past:
+        return np.full(codes.size, -3, np.int32)  # as ColumnBuilder marks batches past its cap
+    return codes
+
+
 def assemble(acc: Accumulators, rows: Sequence[PartitionRows], split_col: str, where: str,
              keep_rows: int | None = None):
     """The merged builders with every partition's per-row arrays (plan order), ready to finish;
@@ -185,17 +196,21 @@ def assemble(acc: Accumulators, rows: Sequence[PartitionRows], split_col: str, w
             setattr(builder, key, [a for r in rows for a in getattr(r.columns[name], key)])
         ordinal = 0
         codes: list[np.ndarray | None] = []
+        packed: list[Packed] = []
         for r in rows:
             part = r.columns[name]
             lut = np.array([builder.vocab[t] for t in part.vocab] or [0], np.int32) if builder._coded else None
-            for c in part.codes:
-                if c is not None and lut is not None:
-                    c = np.where(c >= 0, lut[np.maximum(c, 0)], c).astype(np.int32, copy=False)
-                elif c is not None and coding.uncoded_from is not None and ordinal >= coding.uncoded_from:
-                    c = np.full(c.size, -3, np.int32)  # as ColumnBuilder marks batches past its cap
-                codes.append(c)
+            for batch in part.packed if part.packed is not None else part.codes:
+                past = coding.uncoded_from is not None and ordinal >= coding.uncoded_from
+                if isinstance(batch, Packed):  # a packed batch's codes are per distinct cell
+                    packed.append(Packed(batch.index, {**batch.tables,
+                                                       "codes": _renumbered(batch.tables["codes"], lut, past)}))
+                else:
+                    codes.append(_renumbered(batch, lut, past))
                 ordinal += 1
         builder.codes = codes
+        if builder.packed is not None:
+            builder.packed = packed
         kept = [r.columns[name].raw for r in rows]
         builder.raw = None if builder.raw is None or any(k is None for k in kept) else [a for k in kept for a in k]
     reader = None

@@ -8,8 +8,9 @@ Its result has two halves, kept apart on purpose:
   plus how the vocabulary grew (`Coding`); the split names; rows per file. A constant per
   column, plus 48 bytes per batch.
 - `PartitionRows`, the per-row arrays: per column and batch the values, masks, category codes
-  and cell hashes, and the row and feature hashes. Today the checks read them all; the second
-  half of issue 15 keeps only the hashes (16 bytes a row) and scores rows in a second pass.
+  and cell hashes (the label's packed: profile/packed.py), and the row and feature hashes.
+  Today the checks read them all; the second half of issue 15 keeps only the hashes (16 bytes
+  a row) and scores rows in a second pass.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from preflight.kernels.hashing import combine, splitmix64
 from preflight.profile.cells import PLAIN, Reading
 from preflight.profile.columns import ColumnBuilder
 from preflight.profile.keep import ROW_LISTS, positions, sample_bound, thin
+from preflight.profile.packed import Packed
 from preflight.profile.splits import SplitColumn
 from preflight.read.partitions import Partition, Replan, read_ahead
 
@@ -63,7 +65,7 @@ class PassOne:
     def builder(self, name: str) -> ColumnBuilder:
         return ColumnBuilder(name, list(self.placeholders), self.sample_rows,
                              max_codes=100_000 if name == self.label else 10_000,
-                             reading=dict(self.readings).get(name, PLAIN))
+                             reading=dict(self.readings).get(name, PLAIN), packs=name == self.label)
 
 
 @dataclass
@@ -98,6 +100,7 @@ class ColumnRows:
     hashes: list[np.ndarray | None]
     vocab: list[str]                   # this partition's texts by id (renumbered after the merge)
     raw: list | None = None            # the cells as written while the column may be free text
+    packed: list[Packed] | None = None  # the label's batches instead (ColumnBuilder.packed)
 
 
 @dataclass
@@ -118,7 +121,7 @@ class PartitionRows:
     @property
     def nbytes(self) -> int:
         arrays = [a for c in self.columns.values() for name in ROW_LISTS for a in getattr(c, name)]
-        arrays += [a for c in self.columns.values() for a in c.raw or ()]
+        arrays += [a for c in self.columns.values() for a in [*(c.raw or ()), *(c.packed or ())]]
         arrays += [*self.feature_hash, *self.row_hash, *self.split_ids]
         return sum(a.nbytes for a in arrays if a is not None)
 
@@ -190,10 +193,12 @@ def profile_partition(part: Partition, job: PassOne, pool: ThreadPoolExecutor | 
                 if below is not None:
                     split.sample.bounded(below)
     for name, b in builders.items():
-        out.columns[name] = ColumnRows(*(getattr(b, key) for key in ROW_LISTS), vocab=list(b.vocab), raw=b.raw)
+        out.columns[name] = ColumnRows(*(getattr(b, key) for key in ROW_LISTS), vocab=list(b.vocab), raw=b.raw,
+                                       packed=b.packed)
         for key in ROW_LISTS:
             setattr(b, key, [])
         b.raw = [] if b.raw is not None else None
+        b.packed = [] if b.packed is not None else None
         b._last = []
     acc = Accumulators(builders, coding, list(reader.names) if reader is not None else None,
                        {part.file: rows}, len(out.batch_files))
@@ -209,7 +214,7 @@ def _thin(builders: list[ColumnBuilder], out: PartitionRows, k: int) -> int:
 
 
 def _mark(coding: Coding, builder: ColumnBuilder, ordinal: int, vocab_before: int, coded_before: bool) -> None:
-    codes = builder.codes[-1]
+    codes = builder.last_codes()
     if codes is None or not coded_before:  # a batch of native numbers, or a column no longer coded
         return
     if not builder._coded:

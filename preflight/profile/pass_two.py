@@ -159,6 +159,7 @@ def _score_partition(part: Partition, offset: int, job: PassTwo, scorers: Mappin
     builders = {n: job.job.builder(n) for n in names}
     for b in builders.values():
         b.raw = None  # pass 1 judged free text already
+        b.packed = None  # the cells are handed over per row
     split_col = job.job.split_col
     reader = None
     if split_col and split_col in wanted:

@@ -92,13 +92,7 @@ class TabularProfile:
         if self.kept is None:
             return self, None
         at = self.kept
-        label = self.label
-        if label is not None:
-            label = dataclasses.replace(label, values=label.values[at], missing_mask=label.missing_mask[at],
-                                        nonfinite_mask=label.nonfinite_mask[at],
-                                        whitespace_mask=label.whitespace_mask[at],
-                                        codes=label.codes[at] if label.codes is not None else None,
-                                        hashes=label.hashes[at] if label.hashes is not None else None, texts=None)
+        label = self.label.at(at) if self.label is not None else None
         table = self.split_table
         if table is not None:
             table = dataclasses.replace(table, row_ids=table.ids()[at], file_ids=(), file_rows=())

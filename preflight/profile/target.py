@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from preflight.errors import DataError
-from preflight.profile.columns import ColumnProfile
+from preflight.profile.columns import ColumnProfile, PackedColumn
 
 CODE = np.int32  # a class code per row: 4 bytes, the scan keeps one for every row (up to 100,000 classes)
 
@@ -28,15 +28,20 @@ def infer_target(col: ColumnProfile | None, task: str, settings: Mapping[str, An
             raise DataError(f"label column '{col.name}' holds text ({', '.join(col.text_examples[:3])}); "
                             "it cannot be a regression target (use --task classification).")
         return task, (), None
-    present = ~col.missing_mask & ~col.nonfinite_mask
     if col.kind == "empty":
         return task, (), np.full(col.rows, -1, dtype=CODE)
     if col.kind == "numeric":
-        uniq = np.unique(col.values[present])
+        # A packed label's distinct cells are coded, then gathered per row: no per-row values.
+        cells = col.cells if isinstance(col, PackedColumn) else None
+        index = cells.index if cells is not None else None
+        values, missing, nonfinite = (cells.tables[k] if cells is not None else getattr(col, k)
+                                      for k in ("values", "missing_mask", "nonfinite_mask"))
+        present = ~missing & ~nonfinite
+        uniq = np.unique(values[present])
         classes = tuple(int(v) if col.integral else float(v) for v in uniq)
-        y = np.full(col.rows, -1, dtype=CODE)
-        y[present] = np.searchsorted(uniq, col.values[present])
-        return task, classes, y
+        y = np.full(len(values), -1, dtype=CODE)
+        y[present] = np.searchsorted(uniq, values[present])
+        return task, classes, y if index is None else y[index]
     if col.codes is None:
         raise DataError(f"label column '{col.name}' has more than 100000 distinct values; "
                         "it does not look like a class label (use --task regression or another --label).")
