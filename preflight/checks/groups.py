@@ -147,7 +147,7 @@ class NearRows:
     dropped: tuple[tuple[str, bool], ...]  # (column the models drop, whether it is empty)
     target_key: np.ndarray | None  # uint64 per index point: its dropped columns' key
     limit: int
-    grid: Any = None               # learn.near_duplicates.NearGrid: the rows outside the sample keyed by cell
+    grid: Any                      # learn.near_duplicates.NearGrid: the rows outside the sample keyed by cell
     threads: int = 1               # the index's queries' (results do not depend on it)
 
     @property
@@ -169,7 +169,7 @@ class NearRows:
             return state
         x = matrix_block(self.specs, self.width, batch, local)
         i, j = self.index.query(x, self.threads)
-        cells = self.grid.keys(x) if self.grid is not None else np.empty((0, 2), np.uint64)
+        cells = self.grid.keys(x)
         rows, to = local[i].astype(np.int64) + batch.start, self.targets[j]
         same = np.ones(i.size, bool)
         if self.target_key is not None and i.size:
