@@ -10,7 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from preflight.profile.columns import ROW_FIELDS, ColumnBuilder, ColumnProfile, PackedColumn
+from preflight.profile.column_profile import ROW_FIELDS, ColumnProfile, PackedColumn
+from preflight.profile.columns import ColumnBuilder
 from preflight.profile.target import infer_target
 
 SETTINGS = {"max_classes": 50}

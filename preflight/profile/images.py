@@ -19,7 +19,8 @@ import numpy as np
 
 from preflight.kernels.arrow import strings
 from preflight.kernels.hashing import MISSING_HASH, combine
-from preflight.profile.columns import ColumnBuilder, ColumnProfile
+from preflight.profile.column_profile import ColumnProfile
+from preflight.profile.columns import ColumnBuilder
 from preflight.profile.image_signals import HIST_BINS, THUMB, Signals, analyze_chunk
 from preflight.profile.overflow import cap
 from preflight.profile.protocol import Task

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from preflight.profile.accumulators import Moments
-from preflight.profile.columns import QUANTILES, ColumnProfile
-from preflight.profile.parts import SplitPart
+from preflight.profile.column_profile import ColumnProfile
+from preflight.profile.parts import QUANTILES, SplitPart
 
 LIMIT = float(np.finfo(np.float32).max)  # 3.4e38: beyond it, float32 holds only inf
 

@@ -3,7 +3,7 @@
 A class label holds a few distinct cells, and every row's value, masks, category code and cell
 hash (9 to 23 bytes) follow from its cell: the label's builder keeps, per batch and then for
 the whole column, a 1- or 2-byte index per row into tables of its distinct cells (`Packed`).
-The profile gathers the arrays when asked for (columns.PackedColumn), so what a scan holds per
+The profile gathers the arrays when asked for (column_profile.PackedColumn), so what a scan holds per
 row for the label is that index and the class code. A batch with many distinct cells (a
 regression label) keeps its arrays per row, as a feature does, and then so does the column.
 """

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-    from preflight.profile.columns import ColumnProfile
+    from preflight.profile.column_profile import ColumnProfile
     from preflight.profile.splits import SplitTable
 
 Kind = Literal["tabular", "images"]

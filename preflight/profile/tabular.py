@@ -14,7 +14,7 @@ import numpy as np
 
 from preflight.profile import overflow, text, transforms
 from preflight.profile.cells import PLAIN, Reading
-from preflight.profile.columns import ColumnProfile
+from preflight.profile.column_profile import ColumnProfile
 from preflight.profile.executor import Executor, Streamed
 from preflight.profile.keep import held, threshold
 from preflight.profile.merge import assemble

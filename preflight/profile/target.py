@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from preflight.errors import DataError
-from preflight.profile.columns import ColumnProfile, PackedColumn
+from preflight.profile.column_profile import ColumnProfile, PackedColumn
 
 CODE = np.int32  # a class code per row: 4 bytes, the scan keeps one for every row (up to 100,000 classes)
 
