@@ -382,3 +382,19 @@ def test_near_copies_of_every_row_on_dask(tmp_path: Path, scheduler: str) -> Non
     near, = remote.by_rule("near-duplicates")
     assert "searched for every row against a content-keyed sample of 100 rows" in near.message
     assert [list(g) for g in near.groups] == [[i, i + 1500] for i in range(300)]
+
+
+def test_near_copies_in_the_users_embeddings_on_dask(tmp_path: Path, scheduler: str) -> None:
+    """--features: the pairs found in memory, the dropped id of their rows read on the workers."""
+    from test_keep import _parquet, near_table
+
+    data = near_table()
+    path = _parquet(tmp_path / "t.parquet", data)
+    features = tmp_path / "emb.npy"
+    np.save(features, np.stack([data[f"f{j}"].to_numpy() for j in range(5)], axis=1))
+    options = {"label": "y", "split_col": "split", "sample_rows": 100, "features": features,
+               "ignore": ["label-issues"]}
+    local = preflight.scan(path, **options)
+    remote = preflight.scan(path, engine="dask", scheduler=scheduler, **options)
+    same(local, remote)
+    assert remote.by_rule("conflicting-labels") and remote.by_rule("near-duplicates")

@@ -207,6 +207,30 @@ def test_near_copies_of_every_row_are_found(tmp_path: Path) -> None:
     assert len(leak) == 1 and [list(g) for g in leak[0].groups] == found
 
 
+def test_near_copies_of_every_row_in_the_users_embeddings(tmp_path: Path) -> None:
+    """--features above sample_rows: every row's embedding is in memory, queried against the
+    sample's index and keyed by the grids without a read; pass 2 reads the dropped id of the
+    rows in pairs only, which conflicting-labels asks equal."""
+    n, pairs = 3000, 300
+    half = n // 2
+    data = near_table(n, pairs)
+    path = _parquet(tmp_path / "t.parquet", data)
+    features = tmp_path / "emb.npy"
+    np.save(features, np.stack([data[f"f{j}"].to_numpy() for j in range(5)], axis=1) * 10 + 3)
+    report = preflight.scan(path, label="y", split_col="split", sample_rows=100, features=features)
+    kept = set(profile_of(path, label="y", split_col="split", sample_rows=100).kept.tolist())
+    found = [[i, i + half] for i in range(pairs)]
+    assert sum(p[0] not in kept and p[1] not in kept for p in found) >= 200
+    near, = report.by_rule("near-duplicates")
+    assert [list(g) for g in near.groups] == found
+    assert "searched for every row against a content-keyed sample of 100 rows and, by shared grid cells" in \
+        near.message
+    conflicts, = report.by_rule("conflicting-labels")
+    assert [list(g) for g in conflicts.groups] == [p for p in found if p[0] % 6 == 0]  # flipped, same id
+    leak = [f for f in report.by_rule("split-leakage") if f.details["match"] == "near"]
+    assert len(leak) == 1 and [list(g) for g in leak[0].groups] == found
+
+
 def test_near_copies_of_every_row_on_any_partitioning(tmp_path: Path, monkeypatch) -> None:
     path = _parquet(tmp_path / "t.parquet", near_table())
     many, one = scans_both_ways(path, monkeypatch, batch_rows=64, label="y", split_col="split", sample_rows=100)

@@ -203,13 +203,13 @@ def dropped_columns(profile: Any) -> list[Any]:
 def near_rows(profile: Any, limit: int) -> Any:
     """The pass-2 rounds (checks' `score`) that find every row's near-copies above sample_rows
     rows: in the row sample (its index), and among the other rows (those sharing a grid cell,
-    compared in a second round of their rows only); None below, for free text or the user's
-    embeddings (searched on the sample only), or when another check already asked for it: the
-    rounds run once per profile, their result cached on the profile for all three near-copy
-    checks (pair_groups)."""
-    if (profile.kind != "tabular" or profile.kept is None or profile.user_features is not None
-            or profile.text_columns or profile.rows < 2 or profile.rescan is None
-            or "_near_rows" in profile.__dict__ or profile.__dict__.get("_near_rows_asked")):
+    compared in a second round of their rows only); with the user's embeddings, in memory
+    (embedding_rows). None below sample_rows, for free text, or when another check already
+    asked for it: the rounds run once per profile, their result cached on the profile for all
+    three near-copy checks (pair_groups)."""
+    if (profile.kind != "tabular" or profile.kept is None or profile.text_columns or profile.rows < 2
+            or profile.rescan is None or "_near_rows" in profile.__dict__
+            or profile.__dict__.get("_near_rows_asked")):
         return None
     from preflight.learn.near_duplicates import NearGrid, near_index
     from preflight.profile.tabular import matrix_columns
@@ -227,6 +227,8 @@ def near_rows(profile: Any, limit: int) -> Any:
                       tuple((c.name, c.kind == "empty") for c in dropped), target_key, max(limit, PAIRS),
                       NearGrid.of(index, int(profile.settings.get("seed", 0))), worker_count(profile.settings))
     profile.__dict__["_near_rows_asked"] = True
+    if profile.user_features is not None:
+        return embedding_rows(profile, scorer)
     return _near_round(profile, scorer)
 
 
@@ -238,11 +240,7 @@ def _near_round(profile: Any, scorer: NearRows) -> Any:
     state = got["near"]
     outside = np.setdiff1d(np.arange(profile.rows, dtype=np.int64), scorer.kept, assume_unique=True)
     fh = profile.feature_hash[outside]
-    shared = shared_cells(state.cells, fh)
-    cap = max(int(profile.settings.get("sample_rows", 200_000)), PAIRS)  # rows' cells held: the sample's bound
-    capped = shared.size > cap  # a table that crowds cells: the candidates with the smallest hashes
-    if capped:
-        shared = shared[first_by_hash(fh[shared], cap)]
+    shared = _candidates(profile, state.cells, fh)
     among = NearPairs.empty()
     if shared.size > 1:
         rows = outside[shared]
@@ -250,9 +248,66 @@ def _near_round(profile: Any, scorer: NearRows) -> Any:
         got = yield {"near-cells": gather}
         among = pairs_among(rows, fh[shared], *gather.result(got["near-cells"]), scorer.index.radius)
     profile.__dict__["_near_rows"] = state.with_pairs(among, scorer.limit)
+    return None
+
+
+EMBEDDING_CHUNK = 65_536  # the user's embeddings queried and keyed this many rows at a time
+
+
+def embedding_rows(profile: Any, scorer: NearRows) -> Any:
+    """near_rows with the user's embeddings (--features): every row's is in memory, so the rows
+    outside the sample are queried against the sample's index and keyed by the grids here,
+    without a read (NearRows' work on their embeddings instead of their matrix rows); pass 2
+    reads only the dropped columns of the rows in pairs, when the models drop any
+    (conflicting-labels asks them equal)."""
+    x, index = profile.user_features, scorer.index
+    outside = np.setdiff1d(np.arange(profile.rows, dtype=np.int64), scorer.kept, assume_unique=True)
+    found, cells = [], []
+    for a in range(0, outside.size, EMBEDDING_CHUNK):
+        block = np.asarray(x[outside[a:a + EMBEDDING_CHUNK]], dtype=np.float64)
+        i, j = index.query(block, scorer.threads)
+        found.append((outside[a + i], j))
+        cells.append(scorer.grid.keys(block))
+    rows = np.concatenate([r for r, _ in found]) if found else np.empty(0, np.int64)
+    j = np.concatenate([t for _, t in found]) if found else np.empty(0, np.int64)
+    fh = profile.feature_hash[outside]
+    shared = _candidates(profile, np.concatenate(cells) if cells else np.empty((0, 2), np.uint64), fh)
+    among = NearPairs.empty()
+    if shared.size > 1:
+        among = pairs_among(outside[shared], fh[shared], np.asarray(x[outside[shared]], np.float64), None,
+                            index.radius)
+    same = np.ones(rows.size, bool)
+    if scorer.dropped and (rows.size or among.rows.size):
+        need = np.unique(np.concatenate([rows, among.rows, among.to]))
+        gather = CellRows((), 0, need, scorer.dropped)
+        got = yield {"near-dropped": gather}
+        key = gather.result(got["near-dropped"])[1]
+        assert key is not None and scorer.target_key is not None
+
+        def of(r: np.ndarray) -> np.ndarray:
+            return key[np.searchsorted(need, r)]
+
+        same = of(rows) == scorer.target_key[j]
+        among.same = of(among.rows) == of(among.to)
+    to = scorer.targets[j]
+    order = np.lexsort((to, rows))
+    state = NearPairs(int(rows.size), rows[order], to[order], same[order])
+    profile.__dict__["_near_rows"] = state.with_pairs(among, scorer.limit)
+    return None
+
+
+def _candidates(profile: Any, cells: np.ndarray, fh: np.ndarray) -> np.ndarray:
+    """Of the rows outside the sample (their grid cells and feature hashes), those to compare:
+    sharing a cell with a row of other content, at most max(sample_rows, PAIRS) of them (the
+    smallest hashes: a table that crowds cells); the profile's `_near_grid` says how many."""
+    shared = shared_cells(cells, fh)
+    cap = max(int(profile.settings.get("sample_rows", 200_000)), PAIRS)  # rows' cells held: the sample's bound
+    capped = shared.size > cap
+    if capped:
+        shared = shared[first_by_hash(fh[shared], cap)]
     profile.__dict__["_near_grid"] = {"grid_cell_radii": CELL_RADII, "grid_rows_compared": int(shared.size),
                                       "grid_rows_capped": capped}
-    return None
+    return shared
 
 
 def shared_cells(cells: np.ndarray, fh: np.ndarray) -> np.ndarray:

@@ -6,9 +6,9 @@ copies, but hashing cannot see them.
 Tables: rows whose distance in the transformed feature space (or the user's --features)
 is under a small fraction of the typical nearest-neighbour distance (not all pairs: a
 KD-tree on a distance-preserving projection). Groups that are exact copies only are left
-to duplicate-rows. Above sample_rows rows (and without --features) the index holds the
-content-keyed row sample: its own near-copies, every other row's near-copies in it (searched in
-a second read) and among the other rows (those sharing a cell of a grid about the radius's
+to duplicate-rows. Above sample_rows rows the index holds the content-keyed row sample: its
+own near-copies, every other row's near-copies in it (searched in a second read, or in memory
+for --features) and among the other rows (those sharing a cell of a grid about the radius's
 size, compared exactly; a pair is missed only where both grids' cell walls split it, rarely:
 learn/near_duplicates.NearGrid) and every row's exact copies.
 Free text (a column of kind text): texts whose word 3-shingles overlap by at least the setting

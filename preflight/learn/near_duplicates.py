@@ -314,13 +314,13 @@ def near_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:
         else:
             cached = ([], {})
         profile.__dict__["_near"] = cached
-        profile.__dict__["_near_index"] = index if own else None
+        profile.__dict__["_near_index"] = index
     return cached
 
 
 def near_index(profile: TabularProfile) -> NearIndex | None:
-    """The index near_groups searched the model matrix's rows with (its rows: this profile's);
-    None for free text, the user's embeddings, or when nothing can be near."""
+    """The index near_groups searched the model matrix's rows (or the user's embeddings) with
+    (its rows: this profile's); None for free text, or when nothing can be near."""
     near_groups(profile)
     return profile.__dict__.get("_near_index")
 
