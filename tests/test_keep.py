@@ -240,9 +240,9 @@ def test_near_copies_of_every_row_on_any_partitioning(tmp_path: Path, monkeypatc
 
 def test_near_pairs_to_the_sample_are_bounded(tmp_path: Path, monkeypatch) -> None:
     """A table of near-identical rows keeps the first pairs in row order and the exact count."""
-    from preflight.checks import groups
+    from preflight.checks import near_pairs
 
-    monkeypatch.setattr(groups, "PAIRS", 50)
+    monkeypatch.setattr(near_pairs, "PAIRS", 50)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2000, 4))
     x[1200:] = x[0] + rng.normal(scale=1e-6, size=(800, 4))  # 40%: the median distance stays the spread's
@@ -254,7 +254,7 @@ def test_near_pairs_to_the_sample_are_bounded(tmp_path: Path, monkeypatch) -> No
 
 
 def _near_pairs_of(profile, limit: int):
-    from preflight.checks.groups import near_rows
+    from preflight.checks.near_pairs import near_rows
     from preflight.profile.executor import Streamed
 
     scoring = near_rows(profile, limit)

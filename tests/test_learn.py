@@ -276,7 +276,7 @@ def test_the_grid_puts_rows_within_the_radius_in_one_cell(dims: int) -> None:
     (pairs straddling a first-grid wall included); rows farther apart along the grids' axes
     than a cell's diagonal never share one; shared_cells names the rows whose cell holds
     another content."""
-    from preflight.checks.groups import shared_cells
+    from preflight.checks.near_pairs import shared_cells
     from preflight.learn.near_duplicates import CELL_RADII, NearGrid, near_duplicate_search
 
     rng = np.random.default_rng(dims)

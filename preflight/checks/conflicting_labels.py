@@ -31,17 +31,8 @@ import numpy as np
 
 from preflight.checks.base import Check, Context, Scoring, pct
 from preflight.checks.chance import chance_of
-from preflight.checks.groups import (
-    AFTER_NORMALISING,
-    dropped_columns,
-    dropped_key,
-    hash_groups,
-    near_rows,
-    pair_groups,
-    sample_note,
-    texts_present,
-    widen,
-)
+from preflight.checks.groups import AFTER_NORMALISING, hash_groups, texts_present, widen
+from preflight.checks.near_pairs import dropped_columns, dropped_key, near_rows, pair_groups, sample_note
 from preflight.findings import Finding, plural
 from preflight.params import Boolean, Interval
 

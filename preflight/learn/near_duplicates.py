@@ -185,7 +185,7 @@ KEY_CHUNK = 16_384
 @dataclass(frozen=True)
 class NearGrid:
     """Two grids of cubic cells CELL_RADII radii a side, the second shifted half a cell along
-    every axis: what finds near copies among rows that are not in the index (checks/groups.
+    every axis: what finds near copies among rows that are not in the index (checks/near_pairs.
     NearRows keys every row outside the row sample by its two cells, and the rows that share
     one are compared exactly). Two rows within the radius are split by a grid only where one of
     its cell walls passes between them, a chance of at most the sum over the axes of their
