@@ -291,7 +291,7 @@ def test_pass_two_on_the_cluster_equals_the_streamed_one(tmp_path: Path, schedul
 
     from preflight.engine.cluster import DaskEngine
     from preflight.profile.executor import Streamed
-    from preflight.profile.pass_two import RowsWhere
+    from preflight.profile.row_states import RowsWhere
     from preflight.read.partitions import plan_source
     from preflight.read.tabular import open_tabular
 

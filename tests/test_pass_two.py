@@ -16,7 +16,8 @@ from test_partitions import one_partition, profile_of, table, units_table, write
 import preflight
 from preflight.checks.run import score_rows
 from preflight.profile.executor import Streamed
-from preflight.profile.pass_two import Listing, RowsWhere, fold, score_partition
+from preflight.profile.pass_two import fold, score_partition
+from preflight.profile.row_states import Listing, RowsWhere
 from preflight.read.partitions import plan_source
 from preflight.read.tabular import open_tabular
 
@@ -164,7 +165,7 @@ def test_pass_two_reads_cells_as_the_readings_decided(tmp_path: Path, monkeypatc
 def test_gathered_matrix_rows_equal_matrix_at(tmp_path: Path) -> None:
     """The joint detector's rows of the model matrix, gathered in pass 2 (one-hot categories of
     a column coded per partition, a mixed column, filled cells), are matrix_at's bit for bit."""
-    from preflight.profile.pass_two import MatrixRows
+    from preflight.profile.row_states import MatrixRows
     from preflight.profile.tabular import matrix_columns
 
     path = planted(tmp_path)
@@ -184,7 +185,7 @@ def test_a_round_of_given_rows_reads_only_their_batches_and_columns(tmp_path: Pa
     """MatrixRows (only_rows) parses its rows of the batches holding any, skips partitions without any,
     and reads a Parquet partition's model columns only; its rows are matrix_at's all the same."""
     import preflight.profile.pass_two as pass_two
-    from preflight.profile.pass_two import MatrixRows
+    from preflight.profile.row_states import MatrixRows
     from preflight.profile.tabular import matrix_columns
 
     path = planted(tmp_path)

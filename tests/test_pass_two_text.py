@@ -17,7 +17,7 @@ from preflight.checks.encoding_damage import Damaged
 from preflight.checks.html_markup import Markup
 from preflight.checks.personal_data import Personal
 from preflight.profile.executor import Streamed
-from preflight.profile.pass_two import TextLengths, median_of
+from preflight.profile.row_states import TextLengths, median_of
 from preflight.read.partitions import plan_source
 from preflight.read.tabular import open_tabular
 

@@ -14,7 +14,7 @@ from test_pass_two import planted
 from test_pass_two_text import planted as planted_text
 
 from preflight.profile.executor import Streamed
-from preflight.profile.pass_two import TextLengths
+from preflight.profile.row_states import TextLengths
 from preflight.read.partitions import plan_source
 from preflight.read.tabular import open_tabular
 from preflight.report import views
@@ -115,7 +115,7 @@ def test_histograms_take_one_round_unless_a_column_is_capped(tmp_path: Path) -> 
 
 def test_one_bar_and_huge_ranges_bin_as_before() -> None:
     """The ranges np.histogram cannot bin on 30 floats, or only in units of 2**1000."""
-    from preflight.profile.pass_two import Tally
+    from preflight.profile.row_states import Tally
     from preflight.report.rows import Bins
 
     for values in (np.array([1e16, 1e16]), np.array([-1e308, 5.0, 1e308]), np.array([3.0]),

@@ -54,7 +54,7 @@ from preflight.checks.drift import (
 from preflight.checks.splits import comparables
 from preflight.findings import Finding
 from preflight.params import Interval
-from preflight.profile.pass_two import CategoryRows
+from preflight.profile.row_states import CategoryRows
 
 FIX = "re-split at random (stratified) if the split was meant to be random, else train on data like it"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from preflight.checks.base import Check, Context, Scoring, pct
 from preflight.findings import Finding
 from preflight.params import Interval
-from preflight.profile.pass_two import RowsWhere
+from preflight.profile.row_states import RowsWhere
 
 
 class MissingValues(Check):

@@ -36,7 +36,7 @@ import numpy as np
 from preflight.checks.base import Check, Context, Scoring, pct, preview
 from preflight.findings import Finding
 from preflight.params import Interval
-from preflight.profile.pass_two import RowsWhere
+from preflight.profile.row_states import RowsWhere
 
 TOKEN = re.compile(r"^[A-Za-z0-9]{1,8}[+]?$")  # a code: one short alphanumeric token ("3+", "510A", "JFK")
 UNIT = re.compile(r"(?i)^[+-]?[\d.,]+\s*(cm|mm|km|m|kg|g|mg|lbs?|oz|in|inch|ft|yd|mi|mph|h|hrs?|min|s|sec|"

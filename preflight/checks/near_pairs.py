@@ -59,7 +59,7 @@ class NearRows:
     learn.near_duplicates searched the sample with: same projection, same radius), every
     candidate checked at full dimension, and keyed by its cells in the index's grids (`grid`).
     Rows of the model matrix are built per batch as TabularProfile.matrix builds them
-    (pass_two.matrix_block)."""
+    (row_states.matrix_block)."""
 
     specs: tuple[tuple[str, Any], ...]
     width: int
@@ -81,7 +81,7 @@ class NearRows:
         return NearPairs.empty()
 
     def add(self, state: NearPairs, batch: Any) -> NearPairs:
-        from preflight.profile.pass_two import matrix_block
+        from preflight.profile.row_states import matrix_block
 
         lo, hi = np.searchsorted(self.kept, [batch.start, batch.start + batch.rows])
         outside = np.ones(batch.rows, bool)
@@ -280,7 +280,7 @@ def pairs_among(rows: np.ndarray, fh: np.ndarray, x: np.ndarray, key: np.ndarray
 
 @dataclass(frozen=True)
 class CellRows:
-    """Pass 2, given rows only: their model-matrix rows (pass_two.matrix_block) and their dropped
+    """Pass 2, given rows only: their model-matrix rows (row_states.matrix_block) and their dropped
     columns' keys (None without such columns), gathered in row order."""
 
     specs: tuple[tuple[str, Any], ...]
@@ -301,7 +301,7 @@ class CellRows:
         return []
 
     def add(self, state: list, batch: Any) -> list:
-        from preflight.profile.pass_two import matrix_block
+        from preflight.profile.row_states import matrix_block
 
         here, at = batch.given(self.rows)
         if not here.size:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from preflight.checks.base import Check, Context, Scoring, preview
 from preflight.findings import Finding
-from preflight.profile.pass_two import RowsWhere
+from preflight.profile.row_states import RowsWhere
 
 
 class NonFiniteValues(Check):

@@ -37,7 +37,7 @@ from preflight.checks.outlier_rows import Bound, FirstRound, Flagged, with_hits
 from preflight.findings import Finding
 from preflight.kernels.hashing import first_by_hash
 from preflight.params import Boolean, Interval
-from preflight.profile.pass_two import MatrixRows
+from preflight.profile.row_states import MatrixRows
 from preflight.workers import worker_count
 
 FIT_ROWS = 10_000

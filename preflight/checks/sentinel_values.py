@@ -24,7 +24,8 @@ import numpy as np
 from preflight.checks.base import Check, Context, Scoring, pct, preview
 from preflight.findings import Finding
 from preflight.params import Interval
-from preflight.profile.pass_two import Listing, RowBatch
+from preflight.profile.pass_two import RowBatch
+from preflight.profile.row_states import Listing
 
 MIN_VALUES = 30
 NEAR = 5  # the neighbouring distinct values a spike is compared with

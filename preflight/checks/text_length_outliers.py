@@ -24,7 +24,8 @@ from preflight.checks.base import Check, Context, Scoring, preview
 from preflight.checks.texts import text_columns
 from preflight.findings import Finding
 from preflight.params import Interval
-from preflight.profile.pass_two import Listing, RowBatch, TextLengths, median_of
+from preflight.profile.pass_two import RowBatch
+from preflight.profile.row_states import Listing, TextLengths, median_of
 
 KEEP = 10_000  # flagged rows whose lengths details.chars gives, at least
 SHOWN = 3      # the longest texts the message names

@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from preflight.kernels.arrow import bools
-from preflight.profile.pass_two import Listing, RowBatch
+from preflight.profile.pass_two import RowBatch
+from preflight.profile.row_states import Listing
 from preflight.profile.text import ints
 
 

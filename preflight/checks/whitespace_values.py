@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from preflight.checks.base import Check, Context, Scoring, pct, preview
 from preflight.findings import Finding
-from preflight.profile.pass_two import RowsWhere
+from preflight.profile.row_states import RowsWhere
 
 
 class WhitespaceValues(Check):

@@ -36,7 +36,8 @@ import numpy as np
 from preflight.learn.crossval import FittedMix, mix_pred_probs
 from preflight.learn.pixels import PixelMap
 from preflight.learn.pixels import cells as pixel_cells
-from preflight.profile.pass_two import Cells, RowBatch, matrix_block
+from preflight.profile.pass_two import Cells, RowBatch
+from preflight.profile.row_states import matrix_block
 
 
 def confident_thresholds(pred_probs: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:

@@ -56,7 +56,7 @@ def score_views(profile: Any) -> Any:
     measured (Span.known); a feature whose range pass 1 cannot give (a capped column: cells
     beyond float32 are drawn as non-finite) has its range read in round 1, its bins in round 2.
     Returns {"features": {name: (Span state, Binned state, bins)}, "words": {name: Tally}}."""
-    from preflight.profile.pass_two import TextLengths
+    from preflight.profile.row_states import TextLengths
 
     cols = _drawn(profile)
     texts = getattr(profile, "text_columns", [])
