@@ -1,11 +1,7 @@
-"""Grouping rows by equal 64-bit content hashes, and near copies into groups (shared by the duplicate checks)."""
+"""Grouping rows by equal 64-bit content hashes, and joining groups (shared by the duplicate checks)."""
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-
-from preflight.checks.near_pairs import pair_groups
 
 BUCKETS = 16  # hash_groups works a 16th of the rows at a time: its scratch memory is ~4 bytes a row
 
@@ -70,26 +66,6 @@ def widen(groups: list[np.ndarray], more: list[np.ndarray], rows: int) -> list[n
     out = [np.sort(nodes[g]) for g in np.split(order, starts[1:]) if g.size > 1]
     out.sort(key=lambda g: int(g[0]))
     return out
-
-
-def near_copies(profile: Any) -> tuple[list[np.ndarray], dict]:
-    """learn.near_duplicates.near_groups in the table's rows: above sample_rows rows searched
-    among the row sample the features' cells are kept for (profile/keep.py), joined by pass 2's
-    pairs of the other rows (near_rows: to the sample, and among themselves) and by every row's
-    exact copies; computed once per profile."""
-    from preflight.learn.near_duplicates import near_groups
-
-    cached = profile.__dict__.get("_near_copies")
-    if cached is None:
-        view, at = profile.sampled
-        groups, info = near_groups(view)
-        found = [np.asarray(g) for g in groups]
-        if at is not None:
-            found = widen([at[g] for g in found], [*hash_groups(profile.feature_hash), *pair_groups(profile)],
-                          profile.rows)
-            info = {**info, "rows": profile.rows, "sampled": True, **profile.__dict__.get("_near_grid", {})}
-        cached = profile.__dict__["_near_copies"] = (found, info)
-    return cached
 
 
 AFTER_NORMALISING = " after normalising text (Unicode NFKC, case, spacing)"

@@ -30,9 +30,8 @@ from __future__ import annotations
 import numpy as np
 
 from preflight.checks.base import Check, Context, Scoring, pct, preview
-from preflight.checks.groups import near_copies
 from preflight.checks.images import near_radius, path_groups, shown_groups, similar_groups
-from preflight.checks.near_pairs import near_rows, sample_note
+from preflight.checks.near_pairs import near_copies, near_rows, sample_note
 from preflight.findings import Finding, plural
 
 

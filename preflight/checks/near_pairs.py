@@ -2,8 +2,8 @@
 
 The row sample's near-copy index (learn/near_duplicates.NearIndex) is queried with every other
 row, and those rows are keyed by their cells in two grids (NearGrid), the ones sharing a cell
-compared exactly in one more read of their rows: the pairs (NearPairs) that checks/groups.
-near_copies joins into groups for near-duplicates, conflicting-labels and split-leakage.
+compared exactly in one more read of their rows: the pairs (NearPairs) that near_copies joins
+into groups for near-duplicates, conflicting-labels and split-leakage.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from preflight.checks.groups import hash_groups, widen
 from preflight.kernels.hashing import first_by_hash
 from preflight.learn.near_duplicates import CELL_RADII
 from preflight.workers import worker_count
@@ -343,3 +344,23 @@ def sample_note(profile: Any, size: int) -> str:
     cut = f"; the first {state.rows.size:,} of {state.count:,} pairs kept" if state.truncated else ""
     return (f"searched for every row against a content-keyed sample of {size:,} rows and, by shared grid "
             f"cells, among the rows outside it{cut}")
+
+
+def near_copies(profile: Any) -> tuple[list[np.ndarray], dict]:
+    """learn.near_duplicates.near_groups in the table's rows: above sample_rows rows searched
+    among the row sample the features' cells are kept for (profile/keep.py), joined by pass 2's
+    pairs of the other rows (near_rows: to the sample, and among themselves) and by every row's
+    exact copies; computed once per profile."""
+    from preflight.learn.near_duplicates import near_groups
+
+    cached = profile.__dict__.get("_near_copies")
+    if cached is None:
+        view, at = profile.sampled
+        groups, info = near_groups(view)
+        found = [np.asarray(g) for g in groups]
+        if at is not None:
+            found = widen([at[g] for g in found], [*hash_groups(profile.feature_hash), *pair_groups(profile)],
+                          profile.rows)
+            info = {**info, "rows": profile.rows, "sampled": True, **profile.__dict__.get("_near_grid", {})}
+        cached = profile.__dict__["_near_copies"] = (found, info)
+    return cached

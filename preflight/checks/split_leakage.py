@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from preflight.checks.base import Check, Context, Scoring, on_sample, pct, preview
-from preflight.checks.groups import hash_groups, near_copies
+from preflight.checks.groups import hash_groups
 from preflight.checks.images import near_radius, path_groups, shown_groups, similar_groups
-from preflight.checks.near_pairs import near_rows
+from preflight.checks.near_pairs import near_copies, near_rows
 from preflight.findings import Finding
 from preflight.kernels.hashing import hash_floats
 from preflight.params import Boolean, Interval

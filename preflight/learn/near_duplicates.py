@@ -294,7 +294,7 @@ def _near_pairs(
 
 def near_groups(profile: TabularProfile) -> tuple[list[list[int]], dict]:
     """Rows (almost) on top of each other in the model space; shared by two checks, computed once.
-    Reads every row's features: above sample_rows rows, checks.groups.near_copies runs it on the
+    Reads every row's features: above sample_rows rows, checks.near_pairs.near_copies runs it on the
     row sample."""
     cached = profile.__dict__.get("_near")
     if cached is None and profile.user_features is None and profile.text_columns:
