@@ -239,20 +239,14 @@ def shared_cells(cells: np.ndarray, fh: np.ndarray) -> np.ndarray:
     are exact copies, found from the hashes."""
     hit = np.zeros(fh.size, bool)
     for g in range(cells.shape[1]):
-        key = cells[:, g]
-        s = np.sort(key)  # most cells hold one row: find the repeated ones with a plain sort
-        repeated = np.unique(s[1:][s[1:] == s[:-1]])
-        if not repeated.size:
+        groups = hash_groups(cells[:, g])  # the rows of each cell that holds more than one
+        if not groups:
             continue
-        at = np.minimum(np.searchsorted(repeated, key), repeated.size - 1)
-        carry = np.flatnonzero(repeated[at] == key)
-        carry = carry[np.lexsort((fh[carry], key[carry]))]
-        k, f = key[carry], fh[carry]
-        start = np.r_[True, k[1:] != k[:-1]]
-        cell = np.cumsum(start) - 1
-        mixed = np.zeros(int(cell[-1]) + 1, bool)
-        mixed[cell[f != f[np.flatnonzero(start)][cell]]] = True
-        hit[carry[mixed[cell]]] = True
+        rows = np.concatenate(groups)
+        sizes = np.array([len(c) for c in groups])
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        other = fh[rows] != np.repeat(fh[rows[starts]], sizes)  # a content other than the cell's first row's
+        hit[rows[np.repeat(np.add.reduceat(other, starts) > 0, sizes)]] = True
     return np.flatnonzero(hit)
 
 
